@@ -1,0 +1,65 @@
+package asksage
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/httpio"
+)
+
+// maxCredentialLen bounds a credential header; longer values are refused
+// before any work is done.
+const maxCredentialLen = 256
+
+// credential extracts the one credential of a request: the x-access-tokens
+// header (an API key or an access token), or X-API-Key (an API key, as
+// sumtyme clients send it). A missing, empty, repeated or oversized header,
+// or two headers that disagree, yield ok=false: one generic refusal.
+func credential(h http.Header) (string, bool) {
+	var found string
+	for _, name := range [...]string{"X-Access-Tokens", "X-Api-Key"} {
+		vs := h.Values(name)
+		if len(vs) == 0 {
+			continue
+		}
+		if len(vs) > 1 {
+			return "", false
+		}
+		v := strings.TrimSpace(vs[0])
+		if v == "" || len(v) > maxCredentialLen {
+			return "", false
+		}
+		if found != "" && found != v {
+			return "", false
+		}
+		found = v
+	}
+	return found, found != ""
+}
+
+// Authenticate is the dialect's one authentication middleware: it turns the
+// credential header into a gatehouse.Principal in the request context, or
+// refuses the request in the envelope. Handlers behind it never read
+// credentials.
+func Authenticate(svc *core.Service, log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			cred, ok := credential(r.Header)
+			if !ok {
+				writeError(w, r, log, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Token is invalid."))
+				return
+			}
+			p, err := svc.Authenticate(r.Context(), cred)
+			if err != nil {
+				writeError(w, r, log, err)
+				return
+			}
+			httpio.InfoFrom(r.Context()).Principal = "user:" + strconv.FormatInt(p.UserID, 10)
+			next.ServeHTTP(w, r.WithContext(gatehouse.NewContextWithPrincipal(r.Context(), p)))
+		})
+	}
+}

@@ -1,0 +1,103 @@
+package core
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/secret"
+)
+
+// The answers for a credential that does not verify. Unknown, malformed,
+// expired and revoked credentials all get errUnauthorized, so a caller learns
+// nothing about which it was (SECURITY.md 12). errInactive is only returned
+// once the credential itself has verified.
+var (
+	errUnauthorized = &gatehouse.Error{Code: gatehouse.EUNAUTHORIZED, Message: "Token is invalid."}
+	errInactive     = &gatehouse.Error{Code: gatehouse.EINACTIVE, Message: "This account is not active. Ask the administrator to activate it."}
+)
+
+// feedStaleAfter is how old the last read of the revocation log may be for
+// the cache to be trusted. Past it, every verification goes to the database,
+// so a revocation made elsewhere is never honoured later than this (plus one
+// poll interval) even if the feed stalls.
+const feedStaleAfter = time.Second
+
+// Authenticate verifies a user credential (an API key or an access token)
+// and returns the principal it stands for. The path is: shape and checksum
+// (no I/O for garbage) → the bounded cache → the database. It returns
+// EUNAUTHORIZED for anything that is not a live credential, EINACTIVE for a
+// live credential of an account that is not active, and EUNAVAILABLE when the
+// database cannot answer.
+func (s *Service) Authenticate(ctx context.Context, cred string) (gatehouse.Principal, error) {
+	kind := secret.Classify(cred)
+	if kind == secret.Garbage {
+		return gatehouse.Principal{}, errUnauthorized
+	}
+	h := secret.Hash(cred)
+	now := s.now()
+	if s.cacheTrusted(now) {
+		if p, ok := s.cache.get(h, now); ok {
+			s.usage.record(p.KeyID, now)
+			return p, nil
+		}
+	}
+	gen := s.cache.generation()
+	var p gatehouse.Principal
+	expires := now.Add(s.opt.CacheMaxAge)
+	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		var userID int64
+		switch kind {
+		case secret.APIKey:
+			k, err := tx.Keys().FindKeyByHash(ctx, h)
+			if err != nil {
+				return err
+			}
+			userID, p.KeyID, p.Kind = k.UserID, k.ID, gatehouse.CredAPIKey
+		case secret.AccessToken:
+			t, err := tx.Tokens().FindTokenByHash(ctx, h)
+			if err != nil {
+				return err
+			}
+			if !now.Before(t.ExpiresAt) {
+				return errUnauthorized
+			}
+			userID, p.KeyID, p.Kind, p.ExpiresAt = t.UserID, t.KeyID, gatehouse.CredAccessToken, t.ExpiresAt
+			expires = minTime(expires, t.ExpiresAt)
+		}
+		u, err := tx.Users().FindUserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if u.Status != gatehouse.UserActive {
+			return errInactive
+		}
+		p.UserID, p.Email, p.Admin, p.CAC = u.ID, u.Email, u.Admin, u.CAC
+		return nil
+	})
+	switch gatehouse.ErrorCode(err) {
+	case "":
+	case gatehouse.ENOTFOUND:
+		return gatehouse.Principal{}, errUnauthorized
+	default:
+		return gatehouse.Principal{}, err
+	}
+	s.cache.put(h, p, expires, gen)
+	s.usage.record(p.KeyID, now)
+	return p, nil
+}
+
+// cacheTrusted reports whether cached verifications may be used: always when
+// no revocation feed runs (a single process sees all its revocations), and
+// otherwise only while the feed is fresh.
+func (s *Service) cacheTrusted(now time.Time) bool {
+	at := s.feedAt.Load()
+	return at == 0 || now.UnixNano()-at < int64(feedStaleAfter)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,146 @@
+// Package core holds gatehouse's use cases: sign-up, accounts, API keys,
+// access tokens, login history and credential verification. Every business
+// rule and every authorization decision lives here, once, whichever dialect
+// or command calls it. Core takes the caller from the context (a
+// gatehouse.Principal put there by a dialect's middleware) and never imports
+// net/http or a store package.
+package core
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/secret"
+)
+
+// Options configure a Service. Zero values take defaults.
+type Options struct {
+	// OpenSignup activates accounts at sign-up (development only).
+	OpenSignup bool
+	// Argon2 are the password hashing parameters (default secret.DefaultArgon2).
+	Argon2 secret.Argon2Params
+	// MaxConcurrentHashes caps password hashes running at once (default
+	// max(2, GOMAXPROCS)); callers beyond it wait up to HashWait, then get
+	// EUNAVAILABLE.
+	MaxConcurrentHashes int
+	HashWait            time.Duration
+	// CacheSize bounds the verified-credential cache (default 100,000 entries).
+	CacheSize int
+	// CacheMaxAge bounds how long a cached verification is trusted without
+	// asking the database again (default 5 minutes).
+	CacheMaxAge time.Duration
+	// MaxKeysPerUser caps a user's API keys (default 100).
+	MaxKeysPerUser int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger receives background errors (default: discard).
+	Logger *slog.Logger
+}
+
+// Service is the set of use cases over a store.
+type Service struct {
+	store   gatehouse.Store
+	opt     Options
+	now     func() time.Time
+	log     *slog.Logger
+	hasher  secret.PasswordHasher
+	hashSem chan struct{}
+	cache   *credCache
+	usage   *usageRecorder
+	// feedAt is the Unix-nano time of the last successful read of the
+	// revocation log, or 0 while Run has not started; see Authenticate.
+	feedAt  atomic.Int64
+	feedSeq atomic.Int64
+}
+
+// New returns a Service over store.
+func New(store gatehouse.Store, opt Options) *Service {
+	if opt.Argon2 == (secret.Argon2Params{}) {
+		opt.Argon2 = secret.DefaultArgon2
+	}
+	if opt.MaxConcurrentHashes <= 0 {
+		opt.MaxConcurrentHashes = max(2, runtime.GOMAXPROCS(0))
+	}
+	if opt.HashWait <= 0 {
+		opt.HashWait = 2 * time.Second
+	}
+	if opt.CacheSize <= 0 {
+		opt.CacheSize = 100_000
+	}
+	if opt.CacheMaxAge <= 0 {
+		opt.CacheMaxAge = 5 * time.Minute
+	}
+	if opt.MaxKeysPerUser <= 0 {
+		opt.MaxKeysPerUser = 100
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		store:   store,
+		opt:     opt,
+		now:     opt.Now,
+		log:     opt.Logger,
+		hasher:  secret.PasswordHasher{Params: opt.Argon2},
+		hashSem: make(chan struct{}, opt.MaxConcurrentHashes),
+		cache:   newCredCache(opt.CacheSize),
+		usage:   newUsageRecorder(),
+	}
+}
+
+// Ready reports whether the database answers.
+func (s *Service) Ready(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return gatehouse.Errorf(gatehouse.EUNAVAILABLE, "The database is unavailable.")
+	}
+	return nil
+}
+
+// ClientInfo describes where a request came from, for login history.
+type ClientInfo struct {
+	IP        string
+	UserAgent string
+}
+
+// caller returns the authenticated principal in ctx or EUNAUTHORIZED.
+func caller(ctx context.Context) (gatehouse.Principal, error) {
+	p, ok := gatehouse.PrincipalFromContext(ctx)
+	if !ok {
+		return p, errUnauthorized
+	}
+	return p, nil
+}
+
+// hashPassword runs argon2id under the concurrency cap.
+func (s *Service) hashPassword(ctx context.Context, pw string) (string, error) {
+	if err := s.acquireHash(ctx); err != nil {
+		return "", err
+	}
+	defer func() { <-s.hashSem }()
+	return s.hasher.Hash(pw)
+}
+
+func (s *Service) acquireHash(ctx context.Context) error {
+	select {
+	case s.hashSem <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(s.opt.HashWait)
+	defer t.Stop()
+	select {
+	case s.hashSem <- struct{}{}:
+		return nil
+	case <-t.C:
+		return gatehouse.Errorf(gatehouse.EUNAVAILABLE, "The server is busy; try again shortly.")
+	case <-ctx.Done():
+		return gatehouse.Errorf(gatehouse.EUNAVAILABLE, "The server is busy; try again shortly.")
+	}
+}

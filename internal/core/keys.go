@@ -1,0 +1,115 @@
+package core
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/secret"
+)
+
+// ListKeys lists the caller's API keys (never their secrets).
+func (s *Service) ListKeys(ctx context.Context) ([]*gatehouse.APIKey, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*gatehouse.APIKey
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		out, err = tx.Keys().FindKeysByUser(ctx, p.UserID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Report last-used times not yet flushed, so a key used a moment ago
+	// does not list as unused.
+	for _, k := range out {
+		if t, ok := s.usage.pending(k.ID); ok && t.After(k.LastUsedAt) {
+			k.LastUsedAt = t
+		}
+	}
+	return out, nil
+}
+
+// CreateKey makes a new API key for the caller and returns it with the key
+// in clear: the only time it is shown. Returns EINVALID for a bad name and
+// ECONFLICT when the caller already holds MaxKeysPerUser keys.
+func (s *Service) CreateKey(ctx context.Context, name string) (*gatehouse.APIKey, string, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.createKey(ctx, p.UserID, name, true)
+}
+
+// IssueKey makes a new API key for the account with that e-mail (operator
+// use, e.g. after re-activating an account), returned in clear once.
+func (s *Service) IssueKey(ctx context.Context, email, name string) (*gatehouse.APIKey, string, error) {
+	u, err := s.FindUserByEmail(ctx, email)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.createKey(ctx, u.ID, name, false)
+}
+
+func (s *Service) createKey(ctx context.Context, userID int64, name string, needActive bool) (*gatehouse.APIKey, string, error) {
+	name = strings.TrimSpace(name)
+	if err := gatehouse.ValidateKeyName(name); err != nil {
+		return nil, "", err
+	}
+	clear := secret.NewAPIKey()
+	k := &gatehouse.APIKey{UserID: userID, Name: name, Hash: secret.Hash(clear), Hint: secret.Hint(clear), CreatedAt: s.now().UTC()}
+	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		u, err := tx.Users().FindUserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		// Re-checked inside the write: a deactivation racing this request
+		// must not leave a live key behind.
+		if needActive && u.Status != gatehouse.UserActive {
+			return errInactive
+		}
+		if u.Status == gatehouse.UserDisabled {
+			return gatehouse.Errorf(gatehouse.EINACTIVE, "The account is disabled; activate it first.")
+		}
+		n, err := tx.Keys().CountKeysByUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if n >= s.opt.MaxKeysPerUser {
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "An account may hold at most %d API keys; delete one first.", s.opt.MaxKeysPerUser)
+		}
+		return tx.Keys().CreateKey(ctx, k)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return k, clear, nil
+}
+
+// DeleteKey deletes one of the caller's API keys. The key, and every access
+// token made from it, stops working at once on this node and within a
+// second on every other. Returns ENOTFOUND for an id that is not the
+// caller's, so another user's ids reveal nothing.
+func (s *Service) DeleteKey(ctx context.Context, id int64) error {
+	p, err := caller(ctx)
+	if err != nil {
+		return err
+	}
+	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.Keys().DeleteKey(ctx, p.UserID, id); err != nil {
+			return err
+		}
+		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeKey, SubjectID: id, At: s.now().UTC()})
+	})
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "API key not found.")
+	}
+	if err != nil {
+		return err
+	}
+	s.cache.revokeKey(id)
+	s.usage.forget(id)
+	return nil
+}

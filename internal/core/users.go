@@ -1,0 +1,185 @@
+package core
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/secret"
+)
+
+// SignupInput is what a sign-up asks for.
+type SignupInput struct {
+	Email           string
+	Password        string
+	ConfirmPassword string
+	CompanyID       string
+}
+
+// Signup creates a pending account (active with OpenSignup) and its first API
+// key, and returns the key in clear: the only time it is ever shown.
+// Returns EINVALID for bad input, ECONFLICT for a taken e-mail and
+// EUNAVAILABLE when too many passwords are being hashed at once.
+func (s *Service) Signup(ctx context.Context, in SignupInput) (*gatehouse.User, string, error) {
+	in.Email = strings.TrimSpace(in.Email)
+	if err := gatehouse.ValidateEmail(in.Email); err != nil {
+		return nil, "", err
+	}
+	if err := gatehouse.ValidatePassword(in.Password); err != nil {
+		return nil, "", err
+	}
+	if in.Password != in.ConfirmPassword {
+		return nil, "", gatehouse.Errorf(gatehouse.EINVALID, "confirm_password must match password.")
+	}
+	if len(in.CompanyID) > 200 || !utf8.ValidString(in.CompanyID) {
+		return nil, "", gatehouse.Errorf(gatehouse.EINVALID, "company_id is too long.")
+	}
+	status := gatehouse.UserPending
+	if s.opt.OpenSignup {
+		status = gatehouse.UserActive
+	}
+	return s.createUser(ctx, in.Email, in.Password, in.CompanyID, status, false)
+}
+
+// CreateUser creates an account for the operator (the CLI), with its first
+// API key, returned in clear once.
+func (s *Service) CreateUser(ctx context.Context, email, password string, admin, active bool) (*gatehouse.User, string, error) {
+	email = strings.TrimSpace(email)
+	if err := gatehouse.ValidateEmail(email); err != nil {
+		return nil, "", err
+	}
+	if err := gatehouse.ValidatePassword(password); err != nil {
+		return nil, "", err
+	}
+	status := gatehouse.UserPending
+	if active {
+		status = gatehouse.UserActive
+	}
+	return s.createUser(ctx, email, password, "", status, admin)
+}
+
+func (s *Service) createUser(ctx context.Context, email, password, company string, status gatehouse.UserStatus, admin bool) (*gatehouse.User, string, error) {
+	// Refuse a taken e-mail before spending an argon2 hash on it.
+	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		_, err := tx.Users().FindUserByEmail(ctx, email)
+		return err
+	})
+	switch gatehouse.ErrorCode(err) {
+	case gatehouse.ENOTFOUND:
+	case "":
+		return nil, "", errEmailTaken
+	default:
+		return nil, "", err
+	}
+	hash, err := s.hashPassword(ctx, password)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now().UTC()
+	u := &gatehouse.User{Email: email, PasswordHash: hash, Status: status, Admin: admin, CompanyID: company, CreatedAt: now, UpdatedAt: now}
+	clear := secret.NewAPIKey()
+	k := &gatehouse.APIKey{Name: "default", Hash: secret.Hash(clear), Hint: secret.Hint(clear), CreatedAt: now}
+	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.Users().CreateUser(ctx, u); err != nil {
+			return err
+		}
+		k.UserID = u.ID
+		return tx.Keys().CreateKey(ctx, k)
+	})
+	if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+		return nil, "", errEmailTaken
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return u, clear, nil
+}
+
+var errEmailTaken = &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: "An account with this email already exists."}
+
+// FindUserByEmail returns the account with that e-mail, or ENOTFOUND.
+func (s *Service) FindUserByEmail(ctx context.Context, email string) (*gatehouse.User, error) {
+	var u *gatehouse.User
+	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		var err error
+		u, err = tx.Users().FindUserByEmail(ctx, email)
+		return err
+	})
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "No account with email %q.", email)
+	}
+	return u, err
+}
+
+// ListUsers lists accounts, optionally by status.
+func (s *Service) ListUsers(ctx context.Context, f gatehouse.UserFilter) ([]*gatehouse.User, error) {
+	var out []*gatehouse.User
+	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		var err error
+		out, err = tx.Users().FindUsers(ctx, f)
+		return err
+	})
+	return out, err
+}
+
+// ActivateUser lets a pending (or disabled) account use its credentials.
+// A disabled account comes back with no keys: deactivation revoked them.
+func (s *Service) ActivateUser(ctx context.Context, email string) (*gatehouse.User, error) {
+	active := gatehouse.UserActive
+	return s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{Status: &active}, nil)
+}
+
+// DeactivateUser disables an account and revokes everything it holds: its
+// API keys and every access token, at once on this node and, through the
+// revocation log, within a second on every other.
+func (s *Service) DeactivateUser(ctx context.Context, email string) (*gatehouse.User, error) {
+	disabled := gatehouse.UserDisabled
+	u, err := s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{Status: &disabled}, func(tx gatehouse.Tx, u *gatehouse.User) error {
+		if _, err := tx.Keys().DeleteKeysByUser(ctx, u.ID); err != nil {
+			return err
+		}
+		if err := tx.Tokens().DeleteTokensByUser(ctx, u.ID); err != nil {
+			return err
+		}
+		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeUser, SubjectID: u.ID, At: s.now().UTC()})
+	})
+	if err == nil {
+		s.cache.revokeUser(u.ID)
+	}
+	return u, err
+}
+
+// SetCAC marks an account as CAC-verified, or not. Cached verifications of
+// the account are dropped so the change applies on the next request.
+func (s *Service) SetCAC(ctx context.Context, email string, on bool) (*gatehouse.User, error) {
+	u, err := s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{CAC: &on}, func(tx gatehouse.Tx, u *gatehouse.User) error {
+		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeUser, SubjectID: u.ID, At: s.now().UTC()})
+	})
+	if err == nil {
+		s.cache.revokeUser(u.ID)
+	}
+	return u, err
+}
+
+func (s *Service) updateUserByEmail(ctx context.Context, email string, upd gatehouse.UserUpdate, also func(gatehouse.Tx, *gatehouse.User) error) (*gatehouse.User, error) {
+	var out *gatehouse.User
+	upd.UpdatedAt = s.now().UTC()
+	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		u, err := tx.Users().FindUserByEmail(ctx, email)
+		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+			return gatehouse.Errorf(gatehouse.ENOTFOUND, "No account with email %q.", email)
+		}
+		if err != nil {
+			return err
+		}
+		if out, err = tx.Users().UpdateUser(ctx, u.ID, upd); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(tx, out)
+		}
+		return nil
+	})
+	return out, err
+}

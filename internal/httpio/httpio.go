@@ -1,0 +1,180 @@
+// Package httpio holds the few HTTP helpers every surface shares: strict
+// JSON decoding with a body limit, JSON encoding, and the per-request info
+// (request id, client IP, principal) that the access log reads. It is a leaf:
+// it imports only the domain root.
+package httpio
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// DecodeJSON reads the request body, at most limit bytes, into v, which must
+// be a pointer to a struct. An empty body (or one of only whitespace) reads
+// as {}, whatever the Content-Type, since Ask Sage clients send POSTs with no
+// body and no Content-Type. Unknown fields are ignored. It returns ETOOLARGE
+// for a body over the limit and EINVALID for anything that is not exactly
+// one JSON object of the right types: malformed JSON, trailing data, invalid
+// UTF-8, duplicate keys, a wrong type.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return gatehouse.Errorf(gatehouse.ETOOLARGE, "Request body is too large (limit %d bytes).", limit)
+		}
+		return gatehouse.Errorf(gatehouse.EINVALID, "Could not read the request body.")
+	}
+	return Unmarshal(data, v)
+}
+
+// Unmarshal is DecodeJSON's parsing step, exposed for fuzzing.
+func Unmarshal(data []byte, v any) error {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil
+	}
+	if !utf8.Valid(data) {
+		return gatehouse.Errorf(gatehouse.EINVALID, "Request body is not valid UTF-8.")
+	}
+	if err := checkShape(data); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
+			return gatehouse.Errorf(gatehouse.EINVALID, "Field %q has the wrong type.", te.Field)
+		}
+		if fe, ok := errors.AsType[*FieldError](err); ok {
+			return gatehouse.Errorf(gatehouse.EINVALID, "%s", fe.Message)
+		}
+		return gatehouse.Errorf(gatehouse.EINVALID, "Request body is not valid JSON.")
+	}
+	return nil
+}
+
+// FieldError is returned by a wire type's UnmarshalJSON to give the client a
+// precise message.
+type FieldError struct{ Message string }
+
+func (e *FieldError) Error() string { return e.Message }
+
+// checkShape verifies that data is one JSON object, with nothing after it and
+// no key repeated within an object (SECURITY.md 21: a duplicate key is a
+// classic way to smuggle a second value past a validator).
+func checkShape(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	bad := gatehouse.Errorf(gatehouse.EINVALID, "Request body is not valid JSON.")
+	tok, err := dec.Token()
+	if err != nil {
+		return bad
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return gatehouse.Errorf(gatehouse.EINVALID, "Request body must be a JSON object.")
+	}
+	type frame struct {
+		obj   bool
+		keys  map[string]struct{}
+		inKey bool // the next token in this object is a key
+	}
+	stack := []frame{{obj: true, keys: map[string]struct{}{}, inKey: true}}
+	for len(stack) > 0 {
+		tok, err := dec.Token()
+		if err != nil {
+			return bad
+		}
+		top := &stack[len(stack)-1]
+		if top.obj && top.inKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 {
+					stack[len(stack)-1].inKey = true
+				}
+				continue
+			}
+			k, ok := tok.(string)
+			if !ok {
+				return bad
+			}
+			if _, dup := top.keys[k]; dup {
+				return gatehouse.Errorf(gatehouse.EINVALID, "Duplicate key %q in the request body.", truncate(k, 40))
+			}
+			top.keys[k] = struct{}{}
+			top.inKey = false
+			continue
+		}
+		switch d, _ := tok.(json.Delim); d {
+		case '{':
+			stack = append(stack, frame{obj: true, keys: map[string]struct{}{}, inKey: true})
+			continue
+		case '[':
+			stack = append(stack, frame{})
+			continue
+		case ']':
+			stack = stack[:len(stack)-1]
+		}
+		// A value (or a closed array) ends; in an object the next token is a key.
+		if len(stack) > 0 && stack[len(stack)-1].obj {
+			stack[len(stack)-1].inKey = true
+		}
+		if len(stack) > 64 {
+			return gatehouse.Errorf(gatehouse.EINVALID, "Request body is nested too deeply.")
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return gatehouse.Errorf(gatehouse.EINVALID, "Request body has data after the JSON object.")
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// JSON writes v as the response body with the given status.
+func JSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only wire types are encoded here; failing is a programming error.
+		b = []byte(fmt.Sprintf(`{"error":%q}`, "internal error"))
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// Info is what the access log reports about a request; middleware puts one
+// in the context and surfaces fill in the principal.
+type Info struct {
+	ID        string
+	IP        string
+	Principal string
+}
+
+type infoKey struct{}
+
+// WithInfo returns a context carrying info.
+func WithInfo(ctx context.Context, info *Info) context.Context {
+	return context.WithValue(ctx, infoKey{}, info)
+}
+
+// InfoFrom returns the request's Info, or a throwaway one.
+func InfoFrom(ctx context.Context) *Info {
+	if i, ok := ctx.Value(infoKey{}).(*Info); ok {
+		return i
+	}
+	return &Info{}
+}

@@ -1,0 +1,32 @@
+package httpserver
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/httpio"
+)
+
+// handleHealthz answers 200 while the process serves.
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpio.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+// handleReadyz answers 200 when the database answers within a second, 503
+// otherwise.
+func handleReadyz(svc *core.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		if err := svc.Ready(ctx); err != nil {
+			w.Header().Set("Retry-After", "1")
+			httpio.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+			return
+		}
+		httpio.JSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+	})
+}

@@ -1,0 +1,32 @@
+// Package httpserver assembles every HTTP surface of gatehouse into one
+// http.Handler: routes.go lists every path; middleware.go adds request ids,
+// client IPs, panic recovery and the access log. The http.Server, listener
+// and shutdown belong to cmd/gatehouse.
+package httpserver
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+
+	"github.com/gatehouse/gatehouse/internal/core"
+)
+
+// Options configure the handler.
+type Options struct {
+	// TrustedProxies are the peers whose X-Forwarded-For is believed
+	// (SECURITY.md 13); from anyone else it is ignored.
+	TrustedProxies []netip.Prefix
+}
+
+// NewServer returns the handler serving every surface over svc.
+func NewServer(log *slog.Logger, svc *core.Service, opt Options) http.Handler {
+	mux := http.NewServeMux()
+	addRoutes(mux, log, svc)
+	var h http.Handler = mux
+	h = recoverPanics(log, h)
+	h = accessLog(log, h)
+	h = requestInfo(opt.TrustedProxies, h)
+	h = cleanPath(h)
+	return h
+}

@@ -1,0 +1,111 @@
+package secret
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"hash/crc32"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// Kind is what a credential string looks like.
+type Kind uint8
+
+// Credential kinds recognised by Classify.
+const (
+	Garbage     Kind = iota // not a well-formed gatehouse credential
+	APIKey                  // "stai-..."
+	AccessToken             // "gat_..."
+)
+
+const (
+	APIKeyPrefix      = "stai-"
+	AccessTokenPrefix = "gat_"
+
+	apiKeyBodyBytes  = 24
+	tokenBodyBytes   = 32
+	checksumLen      = 6 // base64url of 4 bytes, unpadded
+	APIKeyLen        = len(APIKeyPrefix) + 32 + checksumLen
+	AccessTokenLen   = len(AccessTokenPrefix) + 43 + checksumLen
+	maxCredentialLen = AccessTokenLen
+	hintTailLen      = 4
+)
+
+var b64 = base64.RawURLEncoding
+
+// NewAPIKey returns a new random API key.
+func NewAPIKey() string { return newCredential(APIKeyPrefix, apiKeyBodyBytes) }
+
+// NewAccessToken returns a new random access token.
+func NewAccessToken() string { return newCredential(AccessTokenPrefix, tokenBodyBytes) }
+
+func newCredential(prefix string, n int) string {
+	raw := make([]byte, n)
+	rand.Read(raw) // never returns an error; crashes the program if randomness is unavailable
+	body := prefix + b64.EncodeToString(raw)
+	var sum [checksumLen]byte
+	checksum(&sum, body)
+	return body + string(sum[:])
+}
+
+// checksum writes the base64url CRC-32 of s into out without allocating.
+func checksum(out *[checksumLen]byte, s string) {
+	var buf [maxCredentialLen]byte
+	n := copy(buf[:], s)
+	var c [4]byte
+	binary.BigEndian.PutUint32(c[:], crc32.ChecksumIEEE(buf[:n]))
+	b64.Encode(out[:], c[:])
+}
+
+// Classify tells whether s is a well-formed API key or access token: right
+// prefix, length, alphabet and checksum. It reads nothing but s.
+func Classify(s string) Kind {
+	var k Kind
+	switch {
+	case len(s) == APIKeyLen && s[:len(APIKeyPrefix)] == APIKeyPrefix:
+		k = APIKey
+	case len(s) == AccessTokenLen && s[:len(AccessTokenPrefix)] == AccessTokenPrefix:
+		k = AccessToken
+	default:
+		return Garbage
+	}
+	for i := 0; i < len(s); i++ {
+		if !urlSafe(s[i]) {
+			return Garbage
+		}
+	}
+	var sum [checksumLen]byte
+	checksum(&sum, s[:len(s)-checksumLen])
+	if string(sum[:]) != s[len(s)-checksumLen:] {
+		return Garbage
+	}
+	return k
+}
+
+func urlSafe(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// Hash returns the SHA-256 of a credential, the only form that is stored.
+// Credentials longer than the longest known format are hashed too, with an
+// allocation; callers classify first, so that path is cold.
+func Hash(s string) gatehouse.Hash {
+	if len(s) <= maxCredentialLen {
+		var buf [maxCredentialLen]byte
+		n := copy(buf[:], s)
+		return sha256.Sum256(buf[:n])
+	}
+	return sha256.Sum256([]byte(s))
+}
+
+// Hint returns the non-secret hint shown in listings: the prefix and the last
+// four characters ("stai-…E_k8"). Four characters of a 43-character key leave
+// more than 190 bits unknown.
+func Hint(s string) string {
+	if len(s) < len(APIKeyPrefix)+hintTailLen {
+		return ""
+	}
+	return s[:len(APIKeyPrefix)] + "…" + s[len(s)-hintTailLen:]
+}

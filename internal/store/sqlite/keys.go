@@ -1,0 +1,108 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+type keys struct{ tx *sql.Tx }
+
+const keyCols = `id, user_id, name, hash, hint, created_at, last_used_at`
+
+func scanKey(row interface{ Scan(...any) error }) (*gatehouse.APIKey, error) {
+	var k gatehouse.APIKey
+	var hash []byte
+	var created int64
+	var used sql.NullInt64
+	if err := row.Scan(&k.ID, &k.UserID, &k.Name, &hash, &k.Hint, &created, &used); err != nil {
+		return nil, mapErr(err)
+	}
+	copy(k.Hash[:], hash)
+	k.CreatedAt, k.LastUsedAt = fromMS(created), fromNullMS(used)
+	return &k, nil
+}
+
+func (s keys) CreateKey(ctx context.Context, k *gatehouse.APIKey) error {
+	if err := k.Validate(); err != nil {
+		return err
+	}
+	res, err := s.tx.ExecContext(ctx, `INSERT INTO api_keys (user_id, name, hash, hint, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		k.UserID, k.Name, k.Hash[:], k.Hint, ms(k.CreatedAt), nullMS(k.LastUsedAt))
+	if err != nil {
+		return mapErr(err)
+	}
+	k.ID, err = res.LastInsertId()
+	return err
+}
+
+func (s keys) FindKeyByHash(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, error) {
+	return scanKey(s.tx.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ?`, h[:]))
+}
+
+func (s keys) FindKeysByUser(ctx context.Context, userID int64) ([]*gatehouse.APIKey, error) {
+	rows, err := s.tx.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE user_id = ? ORDER BY id`, userID)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []*gatehouse.APIKey{}
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, mapErr(rows.Err())
+}
+
+func (s keys) CountKeysByUser(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_keys WHERE user_id = ?`, userID).Scan(&n)
+	return n, mapErr(err)
+}
+
+func (s keys) DeleteKey(ctx context.Context, userID, id int64) error {
+	res, err := s.tx.ExecContext(ctx, `DELETE FROM api_keys WHERE id = ? AND user_id = ?`, id, userID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "API key not found.")
+	}
+	return nil
+}
+
+func (s keys) DeleteKeysByUser(ctx context.Context, userID int64) ([]int64, error) {
+	rows, err := s.tx.QueryContext(ctx, `DELETE FROM api_keys WHERE user_id = ? RETURNING id`, userID)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapErr(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, mapErr(rows.Err())
+}
+
+func (s keys) TouchKeys(ctx context.Context, used map[int64]time.Time) error {
+	stmt, err := s.tx.PrepareContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer stmt.Close()
+	for id, t := range used {
+		if _, err := stmt.ExecContext(ctx, ms(t), id, ms(t)); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}

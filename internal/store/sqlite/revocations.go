@@ -1,0 +1,51 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+type revocations struct{ tx *sql.Tx }
+
+func (s revocations) CreateRevocation(ctx context.Context, r *gatehouse.Revocation) error {
+	res, err := s.tx.ExecContext(ctx, `INSERT INTO revocations (kind, subject_id, at) VALUES (?, ?, ?)`, string(r.Kind), r.SubjectID, ms(r.At))
+	if err != nil {
+		return mapErr(err)
+	}
+	r.Seq, err = res.LastInsertId()
+	return err
+}
+
+func (s revocations) FindRevocationsAfter(ctx context.Context, seq int64, limit int) ([]gatehouse.Revocation, error) {
+	rows, err := s.tx.QueryContext(ctx, `SELECT seq, kind, subject_id, at FROM revocations WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []gatehouse.Revocation
+	for rows.Next() {
+		var r gatehouse.Revocation
+		var kind string
+		var at int64
+		if err := rows.Scan(&r.Seq, &kind, &r.SubjectID, &at); err != nil {
+			return nil, mapErr(err)
+		}
+		r.Kind, r.At = gatehouse.RevocationKind(kind), fromMS(at)
+		out = append(out, r)
+	}
+	return out, mapErr(rows.Err())
+}
+
+func (s revocations) LatestRevocationSeq(ctx context.Context) (int64, error) {
+	var seq sql.NullInt64
+	err := s.tx.QueryRowContext(ctx, `SELECT MAX(seq) FROM revocations`).Scan(&seq)
+	return seq.Int64, mapErr(err)
+}
+
+func (s revocations) DeleteRevocationsBefore(ctx context.Context, t time.Time) error {
+	_, err := s.tx.ExecContext(ctx, `DELETE FROM revocations WHERE at < ?`, ms(t))
+	return mapErr(err)
+}

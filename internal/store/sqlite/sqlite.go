@@ -1,0 +1,276 @@
+// Package sqlite is the embedded storage backend: one SQLite file through the
+// pure-Go modernc.org/sqlite driver (no cgo), in WAL mode with
+// synchronous=FULL so an acknowledged write survives kill -9.
+//
+// Two connection pools share the file: a single writer connection whose
+// transactions begin IMMEDIATE (so writers queue on busy_timeout instead of
+// failing on a lock upgrade), and a pool of query-only reader connections,
+// which WAL lets run beside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Options tune the store. Zero values take defaults.
+type Options struct {
+	BusyTimeout time.Duration // how long a writer waits for the lock (default 5s)
+	Readers     int           // reader pool size (default 2×GOMAXPROCS, at least 4)
+}
+
+// Store is a gatehouse.Store on one SQLite file.
+type Store struct {
+	path string
+	w    *sql.DB // one connection, BEGIN IMMEDIATE
+	r    *sql.DB // query-only readers
+}
+
+var _ gatehouse.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path, checks its
+// durability settings and applies pending migrations.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if path == "" || path == ":memory:" {
+		return nil, errors.New("sqlite: a file path is required")
+	}
+	if opt.BusyTimeout <= 0 {
+		opt.BusyTimeout = 5 * time.Second
+	}
+	if opt.Readers <= 0 {
+		opt.Readers = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" +
+		// busy_timeout first, so the pragmas after it wait instead of failing.
+		fmt.Sprintf("_pragma=busy_timeout(%d)", opt.BusyTimeout.Milliseconds()) +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	s := &Store{path: path, w: w}
+	if err := s.checkPragmas(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	_ = os.Chmod(path, 0o600)
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(opt.Readers)
+	r.SetMaxIdleConns(opt.Readers)
+	s.r = r
+	return s, nil
+}
+
+// checkPragmas asserts the durability settings took effect (SECURITY.md 24).
+func (s *Store) checkPragmas(ctx context.Context) error {
+	var mode string
+	var syncLevel, fk int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.path, mapErr(err))
+	}
+	if err := s.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncLevel); err != nil {
+		return fmt.Errorf("sqlite: %w", mapErr(err))
+	}
+	if err := s.w.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+		return fmt.Errorf("sqlite: %w", mapErr(err))
+	}
+	if mode != "wal" || syncLevel != 2 || fk != 1 {
+		return fmt.Errorf("sqlite: durability settings not in effect (journal_mode=%s synchronous=%d foreign_keys=%d)", mode, syncLevel, fk)
+	}
+	return nil
+}
+
+// Migrate applies pending migrations. Open already does; this is for callers
+// that want to report it.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) { return s.applyMigrations(ctx) }
+
+func (s *Store) migrate(ctx context.Context) error {
+	_, err := s.applyMigrations(ctx)
+	return err
+}
+
+// applyMigrations runs each embedded file not yet recorded, each in its own
+// IMMEDIATE transaction, so two processes starting at once apply it once.
+func (s *Store) applyMigrations(ctx context.Context) ([]string, error) {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("sqlite: migrations table: %w", mapErr(err))
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var applied []string
+	for _, name := range names {
+		ok, err := s.migrateFile(ctx, name)
+		if err != nil {
+			return applied, err
+		}
+		if ok {
+			applied = append(applied, filepath.Base(name))
+		}
+	}
+	return applied, nil
+}
+
+func (s *Store) migrateFile(ctx context.Context, name string) (bool, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", name, mapErr(err))
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, filepath.Base(name)).Scan(&n); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", name, mapErr(err))
+	}
+	if n > 0 {
+		return false, nil
+	}
+	body, err := migrationFS.ReadFile(name)
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, filepath.Base(name), time.Now().UnixMilli()); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", name, mapErr(err))
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", name, mapErr(err))
+	}
+	return true, nil
+}
+
+// Update runs fn in one IMMEDIATE transaction on the writer connection.
+func (s *Store) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	return s.run(ctx, s.w, fn)
+}
+
+// View runs fn in a transaction on a reader connection.
+func (s *Store) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	return s.run(ctx, s.r, fn)
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, fn func(gatehouse.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	if err := fn(&txn{tx: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// Ping reports whether the database file can be read.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Backup writes a consistent copy of the database to path (VACUUM INTO),
+// while the store stays online.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return gatehouse.Errorf(gatehouse.ECONFLICT, "%s already exists.", path)
+	}
+	if _, err := s.r.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		return fmt.Errorf("sqlite: backup: %w", mapErr(err))
+	}
+	return os.Chmod(path, 0o600)
+}
+
+type txn struct{ tx *sql.Tx }
+
+func (t *txn) Users() gatehouse.UserStore             { return users{t.tx} }
+func (t *txn) Keys() gatehouse.KeyStore               { return keys{t.tx} }
+func (t *txn) Tokens() gatehouse.TokenStore           { return tokens{t.tx} }
+func (t *txn) Logins() gatehouse.LoginStore           { return logins{t.tx} }
+func (t *txn) Revocations() gatehouse.RevocationStore { return revocations{t.tx} }
+
+// mapErr turns driver errors into gatehouse codes: constraint violations into
+// ECONFLICT, a missing row into ENOTFOUND, a busy, locked, full or failing
+// database into EUNAVAILABLE. Anything else stays an internal error.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "Not found."}
+	}
+	if e, ok := errors.AsType[*sqlite.Error](err); ok {
+		switch e.Code() & 0xff {
+		case sqlite3.SQLITE_CONSTRAINT:
+			return fmt.Errorf("%w: %v", &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: "Already exists."}, err)
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR,
+			sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_PROTOCOL:
+			return fmt.Errorf("%w: %v", &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: "The database is busy or unavailable; try again."}, err)
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %v", &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: "The database is busy or unavailable; try again."}, err)
+	}
+	return err
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func nullMS(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func fromNullMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMS(v.Int64)
+}

@@ -1,0 +1,108 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+type users struct{ tx *sql.Tx }
+
+const userCols = `id, email, password_hash, status, is_admin, cac, company_id, created_at, updated_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*gatehouse.User, error) {
+	var u gatehouse.User
+	var status string
+	var created, updated int64
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &status, &u.Admin, &u.CAC, &u.CompanyID, &created, &updated); err != nil {
+		return nil, mapErr(err)
+	}
+	u.Status = gatehouse.UserStatus(status)
+	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
+	return &u, nil
+}
+
+func (s users) CreateUser(ctx context.Context, u *gatehouse.User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	res, err := s.tx.ExecContext(ctx, `INSERT INTO users (email, email_norm, password_hash, status, is_admin, cac, company_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Email, gatehouse.NormalizeEmail(u.Email), u.PasswordHash, string(u.Status), u.Admin, u.CAC, u.CompanyID, ms(u.CreatedAt), ms(u.UpdatedAt))
+	if err != nil {
+		if gatehouse.ErrorCode(mapErr(err)) == gatehouse.ECONFLICT {
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "An account with this email already exists.")
+		}
+		return mapErr(err)
+	}
+	u.ID, err = res.LastInsertId()
+	return err
+}
+
+func (s users) FindUserByID(ctx context.Context, id int64) (*gatehouse.User, error) {
+	return scanUser(s.tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+}
+
+func (s users) FindUserByEmail(ctx context.Context, email string) (*gatehouse.User, error) {
+	return scanUser(s.tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email_norm = ?`, gatehouse.NormalizeEmail(email)))
+}
+
+func (s users) FindUsers(ctx context.Context, f gatehouse.UserFilter) ([]*gatehouse.User, error) {
+	q := `SELECT ` + userCols + ` FROM users`
+	var args []any
+	if f.Status != "" {
+		q += ` WHERE status = ?`
+		args = append(args, string(f.Status))
+	}
+	q += ` ORDER BY id`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	rows, err := s.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []*gatehouse.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, mapErr(rows.Err())
+}
+
+func (s users) UpdateUser(ctx context.Context, id int64, upd gatehouse.UserUpdate) (*gatehouse.User, error) {
+	var sets []string
+	var args []any
+	if upd.Status != nil {
+		if !upd.Status.Valid() {
+			return nil, gatehouse.Errorf(gatehouse.EINVALID, "unknown account status.")
+		}
+		sets, args = append(sets, "status = ?"), append(args, string(*upd.Status))
+	}
+	if upd.Admin != nil {
+		sets, args = append(sets, "is_admin = ?"), append(args, *upd.Admin)
+	}
+	if upd.CAC != nil {
+		sets, args = append(sets, "cac = ?"), append(args, *upd.CAC)
+	}
+	if upd.PasswordHash != nil {
+		sets, args = append(sets, "password_hash = ?"), append(args, *upd.PasswordHash)
+	}
+	sets, args = append(sets, "updated_at = ?"), append(args, ms(upd.UpdatedAt))
+	args = append(args, id)
+	res, err := s.tx.ExecContext(ctx, `UPDATE users SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "Account not found.")
+	}
+	return s.FindUserByID(ctx, id)
+}

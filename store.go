@@ -1,0 +1,136 @@
+package gatehouse
+
+import (
+	"context"
+	"time"
+)
+
+// Store is a storage backend. Every use case runs its reads and writes in one
+// transaction through Update or View; the per-entity stores of a Tx compose
+// inside it. Backends turn constraint violations into ECONFLICT and missing
+// rows into ENOTFOUND, and a busy or unreachable database into EUNAVAILABLE;
+// they hold no business rules (those live in internal/core).
+type Store interface {
+	// Update runs fn in one read-write transaction, committed when fn returns
+	// nil and rolled back otherwise.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// Tx gives the per-entity stores bound to one transaction.
+type Tx interface {
+	Users() UserStore
+	Keys() KeyStore
+	Tokens() TokenStore
+	Logins() LoginStore
+	Revocations() RevocationStore
+}
+
+// UserFilter selects accounts. Zero fields do not filter.
+type UserFilter struct {
+	Status UserStatus
+	Limit  int // 0 means no limit
+}
+
+// UserUpdate changes an account. Nil fields are left alone.
+type UserUpdate struct {
+	Status       *UserStatus
+	Admin        *bool
+	CAC          *bool
+	PasswordHash *string
+	UpdatedAt    time.Time
+}
+
+// UserStore persists accounts.
+type UserStore interface {
+	// CreateUser inserts u and sets u.ID. Returns ECONFLICT when the e-mail
+	// (case-insensitive) is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// FindUserByID returns ENOTFOUND when there is no such account.
+	FindUserByID(ctx context.Context, id int64) (*User, error)
+	// FindUserByEmail matches case-insensitively; returns ENOTFOUND.
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// FindUsers lists accounts in id order.
+	FindUsers(ctx context.Context, f UserFilter) ([]*User, error)
+	// UpdateUser applies upd and returns the new row; returns ENOTFOUND.
+	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
+}
+
+// KeyStore persists API keys.
+type KeyStore interface {
+	// CreateKey inserts k and sets k.ID. Returns ECONFLICT on a hash collision.
+	CreateKey(ctx context.Context, k *APIKey) error
+	// FindKeyByHash returns ENOTFOUND when no key has that hash.
+	FindKeyByHash(ctx context.Context, h Hash) (*APIKey, error)
+	// FindKeysByUser lists a user's keys in id order.
+	FindKeysByUser(ctx context.Context, userID int64) ([]*APIKey, error)
+	// CountKeysByUser counts a user's keys.
+	CountKeysByUser(ctx context.Context, userID int64) (int, error)
+	// DeleteKey deletes key id of userID and every token made from it.
+	// Returns ENOTFOUND when the key does not exist or is another user's.
+	DeleteKey(ctx context.Context, userID, id int64) error
+	// DeleteKeysByUser deletes all of a user's keys (and their tokens) and
+	// returns their ids.
+	DeleteKeysByUser(ctx context.Context, userID int64) ([]int64, error)
+	// TouchKeys records last-used times, ignoring keys that no longer exist
+	// and never moving a time backwards.
+	TouchKeys(ctx context.Context, used map[int64]time.Time) error
+}
+
+// TokenStore persists access tokens.
+type TokenStore interface {
+	// CreateToken inserts t. Returns ECONFLICT on a hash collision.
+	CreateToken(ctx context.Context, t *AccessToken) error
+	// FindTokenByHash returns ENOTFOUND when no token has that hash.
+	FindTokenByHash(ctx context.Context, h Hash) (*AccessToken, error)
+	// DeleteTokensByUser deletes every token of a user.
+	DeleteTokensByUser(ctx context.Context, userID int64) error
+	// DeleteExpiredTokens deletes tokens that expired before t.
+	DeleteExpiredTokens(ctx context.Context, t time.Time) (int64, error)
+}
+
+// LoginStore persists login history.
+type LoginStore interface {
+	// CreateLogin inserts l and sets l.ID.
+	CreateLogin(ctx context.Context, l *Login) error
+	// FindLoginsByUser returns a user's newest logins first, at most limit.
+	FindLoginsByUser(ctx context.Context, userID int64, limit int) ([]*Login, error)
+}
+
+// RevocationKind names what a revocation event revokes.
+type RevocationKind string
+
+// Revocation kinds.
+const (
+	RevokeKey  RevocationKind = "key"  // an API key and every token made from it
+	RevokeUser RevocationKind = "user" // every credential of an account
+)
+
+// Revocation is an event in the revocation log. Every node (and every admin
+// command) that revokes something appends one in the same transaction as the
+// change; every node tails the log to drop what it has cached. This is what
+// makes a revocation reach all nodes, and servers sharing a data directory
+// with an admin command, within a second.
+type Revocation struct {
+	Seq       int64
+	Kind      RevocationKind
+	SubjectID int64
+	At        time.Time
+}
+
+// RevocationStore persists the revocation log.
+type RevocationStore interface {
+	// CreateRevocation appends r and sets r.Seq.
+	CreateRevocation(ctx context.Context, r *Revocation) error
+	// FindRevocationsAfter returns events with Seq > seq in order, at most limit.
+	FindRevocationsAfter(ctx context.Context, seq int64, limit int) ([]Revocation, error)
+	// LatestRevocationSeq returns the highest Seq, or 0.
+	LatestRevocationSeq(ctx context.Context) (int64, error)
+	// DeleteRevocationsBefore prunes events older than t.
+	DeleteRevocationsBefore(ctx context.Context, t time.Time) error
+}
