@@ -24,7 +24,6 @@ const bodyLimit = 1 << 20
 // e.g. "Thu, 08 May 2025 21:42:04 GMT".
 const timeFormat = "Mon, 02 Jan 2006 15:04:05 GMT"
 
-
 func wireTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 func wireTimeOrNil(t time.Time) *string {
