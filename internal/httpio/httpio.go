@@ -38,7 +38,7 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 
 // Unmarshal is DecodeJSON's parsing step, exposed for fuzzing.
 func Unmarshal(data []byte, v any) error {
-	data = bytes.TrimSpace(data)
+	data = bytes.Trim(data, " \t\r\n") // JSON whitespace only
 	if len(data) == 0 {
 		return nil
 	}

@@ -1,0 +1,297 @@
+package core_test
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+)
+
+var cheap = secret.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+func openStore(t testing.TB, path string) gatehouse.Store {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "g.db")
+	}
+	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// clock is an injectable clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+func newClock() *clock               { return &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+func as(p gatehouse.Principal) context.Context {
+	return gatehouse.NewContextWithPrincipal(context.Background(), p)
+}
+
+// activeUser signs up an active user and returns its key and principal.
+func activeUser(t testing.TB, svc *core.Service, email string) (string, gatehouse.Principal) {
+	t.Helper()
+	ctx := context.Background()
+	_, key, err := svc.Signup(ctx, core.SignupInput{Email: email, Password: "password1", ConfirmPassword: "password1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ActivateUser(ctx, email); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Authenticate(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, p
+}
+
+func TestTokenLivesExactly24Hours(t *testing.T) {
+	clk := newClock()
+	svc := core.New(openStore(t, ""), core.Options{Argon2: cheap, Now: clk.Now})
+	key, _ := activeUser(t, svc, "a@example.com")
+	tok, exp, err := svc.ExchangeToken(context.Background(), "a@example.com", key, core.ClientInfo{IP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := exp.Sub(clk.Now()); got != 86400*time.Second {
+		t.Fatalf("expiry = now + %v, want 86400s", got)
+	}
+	clk.Add(86399 * time.Second)
+	if _, err := svc.Authenticate(context.Background(), tok); err != nil {
+		t.Fatalf("token refused 1 s before expiry: %v", err)
+	}
+	clk.Add(time.Second)
+	if _, err := svc.Authenticate(context.Background(), tok); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+		t.Fatalf("token at expiry: %v, want EUNAUTHORIZED", err)
+	}
+	core.ClearCache(svc)
+	if _, err := svc.Authenticate(context.Background(), tok); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+		t.Fatalf("token at expiry from the database: %v, want EUNAUTHORIZED", err)
+	}
+}
+
+func TestDeleteKeyKillsItsTokensAtOnce(t *testing.T) {
+	svc := core.New(openStore(t, ""), core.Options{Argon2: cheap})
+	ctx := context.Background()
+	key, p := activeUser(t, svc, "a@example.com")
+	k2, key2, err := svc.CreateKey(as(p), "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := svc.ExchangeToken(ctx, "a@example.com", key2, core.ClientInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{key2, tok} { // warm the cache
+		if _, err := svc.Authenticate(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.DeleteKey(as(p), k2.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{key2, tok} {
+		if _, err := svc.Authenticate(ctx, c); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+			t.Errorf("after delete: %v, want EUNAUTHORIZED", err)
+		}
+	}
+	if _, err := svc.Authenticate(ctx, key); err != nil {
+		t.Errorf("the other key died too: %v", err)
+	}
+}
+
+// Racing deletes of one key: exactly one wins; the key never validates
+// afterwards, even with verifications racing the deletes.
+func TestRacingDeletes(t *testing.T) {
+	svc := core.New(openStore(t, ""), core.Options{Argon2: cheap})
+	ctx := context.Background()
+	_, p := activeUser(t, svc, "a@example.com")
+	k, key, err := svc.CreateKey(as(p), "victim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wins, notFound atomic.Int32
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					svc.Authenticate(ctx, key)
+				}
+			}
+		})
+	}
+	var dwg sync.WaitGroup
+	for range 16 {
+		dwg.Go(func() {
+			switch err := svc.DeleteKey(as(p), k.ID); gatehouse.ErrorCode(err) {
+			case "":
+				wins.Add(1)
+			case gatehouse.ENOTFOUND:
+				notFound.Add(1)
+			default:
+				t.Errorf("delete: %v", err)
+			}
+		})
+	}
+	dwg.Wait()
+	close(stop)
+	wg.Wait()
+	if wins.Load() != 1 || notFound.Load() != 15 {
+		t.Fatalf("wins=%d notFound=%d, want 1 and 15", wins.Load(), notFound.Load())
+	}
+	for range 100 {
+		if _, err := svc.Authenticate(ctx, key); err == nil {
+			t.Fatal("a deleted key validated")
+		}
+	}
+}
+
+// Two services on one database stand for two nodes, or a server and an
+// admin command: a deactivation on one reaches the other's cache through
+// the revocation log within a second.
+func TestRevocationFeedAcrossServices(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "g.db")
+	a := core.New(openStore(t, path), core.Options{Argon2: cheap})
+	b := core.New(openStore(t, path), core.Options{Argon2: cheap})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Run(ctx) })
+	defer wg.Wait()
+	defer cancel()
+
+	key, _ := activeUser(t, b, "a@example.com")
+	tok, _, err := b.ExchangeToken(context.Background(), "a@example.com", key, core.ClientInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // let a's feed start
+	for _, c := range []string{key, tok} {
+		if _, err := a.Authenticate(context.Background(), c); err != nil {
+			t.Fatalf("node a refused a live credential: %v", err)
+		}
+	}
+	if _, err := b.DeactivateUser(context.Background(), "a@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	deadline := start.Add(time.Second)
+	for _, c := range []string{key, tok} {
+		for {
+			if _, err := a.Authenticate(context.Background(), c); err != nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("node a still accepts a revoked credential after %v", time.Since(start))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	t.Logf("revocation reached the other service in %v", time.Since(start))
+}
+
+func TestExchangeWritesLoginRows(t *testing.T) {
+	svc := core.New(openStore(t, ""), core.Options{Argon2: cheap})
+	ctx := context.Background()
+	_, key, err := svc.Signup(ctx, core.SignupInput{Email: "a@example.com", Password: "password1", ConfirmPassword: "password1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := core.ClientInfo{IP: "192.0.2.1", UserAgent: "test/1"}
+	if _, _, err := svc.ExchangeToken(ctx, "a@example.com", key, ci); gatehouse.ErrorCode(err) != gatehouse.EINACTIVE {
+		t.Fatalf("pending exchange: %v, want EINACTIVE", err)
+	}
+	svc.ActivateUser(ctx, "a@example.com")
+	if _, _, err := svc.ExchangeToken(ctx, "A@Example.com", key+"x", ci); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+		t.Fatalf("bad key: %v, want EUNAUTHORIZED", err)
+	}
+	if _, _, err := svc.ExchangeToken(ctx, "nobody@example.com", key, ci); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+		t.Fatalf("unknown email: %v, want EUNAUTHORIZED", err)
+	}
+	if _, _, err := svc.ExchangeToken(ctx, "a@example.com", key, ci); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := svc.Authenticate(ctx, key)
+	ls, err := svc.ListLogins(as(p), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range ls {
+		if l.IP != ci.IP || l.UserAgent != ci.UserAgent || l.Kind != gatehouse.LoginToken {
+			t.Errorf("login row %+v", l)
+		}
+		got = append(got, fmt.Sprint(l.Success))
+	}
+	if strings.Join(got, ",") != "true,false,false" {
+		t.Fatalf("logins newest first = %v, want true,false,false", got)
+	}
+}
+
+// The password-hash cap turns a sign-up flood into quick refusals instead
+// of unbounded memory.
+func TestHashConcurrencyCap(t *testing.T) {
+	svc := core.New(openStore(t, ""), core.Options{
+		Argon2:              secret.Argon2Params{Memory: 8 * 1024, Time: 3, Threads: 1, SaltLen: 16, KeyLen: 32},
+		MaxConcurrentHashes: 1,
+		HashWait:            time.Millisecond,
+	})
+	var ok, busy atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			email := fmt.Sprintf("u%d@example.com", i)
+			_, _, err := svc.Signup(context.Background(), core.SignupInput{Email: email, Password: "password1", ConfirmPassword: "password1"})
+			switch gatehouse.ErrorCode(err) {
+			case "":
+				ok.Add(1)
+			case gatehouse.EUNAVAILABLE:
+				busy.Add(1)
+			default:
+				t.Errorf("signup: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() == 0 || busy.Load() == 0 {
+		t.Fatalf("ok=%d busy=%d: want both some successes and some refusals", ok.Load(), busy.Load())
+	}
+}
+
+// core must not depend on HTTP or on a storage backend (STYLE.md §4.2).
+func TestCoreImports(t *testing.T) {
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	out, err := exec.Command(gobin, "list", "-deps", "github.com/gatehouse/gatehouse/internal/core").CombinedOutput()
+	if err != nil {
+		t.Skipf("go list: %v: %s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "net/http" || strings.Contains(dep, "internal/store") || strings.Contains(dep, "internal/api") || strings.Contains(dep, "sqlite") {
+			t.Errorf("internal/core depends on %s", dep)
+		}
+	}
+}

@@ -1,0 +1,7 @@
+package core
+
+// ClearCache empties the verification cache (for cold-path benchmarks).
+func ClearCache(s *Service) { s.cache.clear() }
+
+// CacheLen reports the number of cached verifications.
+func CacheLen(s *Service) int { return s.cache.len() }

@@ -1,0 +1,85 @@
+package httpio
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+type sample struct {
+	Name  string `json:"name"`
+	Limit int    `json:"limit"`
+}
+
+func TestUnmarshal(t *testing.T) {
+	cases := []struct {
+		in   string
+		code string // "" = accepted
+	}{
+		{``, ""},
+		{"  \n ", ""},
+		{`{}`, ""},
+		{`{"name":"a","unknown":[1,{"x":2}]}`, ""},
+		{`{"name":"a","nested":{"name":"b"}}`, ""}, // same key in another object is fine
+		{`{"a":[{"k":1},{"k":2}]}`, ""},
+		{`{"name":"a","name":"b"}`, gatehouse.EINVALID},
+		{`{"o":{"k":1,"k":2}}`, gatehouse.EINVALID},
+		{`{"name":5}`, gatehouse.EINVALID},
+		{`{"limit":"x"}`, gatehouse.EINVALID},
+		{`{}{}`, gatehouse.EINVALID},
+		{`{} x`, gatehouse.EINVALID},
+		{`[]`, gatehouse.EINVALID},
+		{`"str"`, gatehouse.EINVALID},
+		{`null`, gatehouse.EINVALID},
+		{`{"name":`, gatehouse.EINVALID},
+		{"{\"name\":\"\xff\"}", gatehouse.EINVALID},
+		{strings.Repeat(`{"a":`, 100) + `1` + strings.Repeat(`}`, 100), gatehouse.EINVALID},
+	}
+	for _, c := range cases {
+		var v sample
+		err := Unmarshal([]byte(c.in), &v)
+		if got := gatehouse.ErrorCode(err); got != c.code {
+			t.Errorf("Unmarshal(%.60q) code = %q (%v), want %q", c.in, got, err, c.code)
+		}
+	}
+}
+
+func TestDecodeJSONLimit(t *testing.T) {
+	body := `{"name":"` + strings.Repeat("a", 200) + `"}`
+	r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+	var v sample
+	if err := DecodeJSON(httptest.NewRecorder(), r, 100, &v); gatehouse.ErrorCode(err) != gatehouse.ETOOLARGE {
+		t.Fatalf("over the limit: %v, want ETOOLARGE", err)
+	}
+	r = httptest.NewRequest("POST", "/", strings.NewReader(body))
+	if err := DecodeJSON(httptest.NewRecorder(), r, 1000, &v); err != nil || len(v.Name) != 200 {
+		t.Fatalf("under the limit: %v", err)
+	}
+}
+
+// FuzzUnmarshal: no input panics, every refusal is EINVALID, and whatever
+// is accepted is empty or a valid JSON object.
+func FuzzUnmarshal(f *testing.F) {
+	for _, s := range []string{`{}`, `{"name":"a","limit":5}`, `{"a":{"b":[1,2,{"c":null}]}}`, `{"a":1,"a":2}`, `[`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v sample
+		err := Unmarshal(data, &v)
+		if err != nil {
+			if gatehouse.ErrorCode(err) != gatehouse.EINVALID {
+				t.Fatalf("refusal with code %q: %v", gatehouse.ErrorCode(err), err)
+			}
+			return
+		}
+		if trimmed := strings.Trim(string(data), " \t\r\n"); trimmed != "" {
+			var m map[string]any
+			if json.Unmarshal(data, &m) != nil {
+				t.Fatalf("accepted invalid JSON object %q", data)
+			}
+		}
+	})
+}

@@ -1,0 +1,134 @@
+package secret
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var (
+	apiKeyRE = regexp.MustCompile(`^stai-[A-Za-z0-9_-]{38}$`)
+	tokenRE  = regexp.MustCompile(`^gat_[A-Za-z0-9_-]{49}$`)
+)
+
+func TestNewCredentialsClassify(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		k, tok := NewAPIKey(), NewAccessToken()
+		if !apiKeyRE.MatchString(k) || Classify(k) != APIKey {
+			t.Fatalf("NewAPIKey() = %q: shape %v, Classify %v", k, apiKeyRE.MatchString(k), Classify(k))
+		}
+		if !tokenRE.MatchString(tok) || Classify(tok) != AccessToken {
+			t.Fatalf("NewAccessToken() = %q: shape %v, Classify %v", tok, tokenRE.MatchString(tok), Classify(tok))
+		}
+		if seen[k] || seen[tok] {
+			t.Fatal("a credential repeated")
+		}
+		seen[k], seen[tok] = true, true
+	}
+}
+
+func TestClassifyRejects(t *testing.T) {
+	k := NewAPIKey()
+	flip := func(s string, i int) string {
+		b := []byte(s)
+		if b[i] == 'A' {
+			b[i] = 'B'
+		} else {
+			b[i] = 'A'
+		}
+		return string(b)
+	}
+	cases := map[string]string{
+		"empty":            "",
+		"seed example":     "stai-KxHZNuyhUVhapikeyAz1EdqAexampleqe7k8E_",
+		"prefix only":      "stai-",
+		"truncated":        k[:len(k)-1],
+		"extended":         k + "A",
+		"body typo":        flip(k, 10),
+		"checksum typo":    flip(k, len(k)-2),
+		"wrong prefix":     "stak-" + k[5:],
+		"upper prefix":     "STAI-" + k[5:],
+		"space inside":     k[:20] + " " + k[21:],
+		"non-ascii":        k[:20] + "é" + k[22:],
+		"token as key len": "gat_" + k[5:],
+	}
+	for name, s := range cases {
+		if got := Classify(s); got != Garbage {
+			t.Errorf("%s: Classify(%q) = %v, want Garbage", name, s, got)
+		}
+	}
+}
+
+func TestHashAndHint(t *testing.T) {
+	k := NewAPIKey()
+	if Hash(k) != Hash(k) || Hash(k) == Hash(NewAPIKey()) {
+		t.Fatal("Hash is not a function of its input")
+	}
+	long := strings.Repeat("x", 500)
+	if Hash(long) == Hash(long[:499]) {
+		t.Fatal("long inputs collide")
+	}
+	h := Hint(k)
+	if !strings.HasPrefix(h, "stai-") || !strings.HasSuffix(h, k[len(k)-4:]) || strings.Contains(h, k[5:len(k)-4]) {
+		t.Fatalf("Hint(%q) = %q", k, h)
+	}
+}
+
+func TestPasswordHasher(t *testing.T) {
+	h := PasswordHasher{Params: Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}
+	phc, err := h.Hash("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(phc, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("phc = %q", phc)
+	}
+	if ok, rehash, err := h.Verify("correct horse", phc); !ok || rehash || err != nil {
+		t.Fatalf("Verify(right) = %v %v %v", ok, rehash, err)
+	}
+	if ok, _, _ := h.Verify("correct horsE", phc); ok {
+		t.Fatal("wrong password verified")
+	}
+	stronger := PasswordHasher{Params: DefaultArgon2}
+	if ok, rehash, _ := stronger.Verify("correct horse", phc); !ok || !rehash {
+		t.Fatalf("stronger params: ok=%v rehash=%v, want true true", ok, rehash)
+	}
+	for _, bad := range []string{"", "$2a$10$abc", "$argon2id$v=19$m=x$a$b", "$argon2id$v=19$m=64,t=1,p=1$!!$!!"} {
+		if _, _, err := h.Verify("x", bad); err == nil {
+			t.Errorf("Verify(%q) accepted an unknown format", bad)
+		}
+	}
+}
+
+func BenchmarkClassify(b *testing.B) {
+	k := NewAPIKey()
+	b.ReportAllocs()
+	for b.Loop() {
+		if Classify(k) != APIKey {
+			b.Fatal("not a key")
+		}
+	}
+}
+
+func BenchmarkHash(b *testing.B) {
+	k := NewAPIKey()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Hash(k)
+	}
+}
+
+func TestChecksumMatchesCRC32(t *testing.T) {
+	for _, s := range []string{"", "a", "stai-abc", NewAPIKey()} {
+		var got [checksumLen]byte
+		checksum(&got, s)
+		var c [4]byte
+		binary.BigEndian.PutUint32(c[:], crc32.ChecksumIEEE([]byte(s)))
+		if want := b64.EncodeToString(c[:]); string(got[:]) != want {
+			t.Errorf("checksum(%q) = %s, want %s", s, got[:], want)
+		}
+	}
+}
