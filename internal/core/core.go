@@ -14,8 +14,51 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
+
+// Limits are the throttles of SECURITY.md item 13. Each is per process (see
+// package ratelimit). A zero Limit takes the default; a negative Every turns
+// that throttle off.
+type Limits struct {
+	SignupPerIP                ratelimit.Limit
+	ExchangePerIP              ratelimit.Limit
+	ExchangeFailuresPerAccount ratelimit.Limit
+}
+
+// DefaultLimits: 20 sign-ups per IP at once, then one per 6 s; 30 token
+// exchanges per IP at once, then one a second; 10 failed exchanges per
+// account, then one per 6 s — a throttle, never a lockout, so an attacker
+// cannot lock a user out for longer than the refill.
+var DefaultLimits = Limits{
+	SignupPerIP:                ratelimit.Limit{Every: 6 * time.Second, Burst: 20},
+	ExchangePerIP:              ratelimit.Limit{Every: time.Second, Burst: 30},
+	ExchangeFailuresPerAccount: ratelimit.Limit{Every: 6 * time.Second, Burst: 10},
+}
+
+// Unlimited turns a throttle off.
+var Unlimited = ratelimit.Limit{Every: -1}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v, d ratelimit.Limit) ratelimit.Limit {
+		if v == (ratelimit.Limit{}) {
+			return d
+		}
+		return v
+	}
+	return Limits{
+		SignupPerIP:                def(l.SignupPerIP, DefaultLimits.SignupPerIP),
+		ExchangePerIP:              def(l.ExchangePerIP, DefaultLimits.ExchangePerIP),
+		ExchangeFailuresPerAccount: def(l.ExchangeFailuresPerAccount, DefaultLimits.ExchangeFailuresPerAccount),
+	}
+}
+
+// throttled is the error for a request over a limit.
+func throttled(wait time.Duration) error {
+	secs := int(wait.Round(time.Second) / time.Second)
+	return gatehouse.Errorf(gatehouse.ERATELIMIT, "Too many requests; try again in %d seconds.", max(secs, 1))
+}
 
 // Options configure a Service. Zero values take defaults.
 type Options struct {
@@ -35,6 +78,8 @@ type Options struct {
 	CacheMaxAge time.Duration
 	// MaxKeysPerUser caps a user's API keys (default 100).
 	MaxKeysPerUser int
+	// Limits throttle sign-up and token exchange (default DefaultLimits).
+	Limits Limits
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives background errors (default: discard).
@@ -51,6 +96,10 @@ type Service struct {
 	hashSem chan struct{}
 	cache   *credCache
 	usage   *usageRecorder
+
+	signupPerIP      *ratelimit.Limiter
+	exchangePerIP    *ratelimit.Limiter
+	exchangeFailures *ratelimit.Limiter // per account
 	// feedAt is the Unix-nano time of the last successful read of the
 	// revocation log, or 0 while Run has not started; see Authenticate.
 	feedAt  atomic.Int64
@@ -83,15 +132,19 @@ func New(store gatehouse.Store, opt Options) *Service {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	lim := opt.Limits.withDefaults()
 	return &Service{
-		store:   store,
-		opt:     opt,
-		now:     opt.Now,
-		log:     opt.Logger,
-		hasher:  secret.PasswordHasher{Params: opt.Argon2},
-		hashSem: make(chan struct{}, opt.MaxConcurrentHashes),
-		cache:   newCredCache(opt.CacheSize),
-		usage:   newUsageRecorder(),
+		signupPerIP:      ratelimit.New(lim.SignupPerIP, 0, opt.Now),
+		exchangePerIP:    ratelimit.New(lim.ExchangePerIP, 0, opt.Now),
+		exchangeFailures: ratelimit.New(lim.ExchangeFailuresPerAccount, 0, opt.Now),
+		store:            store,
+		opt:              opt,
+		now:              opt.Now,
+		log:              opt.Logger,
+		hasher:           secret.PasswordHasher{Params: opt.Argon2},
+		hashSem:          make(chan struct{}, opt.MaxConcurrentHashes),
+		cache:            newCredCache(opt.CacheSize),
+		usage:            newUsageRecorder(),
 	}
 }
 

@@ -295,3 +295,46 @@ func TestCoreImports(t *testing.T) {
 		}
 	}
 }
+
+func TestThrottles(t *testing.T) {
+	clk := newClock()
+	svc := core.New(openStore(t, ""), core.Options{Argon2: cheap, Now: clk.Now})
+	ctx := context.Background()
+	key, _ := activeUser(t, svc, "a@example.com")
+	bad := secret.NewAPIKey()
+
+	// Failed exchanges for one account: ten, then throttled — even with
+	// the right key — until the bucket refills.
+	for i := range 10 {
+		ci := core.ClientInfo{IP: fmt.Sprintf("192.0.2.%d", i)}
+		if _, _, err := svc.ExchangeToken(ctx, "a@example.com", bad, ci); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+			t.Fatalf("failure %d: %v, want EUNAUTHORIZED", i, err)
+		}
+	}
+	if _, _, err := svc.ExchangeToken(ctx, "a@example.com", key, core.ClientInfo{IP: "198.51.100.1"}); gatehouse.ErrorCode(err) != gatehouse.ERATELIMIT {
+		t.Fatalf("after 10 failures: %v, want ERATELIMIT", err)
+	}
+	clk.Add(6 * time.Second)
+	if _, _, err := svc.ExchangeToken(ctx, "a@example.com", key, core.ClientInfo{IP: "198.51.100.1"}); err != nil {
+		t.Fatalf("after the refill: %v", err)
+	}
+
+	// Sign-ups per IP: a burst of 20, then one per 6 s.
+	ci := core.ClientInfo{IP: "203.0.113.9"}
+	signup := func(i int) error {
+		_, _, err := svc.Signup(ctx, core.SignupInput{Email: fmt.Sprintf("s%d@example.com", i), Password: "password1", ConfirmPassword: "password1", Client: ci})
+		return err
+	}
+	for i := range 20 {
+		if err := signup(i); err != nil {
+			t.Fatalf("signup %d: %v", i, err)
+		}
+	}
+	if err := signup(20); gatehouse.ErrorCode(err) != gatehouse.ERATELIMIT {
+		t.Fatalf("signup 21: %v, want ERATELIMIT", err)
+	}
+	clk.Add(6 * time.Second)
+	if err := signup(21); err != nil {
+		t.Fatalf("signup after refill: %v", err)
+	}
+}

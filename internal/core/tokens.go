@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,11 +24,17 @@ import (
 // failure, with IP and user agent) in the same transaction as the token.
 // Returns EINVALID for missing fields, EUNAUTHORIZED when the pair does not
 // match a live key (the same answer for an unknown e-mail and a wrong key),
-// and EINACTIVE for a matching key of an account that is not active.
+// EINACTIVE for a matching key of an account that is not active, and
+// ERATELIMIT past the per-IP or per-account throttles.
 func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci ClientInfo) (string, time.Time, error) {
 	email = strings.TrimSpace(email)
 	if email == "" || apiKey == "" {
 		return "", time.Time{}, gatehouse.Errorf(gatehouse.EINVALID, "email and api_key are required.")
+	}
+	if ci.IP != "" {
+		if ok, wait := s.exchangePerIP.Allow(ci.IP); !ok {
+			return "", time.Time{}, throttled(wait)
+		}
 	}
 	now := s.now().UTC()
 	clear := secret.NewAccessToken()
@@ -43,6 +50,13 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 			return err
 		}
 		login := &gatehouse.Login{UserID: u.ID, At: now, IP: ci.IP, UserAgent: truncate(ci.UserAgent, 512), Kind: gatehouse.LoginToken}
+		acct := strconv.FormatInt(u.ID, 10)
+		if blocked, wait := s.exchangeFailures.Blocked(acct); blocked {
+			// Too many recent failures for this account: refuse without
+			// looking at the key, so guessing gains nothing; it refills.
+			outcome, login.Reason = throttled(wait), "throttled"
+			return tx.Logins().CreateLogin(ctx, login)
+		}
 		var k *gatehouse.APIKey
 		if secret.Classify(apiKey) == secret.APIKey {
 			k, err = tx.Keys().FindKeyByHash(ctx, secret.Hash(apiKey))
@@ -53,6 +67,7 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 		switch {
 		case k == nil || k.UserID != u.ID:
 			outcome, login.Reason = errBadExchange, "invalid api key"
+			s.exchangeFailures.Allow(acct)
 		case u.Status != gatehouse.UserActive:
 			outcome, login.Reason = errInactive, "account "+string(u.Status)
 		default:

@@ -15,13 +15,20 @@ type SignupInput struct {
 	Password        string
 	ConfirmPassword string
 	CompanyID       string
+	Client          ClientInfo // where the request came from, for throttling
 }
 
 // Signup creates a pending account (active with OpenSignup) and its first API
 // key, and returns the key in clear: the only time it is ever shown.
 // Returns EINVALID for bad input, ECONFLICT for a taken e-mail and
-// EUNAVAILABLE when too many passwords are being hashed at once.
+// EUNAVAILABLE when too many passwords are being hashed at once, and
+// ERATELIMIT when the client's IP has signed up too often.
 func (s *Service) Signup(ctx context.Context, in SignupInput) (*gatehouse.User, string, error) {
+	if in.Client.IP != "" {
+		if ok, wait := s.signupPerIP.Allow(in.Client.IP); !ok {
+			return nil, "", throttled(wait)
+		}
+	}
 	in.Email = strings.TrimSpace(in.Email)
 	if err := gatehouse.ValidateEmail(in.Email); err != nil {
 		return nil, "", err

@@ -20,6 +20,7 @@ func HandleSignup(svc *core.Service, log *slog.Logger) http.Handler {
 		}
 		u, key, err := svc.Signup(r.Context(), core.SignupInput{
 			Email: req.Email, Password: req.Password, ConfirmPassword: req.ConfirmPassword, CompanyID: req.CompanyID,
+			Client: core.ClientInfo{IP: httpio.InfoFrom(r.Context()).IP, UserAgent: r.UserAgent()},
 		})
 		if err != nil {
 			writeError(w, r, log, err)
