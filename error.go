@@ -18,6 +18,11 @@ const (
 	ERATELIMIT    = "rate_limited" // too many requests; try later
 	EUNAVAILABLE  = "unavailable"  // a dependency (the database) is busy or down; try later
 	EINTERNAL     = "internal"     // a fault; the detail is logged, never shown
+	ETOOLONG      = "too_long"     // a name over its length limit (Ask Sage answers 406)
+	ECACREQUIRED  = "cac_required" // needs a CAC-authenticated session (Ask Sage answers 407)
+	ENOACCOUNT    = "no_account"   // no account has that e-mail (Ask Sage answers 410)
+	EUPSTREAM     = "upstream"     // the model server failed (502)
+	ETIMEOUT      = "timeout"      // the model server did not answer in time (504)
 )
 
 // Error is an error whose Message is safe to show to a client.

@@ -29,6 +29,9 @@ type Tx interface {
 	Tokens() TokenStore
 	Logins() LoginStore
 	Revocations() RevocationStore
+	Datasets() DatasetStore
+	Chats() ChatStore
+	PromptLogs() PromptLogStore
 }
 
 // UserFilter selects accounts. Zero fields do not filter.
@@ -133,4 +136,56 @@ type RevocationStore interface {
 	LatestRevocationSeq(ctx context.Context) (int64, error)
 	// DeleteRevocationsBefore prunes events older than t.
 	DeleteRevocationsBefore(ctx context.Context, t time.Time) error
+}
+
+// DatasetStore persists datasets and their shares.
+type DatasetStore interface {
+	// CreateDataset inserts d and sets d.ID. Returns ECONFLICT when the owner
+	// already has a dataset of that name.
+	CreateDataset(ctx context.Context, d *Dataset) error
+	// FindDatasetByOwnerName returns ENOTFOUND when there is none.
+	FindDatasetByOwnerName(ctx context.Context, ownerID int64, name string) (*Dataset, error)
+	// FindDatasetsForUser lists the user's own datasets (PermOwner) and those
+	// shared with them (with the share's permission), in one query, ordered
+	// by dataset id.
+	FindDatasetsForUser(ctx context.Context, userID int64) ([]DatasetAccess, error)
+	// DeleteDataset deletes a dataset and all its shares; ENOTFOUND.
+	DeleteDataset(ctx context.Context, id int64) error
+	// UpsertShare grants or changes a share.
+	UpsertShare(ctx context.Context, sh *Share) error
+	// FindShare returns ENOTFOUND when the user has no share.
+	FindShare(ctx context.Context, datasetID, userID int64) (*Share, error)
+	// DeleteShare removes a share; ENOTFOUND when there is none.
+	DeleteShare(ctx context.Context, datasetID, userID int64) error
+}
+
+// ChatStore persists chat sessions and their messages.
+type ChatStore interface {
+	// CreateChat inserts c (its ID is set by the caller); ECONFLICT on a
+	// repeated id.
+	CreateChat(ctx context.Context, c *ChatSession) error
+	// FindChatByID returns ENOTFOUND when there is none.
+	FindChatByID(ctx context.Context, id string) (*ChatSession, error)
+	// FindChatsByUser lists a user's sessions, most recently updated first.
+	FindChatsByUser(ctx context.Context, userID int64) ([]*ChatSession, error)
+	// FindChatMessagesByUser returns every message of every session of the
+	// user, grouped by session id, each in order: one query, not one per
+	// session.
+	FindChatMessagesByUser(ctx context.Context, userID int64) (map[string][]*ChatMessage, error)
+	// FindChatMessages returns a session's messages in order.
+	FindChatMessages(ctx context.Context, sessionID string) ([]*ChatMessage, error)
+	// AppendChatMessages adds messages to a session, sets their IDs and the
+	// session's UpdatedAt to at.
+	AppendChatMessages(ctx context.Context, sessionID string, msgs []*ChatMessage, at time.Time) error
+	// DeleteChat deletes userID's session id and its messages; ENOTFOUND
+	// when it does not exist or is another user's.
+	DeleteChat(ctx context.Context, userID int64, id string) error
+}
+
+// PromptLogStore persists the prompt log.
+type PromptLogStore interface {
+	// CreatePromptLog inserts l and sets l.ID.
+	CreatePromptLog(ctx context.Context, l *PromptLog) error
+	// FindPromptLogsByUser returns a user's newest rows first, at most limit.
+	FindPromptLogsByUser(ctx context.Context, userID int64, limit int) ([]*PromptLog, error)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/llm"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
@@ -37,6 +38,8 @@ const usage = `gatehouse — accounts and API keys for API platforms
 
 usage:
   gatehouse serve    [--addr 127.0.0.1:8080] [--open-signup] [--trusted-proxies CIDRS]
+                     [--llm-url URL [--llm-key KEY] [--llm-model M] [--llm-timeout 2m]]
+                     [--tls-cert F --tls-key F [--client-ca F]]
   gatehouse migrate
   gatehouse users    create EMAIL [--admin] [--active]   (password read from stdin)
   gatehouse users    activate EMAIL | deactivate EMAIL | list | set-cac EMAIL on|off
@@ -160,5 +163,9 @@ func newService(ctx context.Context, cfg config.Config, log *slog.Logger) (*core
 	if err != nil {
 		return nil, nil, err
 	}
-	return core.New(store, core.Options{OpenSignup: cfg.OpenSignup, Logger: log}), store, nil
+	opt := core.Options{OpenSignup: cfg.OpenSignup, Logger: log}
+	if cfg.LLMURL != "" {
+		opt.Models = llm.New(cfg.LLMURL, cfg.LLMKey, cfg.LLMModel, cfg.LLMTimeout)
+	}
+	return core.New(store, opt), store, nil
 }

@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -33,15 +37,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer store.Close()
 
+	tlsCfg, err := serverTLS(cfg)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
+	}
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
 	}
 	srv := &http.Server{
 		Handler:           httpserver.NewServer(log, svc, httpserver.Options{TrustedProxies: proxies}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      cfg.LLMTimeout + 30*time.Second, // /server/query waits on the model server
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
@@ -57,7 +68,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "db", redactURL(cfg.DBURL()), "version", gatehouse.Version, "openSignup", cfg.OpenSignup)
+	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "clientCA", cfg.ClientCA != "", "llm", cfg.LLMURL != "", "db", redactURL(cfg.DBURL()), "version", gatehouse.Version, "openSignup", cfg.OpenSignup)
 
 	select {
 	case err = <-errc:
@@ -76,4 +87,32 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("stopped")
 	}
 	return err
+}
+
+// serverTLS builds the TLS configuration, or nil to serve plain HTTP. With a
+// client CA, client certificates are requested and, when given, verified
+// against it; a connection without one still works (API keys and tokens
+// authenticate), it just is not CAC-authenticated.
+func serverTLS(cfg config.Config) (*tls.Config, error) {
+	if cfg.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	c := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if cfg.ClientCA != "" {
+		pem, err := os.ReadFile(cfg.ClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("client-ca: %s holds no PEM certificate", cfg.ClientCA)
+		}
+		c.ClientCAs = pool
+		c.ClientAuth = tls.VerifyClientCertIfGiven
+	}
+	return c, nil
 }

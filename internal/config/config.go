@@ -27,6 +27,17 @@ type Config struct {
 	OpenSignup     bool   // --open-signup, GATEHOUSE_OPEN_SIGNUP
 	TrustedProxies string // --trusted-proxies, GATEHOUSE_TRUSTED_PROXIES: comma-separated CIDRs
 	ShutdownGrace  time.Duration
+
+	// Model server for /server/query and /server/get-models.
+	LLMURL     string        // --llm-url, GATEHOUSE_LLM_URL: an OpenAI-compatible base URL
+	LLMKey     string        // --llm-key, GATEHOUSE_LLM_KEY: sent as a Bearer token
+	LLMModel   string        // --llm-model, GATEHOUSE_LLM_MODEL: default model (else the server's first)
+	LLMTimeout time.Duration // --llm-timeout, GATEHOUSE_LLM_TIMEOUT
+
+	// TLS, and client certificates for CAC sessions.
+	TLSCert  string // --tls-cert, GATEHOUSE_TLS_CERT
+	TLSKey   string // --tls-key, GATEHOUSE_TLS_KEY
+	ClientCA string // --client-ca, GATEHOUSE_CLIENT_CA: PEM CA bundle that client certificates must chain to
 }
 
 // Default returns a configuration that runs as-is.
@@ -36,6 +47,7 @@ func Default() Config {
 		LogFormat:     "json",
 		Addr:          "127.0.0.1:8080",
 		ShutdownGrace: 15 * time.Second,
+		LLMTimeout:    120 * time.Second,
 	}
 }
 
@@ -61,6 +73,16 @@ func FlagSet(name string, c *Config, getenv func(string) string, serve bool) *fl
 			c.OpenSignup = v
 		}
 		fs.BoolVar(&c.OpenSignup, "open-signup", c.OpenSignup, "activate accounts at sign-up (development only) (env GATEHOUSE_OPEN_SIGNUP)")
+		str(&c.LLMURL, "llm-url", "GATEHOUSE_LLM_URL", "OpenAI-compatible model server for /server/query, e.g. http://127.0.0.1:11434")
+		str(&c.LLMKey, "llm-key", "GATEHOUSE_LLM_KEY", "API key for the model server")
+		str(&c.LLMModel, "llm-model", "GATEHOUSE_LLM_MODEL", "default model (default: the model server's first)")
+		if d, err := time.ParseDuration(getenv("GATEHOUSE_LLM_TIMEOUT")); err == nil {
+			c.LLMTimeout = d
+		}
+		fs.DurationVar(&c.LLMTimeout, "llm-timeout", c.LLMTimeout, "how long to wait for the model server (env GATEHOUSE_LLM_TIMEOUT)")
+		str(&c.TLSCert, "tls-cert", "GATEHOUSE_TLS_CERT", "serve HTTPS with this PEM certificate")
+		str(&c.TLSKey, "tls-key", "GATEHOUSE_TLS_KEY", "the PEM private key of --tls-cert")
+		str(&c.ClientCA, "client-ca", "GATEHOUSE_CLIENT_CA", "PEM CA bundle; a verified client certificate naming an account's e-mail makes the session CAC-authenticated")
 	}
 	return fs
 }
@@ -113,6 +135,18 @@ func (c Config) Validate() error {
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("log-format: %q: want json or text", c.LogFormat))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("tls-cert and tls-key go together"))
+	}
+	if c.ClientCA != "" && c.TLSCert == "" {
+		errs = append(errs, errors.New("client-ca needs tls-cert and tls-key"))
+	}
+	if c.LLMURL != "" && !strings.HasPrefix(c.LLMURL, "http://") && !strings.HasPrefix(c.LLMURL, "https://") {
+		errs = append(errs, fmt.Errorf("llm-url: %q: want http:// or https://", c.LLMURL))
+	}
+	if c.LLMTimeout <= 0 {
+		errs = append(errs, errors.New("llm-timeout: must be positive"))
 	}
 	if _, err := c.Proxies(); err != nil {
 		errs = append(errs, err)

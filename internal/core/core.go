@@ -78,6 +78,9 @@ type Options struct {
 	CacheMaxAge time.Duration
 	// MaxKeysPerUser caps a user's API keys (default 100).
 	MaxKeysPerUser int
+	// Models is the model server /server/query forwards to; nil when none
+	// is configured (those calls then answer EUNAVAILABLE).
+	Models gatehouse.ModelServer
 	// Limits throttle sign-up and token exchange (default DefaultLimits).
 	Limits Limits
 	// Now is the clock (default time.Now).

@@ -3,6 +3,7 @@ package httpserver
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/api/asksage"
 	"github.com/gatehouse/gatehouse/internal/api/sumtyme"
@@ -24,18 +25,40 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service) {
 	// Ask Sage User API.
 	user := asksage.Authenticate(svc, log)
 	mux.Handle("POST /user/get-token-with-api-key", asksage.HandleTokenExchange(svc, log))
-	mux.Handle("POST /user/get-user-logins", user(asksage.HandleLoginsList(svc, log)))
-	mux.Handle("POST /user/get-user-api-keys", user(asksage.HandleKeysList(svc, log)))
+	type route struct {
+		methods []string
+		h       http.Handler
+	}
+	authed := map[string]route{
+		"/user/get-user-logins":               {[]string{"POST"}, asksage.HandleLoginsList(svc, log)},
+		"/user/get-user-api-keys":             {[]string{"POST"}, asksage.HandleKeysList(svc, log)},
+		"/user/get-user-logs":                 {[]string{"POST"}, asksage.HandlePromptLogsList(svc, log)},
+		"/user/add-dataset":                   {[]string{"POST"}, asksage.HandleDatasetAdd(svc, log)},
+		"/user/delete-dataset":                {[]string{"POST"}, asksage.HandleDatasetDelete(svc, log)},
+		"/user/assign-dataset":                {[]string{"POST"}, asksage.HandleDatasetShare(svc, log)},
+		"/user/update-permission-dataset":     {[]string{"POST"}, asksage.HandleDatasetShare(svc, log)},
+		"/user/deassign-dataset":              {[]string{"POST"}, asksage.HandleDatasetUnshare(svc, log)},
+		"/user/get-datasets-with-permissions": {[]string{"POST", "GET"}, asksage.HandleDatasetsList(svc, log)},
+		"/user/get-chats":                     {[]string{"POST"}, asksage.HandleChatsList(svc, log)},
+		"/user/get-chat-session":              {[]string{"POST"}, asksage.HandleChatGet(svc, log)},
+		"/user/delete-chat-session":           {[]string{"POST"}, asksage.HandleChatDelete(svc, log)},
+		"/user/create-chat-session":           {[]string{"POST"}, asksage.HandleChatCreate(svc, log)},
+		"/user/append-chat":                   {[]string{"POST"}, asksage.HandleChatAppend(svc, log)},
+		"/server/query":                       {[]string{"POST"}, asksage.HandleQuery(svc, log)},
+		"/server/get-models":                  {[]string{"POST", "GET"}, asksage.HandleModels(svc, log)},
+		"/server/get-datasets":                {[]string{"POST", "GET"}, asksage.HandleServerDatasets(svc, log)},
+	}
+	for path, rt := range authed {
+		for _, m := range rt.methods {
+			mux.Handle(m+" "+path, user(rt.h))
+		}
+		mux.Handle(path, asksage.HandleMethodNotAllowed(strings.Join(rt.methods, ", ")))
+	}
 	mux.Handle("POST /user/user-api-key", user(asksage.HandleKeyCreate(svc, log)))
 	mux.Handle("DELETE /user/user-api-key", user(asksage.HandleKeyDelete(svc, log)))
-	for path, allow := range map[string]string{
-		"/user/get-token-with-api-key": "POST",
-		"/user/get-user-logins":        "POST",
-		"/user/get-user-api-keys":      "POST",
-		"/user/user-api-key":           "POST, DELETE",
-	} {
-		mux.Handle(path, asksage.HandleMethodNotAllowed(allow))
-	}
+	mux.Handle("/user/user-api-key", asksage.HandleMethodNotAllowed("POST, DELETE"))
+	mux.Handle("/user/get-token-with-api-key", asksage.HandleMethodNotAllowed("POST"))
+	mux.Handle("/server/", asksage.HandleNotFound(log))
 	mux.Handle("/user/", asksage.HandleNotFound(log))
 
 	mux.Handle("/", handleNotFound())

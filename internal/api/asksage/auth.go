@@ -1,6 +1,8 @@
 package asksage
 
 import (
+	"crypto/x509"
+	"encoding/asn1"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -58,8 +60,29 @@ func Authenticate(svc *core.Service, log *slog.Logger) func(http.Handler) http.H
 				writeError(w, r, log, err)
 				return
 			}
+			if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.VerifiedChains[0]) > 0 {
+				p = core.WithClientCertificate(p, certEmails(r.TLS.VerifiedChains[0][0]))
+			}
 			httpio.InfoFrom(r.Context()).Principal = "user:" + strconv.FormatInt(p.UserID, 10)
 			next.ServeHTTP(w, r.WithContext(gatehouse.NewContextWithPrincipal(r.Context(), p)))
 		})
 	}
+}
+
+// oidEmailAddress is PKCS #9 emailAddress, how CAC/PIV certificates often
+// carry the holder's e-mail in the subject.
+var oidEmailAddress = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
+
+// certEmails returns the e-mail addresses a verified client certificate
+// names: its e-mail SANs and its subject's emailAddress attributes.
+func certEmails(c *x509.Certificate) []string {
+	out := append([]string(nil), c.EmailAddresses...)
+	for _, n := range c.Subject.Names {
+		if n.Type.Equal(oidEmailAddress) {
+			if s, ok := n.Value.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }

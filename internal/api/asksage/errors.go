@@ -21,6 +21,11 @@ var statusOf = map[string]int{
 	gatehouse.ERATELIMIT:    http.StatusTooManyRequests,
 	gatehouse.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	gatehouse.EINTERNAL:     http.StatusInternalServerError,
+	gatehouse.ETOOLONG:      http.StatusNotAcceptable,  // 406, per the seed
+	gatehouse.ECACREQUIRED:  407,                       // per the seed: "a CAC is required"
+	gatehouse.ENOACCOUNT:    http.StatusGone,           // 410 "No account.", as the real service answers
+	gatehouse.EUPSTREAM:     http.StatusBadGateway,     // 502
+	gatehouse.ETIMEOUT:      http.StatusGatewayTimeout, // 504
 }
 
 // writeError renders err in the envelope. It is the only place this surface

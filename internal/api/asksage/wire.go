@@ -3,8 +3,10 @@ package asksage
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/gatehouse/gatehouse/internal/core"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -100,9 +102,18 @@ func toLoginRows(ls []*gatehouse.Login) []loginRow {
 		if l.Success {
 			status = "Success"
 		}
-		out = append(out, loginRow{ID: l.ID, DateTime: wireTime(l.At), IP: l.IP, IPLower: l.IP, Status: status, Type: "login", UserAgent: l.UserAgent})
+		out = append(out, loginRow{ID: l.ID, DateTime: wireTime(l.At), IP: l.IP, IPLower: l.IP, Status: status, Type: loginType(l.Kind), UserAgent: l.UserAgent})
 	}
 	return out
+}
+
+// loginType names a login as the real service does: a token exchange is
+// "get_token_with_api_key" (seen in its get-user-logins output).
+func loginType(k gatehouse.LoginKind) string {
+	if k == gatehouse.LoginToken {
+		return "get_token_with_api_key"
+	}
+	return "login"
 }
 
 // keyRow is one entry of get-user-api-keys: never the key itself.
@@ -137,4 +148,242 @@ type keyCreated struct {
 // keyDeleteRequest is DELETE /user/user-api-key.
 type keyDeleteRequest struct {
 	ID flexInt `json:"id"`
+}
+
+// flexBool accepts a JSON boolean, or the strings and numbers clients send
+// for one ("true", "false", "1", "0", 1, 0), as the seed sends
+// check_permissions as the string "true".
+type flexBool struct {
+	Set   bool
+	Value bool
+}
+
+func (f *flexBool) UnmarshalJSON(b []byte) error {
+	switch strings.ToLower(strings.TrimSpace(string(b))) {
+	case "null":
+		return nil
+	case "true", `"true"`, "1", `"1"`, `"yes"`:
+		f.Set, f.Value = true, true
+	case "false", `"false"`, "0", `"0"`, `"no"`:
+		f.Set, f.Value = true, false
+	default:
+		return &httpio.FieldError{Message: "Expected a boolean."}
+	}
+	return nil
+}
+
+// datasetAddRequest is POST /user/add-dataset. classification may be null
+// (the Python client sends null); is_tabular is accepted and ignored.
+type datasetAddRequest struct {
+	Dataset        string  `json:"dataset"`
+	Classification *string `json:"classification"`
+}
+
+// datasetRequest names a dataset (delete-dataset).
+type datasetRequest struct {
+	Dataset string `json:"dataset"`
+}
+
+// shareRequest is assign-dataset, update-permission-dataset and
+// deassign-dataset. The seed sends "permission", the OpenAPI file
+// "permissions": both are read.
+type shareRequest struct {
+	Dataset     string  `json:"dataset"`
+	Email       string  `json:"email"`
+	Permission  *string `json:"permission"`
+	Permissions *string `json:"permissions"`
+}
+
+// permission returns the requested level, refusing two that differ.
+func (r shareRequest) permission() (string, error) {
+	switch {
+	case r.Permission != nil && r.Permissions != nil && *r.Permission != *r.Permissions:
+		return "", gatehouse.Errorf(gatehouse.EINVALID, "permission and permissions differ.")
+	case r.Permission != nil:
+		return *r.Permission, nil
+	case r.Permissions != nil:
+		return *r.Permissions, nil
+	}
+	return "", nil
+}
+
+// datasetsRequest is get-datasets-with-permissions.
+type datasetsRequest struct {
+	CheckPermissions flexBool `json:"check_permissions"`
+}
+
+// datasetRow is one entry of get-datasets-with-permissions (the OpenAPI
+// file's shape).
+type datasetRow struct {
+	Dataset        string `json:"dataset"`
+	Classification string `json:"classification"`
+	Permissions    string `json:"permissions"`
+}
+
+func toDatasetRows(as []gatehouse.DatasetAccess) []datasetRow {
+	out := make([]datasetRow, 0, len(as))
+	for _, a := range as {
+		out = append(out, datasetRow{Dataset: a.Dataset.FullName(), Classification: string(a.Dataset.Classification), Permissions: string(a.Permission)})
+	}
+	return out
+}
+
+func toDatasetNames(as []gatehouse.DatasetAccess) []string {
+	out := make([]string, 0, len(as))
+	for _, a := range as {
+		out = append(out, a.Dataset.FullName())
+	}
+	return out
+}
+
+// Chat wire shapes. Ask Sage names the speakers "me" and "gpt".
+func toRole(user string) (gatehouse.ChatRole, bool) {
+	switch strings.ToLower(strings.TrimSpace(user)) {
+	case "me", "user":
+		return gatehouse.RoleUser, true
+	case "gpt", "assistant":
+		return gatehouse.RoleAssistant, true
+	}
+	return "", false
+}
+
+func fromRole(r gatehouse.ChatRole) string {
+	if r == gatehouse.RoleAssistant {
+		return "gpt"
+	}
+	return "me"
+}
+
+// chatItem is one message on the wire.
+type chatItem struct {
+	User    string `json:"user"`
+	Message string `json:"message"`
+}
+
+// chatMessageRow is a stored message as listed.
+type chatMessageRow struct {
+	ID       int64  `json:"id"`
+	User     string `json:"user"`
+	Message  string `json:"message"`
+	DateTime string `json:"date_time"`
+}
+
+// chatRow is a session as listed by get-chats and get-chat-session.
+type chatRow struct {
+	SessionID string           `json:"session_id"`
+	ID        string           `json:"id"`
+	Title     string           `json:"title"`
+	CreatedAt string           `json:"created_at"`
+	UpdatedAt string           `json:"updated_at"`
+	Chats     []chatMessageRow `json:"chats"`
+}
+
+func toChatRow(c core.Chat) chatRow {
+	row := chatRow{SessionID: c.Session.ID, ID: c.Session.ID, Title: c.Session.Title,
+		CreatedAt: wireTime(c.Session.CreatedAt), UpdatedAt: wireTime(c.Session.UpdatedAt), Chats: make([]chatMessageRow, 0, len(c.Messages))}
+	for _, m := range c.Messages {
+		row.Chats = append(row.Chats, chatMessageRow{ID: m.ID, User: fromRole(m.Role), Message: m.Text, DateTime: wireTime(m.CreatedAt)})
+	}
+	return row
+}
+
+// chatsPayload is what get-chats encodes, as a JSON string, into "response"
+// (the OpenAPI file: "JSON string containing chats and buttons arrays").
+type chatsPayload struct {
+	Chats   []chatRow `json:"chats"`
+	Buttons []any     `json:"buttons"`
+}
+
+// sessionRequest names a session (get-chat-session, delete-chat-session).
+type sessionRequest struct {
+	SessionID string `json:"session_id"`
+}
+
+// createChatRequest is create-chat-session; the body is optional.
+type createChatRequest struct {
+	Title     string `json:"title"`
+	ChatTitle string `json:"chat_title"`
+}
+
+// sessionCreated answers create-chat-session and append-chat.
+type sessionCreated struct {
+	SessionID string `json:"session_id"`
+	Title     string `json:"title"`
+}
+
+// appendChatRequest accepts both published shapes of append-chat: the
+// OpenAPI file's {"session_id", "message"} (one message from "me" appended
+// to a session) and the Python client's {"chat_title", "chats": {"chats":
+// [{"user","message"}...]}} (a new session, unless session_id is given too).
+// "chats" may also be the bare array.
+type appendChatRequest struct {
+	SessionID string          `json:"session_id"`
+	Message   *string         `json:"message"`
+	ChatTitle string          `json:"chat_title"`
+	Chats     json.RawMessage `json:"chats"`
+}
+
+func (r appendChatRequest) turns() ([]gatehouse.ChatTurn, error) {
+	var items []chatItem
+	if len(r.Chats) > 0 && string(r.Chats) != "null" {
+		var wrapped struct {
+			Chats []chatItem `json:"chats"`
+		}
+		if err := json.Unmarshal(r.Chats, &items); err != nil {
+			if err := json.Unmarshal(r.Chats, &wrapped); err != nil {
+				return nil, gatehouse.Errorf(gatehouse.EINVALID, `chats must be {"chats": [{"user": "me"|"gpt", "message": "..."}]}.`)
+			}
+			items = wrapped.Chats
+		}
+	}
+	if r.Message != nil {
+		items = append(items, chatItem{User: "me", Message: *r.Message})
+	}
+	return chatTurns(items)
+}
+
+func chatTurns(items []chatItem) ([]gatehouse.ChatTurn, error) {
+	out := make([]gatehouse.ChatTurn, 0, len(items))
+	for _, it := range items {
+		role, ok := toRole(it.User)
+		if !ok {
+			return nil, gatehouse.Errorf(gatehouse.EINVALID, `Each message's user must be "me" or "gpt".`)
+		}
+		out = append(out, gatehouse.ChatTurn{Role: role, Text: it.Message})
+	}
+	return out, nil
+}
+
+// promptLogRow is one get-user-logs row: the seed's fields (date_time,
+// prompt, completion, IP) and the real service's (id, model, response, ip,
+// token counts, teach).
+type promptLogRow struct {
+	ID               int64  `json:"id"`
+	DateTime         string `json:"date_time"`
+	Prompt           string `json:"prompt"`
+	Completion       string `json:"completion"`
+	Response         string `json:"response"`
+	IP               string `json:"IP"`
+	IPLower          string `json:"ip"`
+	Model            string `json:"model"`
+	PromptTokens     int    `json:"prompt_tokens"`
+	CompletionTokens int    `json:"completion_tokens"`
+	TotalTokens      int    `json:"total_tokens"`
+	Teach            bool   `json:"teach"`
+	SessionID        string `json:"session_id"`
+}
+
+func toPromptLogRows(ls []*gatehouse.PromptLog) []promptLogRow {
+	out := make([]promptLogRow, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, promptLogRow{ID: l.ID, DateTime: wireTime(l.At), Prompt: l.Prompt, Completion: l.Completion, Response: l.Completion,
+			IP: l.IP, IPLower: l.IP, Model: l.Model, PromptTokens: l.PromptTokens, CompletionTokens: l.CompletionTokens,
+			TotalTokens: l.TotalTokens, SessionID: l.SessionID})
+	}
+	return out
+}
+
+// logsRequest is get-user-logs; the body is optional.
+type logsRequest struct {
+	Limit flexInt `json:"limit"`
 }

@@ -231,6 +231,9 @@ func (t *txn) Keys() gatehouse.KeyStore               { return keys{t.tx} }
 func (t *txn) Tokens() gatehouse.TokenStore           { return tokens{t.tx} }
 func (t *txn) Logins() gatehouse.LoginStore           { return logins{t.tx} }
 func (t *txn) Revocations() gatehouse.RevocationStore { return revocations{t.tx} }
+func (t *txn) Datasets() gatehouse.DatasetStore       { return datasets{t.tx} }
+func (t *txn) Chats() gatehouse.ChatStore             { return chats{t.tx} }
+func (t *txn) PromptLogs() gatehouse.PromptLogStore   { return promptLogs{t.tx} }
 
 // mapErr turns driver errors into gatehouse codes: constraint violations into
 // ECONFLICT, a missing row into ENOTFOUND, a busy, locked, full or failing

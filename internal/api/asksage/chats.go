@@ -1,0 +1,144 @@
+package asksage
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/httpio"
+)
+
+// HandleChatsList serves POST /user/get-chats. Any body is accepted and
+// ignored (the seed sends {"response": "string"}). As the OpenAPI file
+// says, "response" is a JSON string holding {"chats": [...], "buttons": []}.
+func HandleChatsList(svc *core.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct{}
+		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		chats, err := svc.ListChats(r.Context())
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		payload := chatsPayload{Chats: make([]chatRow, 0, len(chats)), Buttons: []any{}}
+		for _, c := range chats {
+			payload.Chats = append(payload.Chats, toChatRow(c))
+		}
+		b, err := json.Marshal(payload)
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		httpio.JSON(w, http.StatusOK, envelope{Response: string(b), Status: http.StatusOK})
+	})
+}
+
+// HandleChatGet serves POST /user/get-chat-session.
+func HandleChatGet(svc *core.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req sessionRequest
+		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		c, err := svc.GetChat(r.Context(), req.SessionID)
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		httpio.JSON(w, http.StatusOK, envelope{Response: toChatRow(*c), Status: http.StatusOK})
+	})
+}
+
+// HandleChatDelete serves POST /user/delete-chat-session.
+func HandleChatDelete(svc *core.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req sessionRequest
+		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		if err := svc.DeleteChat(r.Context(), req.SessionID); err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		httpio.JSON(w, http.StatusOK, ok)
+	})
+}
+
+// HandleChatCreate serves POST /user/create-chat-session: an empty session,
+// whose id the answer carries.
+func HandleChatCreate(svc *core.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req createChatRequest
+		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		title := req.Title
+		if title == "" {
+			title = req.ChatTitle
+		}
+		if title == "" {
+			title = "New Chat"
+		}
+		c, err := svc.CreateChat(r.Context(), title)
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		httpio.JSON(w, http.StatusOK, envelope{Response: sessionCreated{SessionID: c.ID, Title: c.Title}, Status: http.StatusOK})
+	})
+}
+
+// HandleChatAppend serves POST /user/append-chat (both published shapes;
+// see appendChatRequest).
+func HandleChatAppend(svc *core.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req appendChatRequest
+		if err := httpio.DecodeJSON(w, r, queryBodyLimit, &req); err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		turns, err := req.turns()
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		c, err := svc.AppendChat(r.Context(), req.SessionID, req.ChatTitle, turns)
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		httpio.JSON(w, http.StatusOK, envelope{Response: sessionCreated{SessionID: c.ID, Title: c.Title}, Status: http.StatusOK})
+	})
+}
+
+// HandlePromptLogsList serves POST /user/get-user-logs: the caller's
+// prompt log, newest first (default and most: 100 rows).
+func HandlePromptLogsList(svc *core.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req logsRequest
+		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		limit := int64(core.PromptLogsDefaultLimit)
+		if req.Limit.Set {
+			limit = req.Limit.Value
+		}
+		if limit < 1 || limit > core.PromptLogsMaxLimit {
+			limit = 0 // let core refuse it with its message
+		}
+		ls, err := svc.ListPromptLogs(r.Context(), int(limit))
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		httpio.JSON(w, http.StatusOK, envelope{Response: toPromptLogRows(ls), Status: http.StatusOK})
+	})
+}

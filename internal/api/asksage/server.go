@@ -1,0 +1,225 @@
+package asksage
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/httpio"
+)
+
+// queryBodyLimit bounds /server/query and append-chat bodies.
+const queryBodyLimit = 4 << 20
+
+// queryRequest is /server/query. message is a string or a history
+// [{"user": "me"|"gpt", "message": ...}]. session_id (a gatehouse extension)
+// names the chat session to continue. dataset, persona, live,
+// limit_references, tools and the rest are accepted and ignored: gatehouse
+// forwards to a plain chat-completions server, with no retrieval.
+type queryRequest struct {
+	Message      json.RawMessage `json:"message"`
+	Model        string          `json:"model"`
+	SystemPrompt string          `json:"system_prompt"`
+	Temperature  json.RawMessage `json:"temperature"`
+	SessionID    string          `json:"session_id"`
+}
+
+// queryFields is a decoded queryRequest.
+type queryFields struct {
+	turns        []gatehouse.ChatTurn
+	model        string
+	systemPrompt string
+	temperature  *float64
+	sessionID    string
+}
+
+// decodeQuery reads /server/query from JSON, or from a form: the official
+// Python client posts form data (url-encoded, or multipart with a file),
+// with numbers as strings.
+func decodeQuery(w http.ResponseWriter, r *http.Request) (queryFields, error) {
+	var q queryFields
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, queryBodyLimit)
+		var err error
+		if mt == "multipart/form-data" {
+			err = r.ParseMultipartForm(1 << 20)
+		} else {
+			err = r.ParseForm()
+		}
+		if err != nil {
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				return q, gatehouse.Errorf(gatehouse.ETOOLARGE, "Request body is too large (limit %d bytes).", queryBodyLimit)
+			}
+			return q, gatehouse.Errorf(gatehouse.EINVALID, "Could not read the form.")
+		}
+		msg := r.PostForm.Get("message")
+		if t := strings.TrimSpace(msg); strings.HasPrefix(t, "[") {
+			turns, err := parseMessage(json.RawMessage(t))
+			if err != nil {
+				return q, err
+			}
+			q.turns = turns
+		} else {
+			q.turns = []gatehouse.ChatTurn{{Role: gatehouse.RoleUser, Text: msg}}
+		}
+		q.model, q.systemPrompt, q.sessionID = r.PostForm.Get("model"), r.PostForm.Get("system_prompt"), r.PostForm.Get("session_id")
+		if t := r.PostForm.Get("temperature"); t != "" {
+			f, err := strconv.ParseFloat(t, 64)
+			if err != nil {
+				return q, gatehouse.Errorf(gatehouse.EINVALID, "temperature must be a number.")
+			}
+			q.temperature = &f
+		}
+		return q, nil
+	}
+	var req queryRequest
+	if err := httpio.DecodeJSON(w, r, queryBodyLimit, &req); err != nil {
+		return q, err
+	}
+	turns, err := parseMessage(req.Message)
+	if err != nil {
+		return q, err
+	}
+	q.turns, q.model, q.systemPrompt, q.sessionID = turns, req.Model, req.SystemPrompt, req.SessionID
+	if len(req.Temperature) > 0 && string(req.Temperature) != "null" {
+		var f flexFloat
+		if err := json.Unmarshal(req.Temperature, &f); err != nil {
+			return q, gatehouse.Errorf(gatehouse.EINVALID, "temperature must be a number.")
+		}
+		v := float64(f)
+		q.temperature = &v
+	}
+	return q, nil
+}
+
+// parseMessage reads message: a string, or a history array.
+func parseMessage(raw json.RawMessage) ([]gatehouse.ChatTurn, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, gatehouse.Errorf(gatehouse.EINVALID, "message is required.")
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return []gatehouse.ChatTurn{{Role: gatehouse.RoleUser, Text: s}}, nil
+	}
+	var items []chatItem
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, gatehouse.Errorf(gatehouse.EINVALID, `message must be a string or [{"user": "me"|"gpt", "message": "..."}].`)
+	}
+	return chatTurns(items)
+}
+
+// flexFloat accepts a JSON number or a numeric string.
+type flexFloat float64
+
+func (f *flexFloat) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return err
+	}
+	*f = flexFloat(v)
+	return nil
+}
+
+// queryUsage mirrors Ask Sage's usage block.
+type queryUsage struct {
+	ModelTokens struct {
+		PromptTokens     int `json:"prompt_tokens"`
+		CompletionTokens int `json:"completion_tokens"`
+		TotalTokens      int `json:"total_tokens"`
+	} `json:"model_tokens"`
+	AsksageTokens int `json:"asksage_tokens"`
+}
+
+// queryResponse is the Server API's query answer, plus session_id and model.
+type queryResponse struct {
+	Response         string     `json:"response"`
+	Message          string     `json:"message"`
+	UUID             string     `json:"uuid"`
+	References       string     `json:"references"`
+	Type             string     `json:"type"`
+	EmbeddingDown    bool       `json:"embedding_down"`
+	VectorsDown      bool       `json:"vectors_down"`
+	AddedObj         any        `json:"added_obj"`
+	ToolCalls        any        `json:"tool_calls"`
+	ToolResponses    []any      `json:"tool_responses"`
+	ToolCallsUnified []any      `json:"tool_calls_unified"`
+	Usage            queryUsage `json:"usage"`
+	SessionID        string     `json:"session_id"`
+	Model            string     `json:"model"`
+	Status           int        `json:"status"`
+}
+
+// HandleQuery serves /server/query.
+func HandleQuery(svc *core.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q, err := decodeQuery(w, r)
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		res, err := svc.Query(r.Context(), core.QueryInput{
+			Messages: q.turns, Model: q.model, SystemPrompt: q.systemPrompt, Temperature: q.temperature,
+			SessionID: q.sessionID, Client: clientInfo(r),
+		})
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		out := queryResponse{
+			Response: "OK", Message: res.Completion.Text, UUID: res.ID, Type: "completion",
+			ToolResponses: []any{}, ToolCallsUnified: []any{}, SessionID: res.SessionID, Model: res.Completion.Model, Status: http.StatusOK,
+		}
+		out.Usage.ModelTokens.PromptTokens = res.Completion.PromptTokens
+		out.Usage.ModelTokens.CompletionTokens = res.Completion.CompletionTokens
+		out.Usage.ModelTokens.TotalTokens = res.Completion.TotalTokens
+		out.Usage.AsksageTokens = res.Completion.TotalTokens
+		httpio.JSON(w, http.StatusOK, out)
+	})
+}
+
+// modelRow is one entry of get-models' OpenAI-style "data".
+type modelRow struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created string `json:"created"`
+	Name    string `json:"name"`
+	OwnedBy string `json:"owned_by"`
+}
+
+type modelsResponse struct {
+	Response []string   `json:"response"`
+	Object   string     `json:"object"`
+	Data     []modelRow `json:"data"`
+	Status   int        `json:"status"`
+}
+
+// HandleModels serves /server/get-models: the model server's models, as
+// ids in "response" and OpenAI-style entries in "data".
+func HandleModels(svc *core.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct{}
+		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		ms, err := svc.ListModels(r.Context())
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		out := modelsResponse{Response: make([]string, 0, len(ms)), Object: "list", Data: make([]modelRow, 0, len(ms)), Status: http.StatusOK}
+		for _, m := range ms {
+			out.Response = append(out.Response, m.ID)
+			out.Data = append(out.Data, modelRow{ID: m.ID, Object: "model", Created: strconv.FormatInt(m.Created, 10), Name: m.ID, OwnedBy: m.OwnedBy})
+		}
+		httpio.JSON(w, http.StatusOK, out)
+	})
+}

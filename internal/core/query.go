@@ -1,0 +1,176 @@
+package core
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/google/uuid"
+)
+
+// QueryInput is a /server/query request.
+type QueryInput struct {
+	// Messages is the conversation to continue; the last must be the
+	// user's new prompt. A single message means "continue the session".
+	Messages     []gatehouse.ChatTurn
+	Model        string
+	SystemPrompt string
+	Temperature  *float64
+	// SessionID names the caller's chat session to append to; empty starts
+	// a new one.
+	SessionID string
+	Client    ClientInfo
+}
+
+// QueryResult is the model's answer and where it was recorded.
+type QueryResult struct {
+	ID         string // a UUID for this exchange
+	SessionID  string
+	Completion gatehouse.Completion
+}
+
+// historyLimit bounds how many stored messages are replayed to the model
+// when a query continues a session.
+const historyLimit = 50
+
+var errNoModels = &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: "No model server is configured; start gatehouse with --llm-url."}
+
+// Query forwards a prompt to the model server and records the exchange: the
+// prompt and the answer are appended to the named chat session (or a new
+// one), and a prompt-log row is written, in one transaction, before the
+// answer is returned. Returns EUNAVAILABLE with no model server, EUPSTREAM or
+// ETIMEOUT when it fails, ENOTFOUND for a session that is not the caller's.
+func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.opt.Models == nil {
+		return nil, errNoModels
+	}
+	if len(in.Messages) == 0 || in.Messages[len(in.Messages)-1].Role != gatehouse.RoleUser ||
+		strings.TrimSpace(in.Messages[len(in.Messages)-1].Text) == "" {
+		return nil, gatehouse.Errorf(gatehouse.EINVALID, "message is required.")
+	}
+	if err := validateTurns(in.Messages); err != nil {
+		return nil, err
+	}
+	if in.Temperature != nil && (*in.Temperature < 0 || *in.Temperature > 2) {
+		return nil, gatehouse.Errorf(gatehouse.EINVALID, "temperature must be between 0 and 2.")
+	}
+	if in.SessionID != "" {
+		if err := validSessionID(in.SessionID); err != nil {
+			return nil, err
+		}
+	}
+
+	// Read the session (and, for a single new prompt, its history) first,
+	// so a bad session id costs no model call.
+	var history []gatehouse.ChatTurn
+	if in.SessionID != "" {
+		err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+			c, err := tx.Chats().FindChatByID(ctx, in.SessionID)
+			if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && c.UserID != p.UserID {
+				return errChatNotFound
+			}
+			if err != nil || len(in.Messages) > 1 {
+				return err
+			}
+			msgs, err := tx.Chats().FindChatMessages(ctx, in.SessionID)
+			if err != nil {
+				return err
+			}
+			msgs = msgs[max(0, len(msgs)-historyLimit):]
+			for _, m := range msgs {
+				history = append(history, gatehouse.ChatTurn{Role: m.Role, Text: m.Text})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	req := gatehouse.CompletionRequest{Model: in.Model, Temperature: in.Temperature}
+	if sp := strings.TrimSpace(in.SystemPrompt); sp != "" {
+		req.Messages = append(req.Messages, gatehouse.ChatTurn{Role: gatehouse.RoleSystem, Text: sp})
+	}
+	req.Messages = append(append(req.Messages, history...), in.Messages...)
+	comp, err := s.opt.Models.Complete(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+
+	prompt := in.Messages[len(in.Messages)-1].Text
+	now := s.now().UTC()
+	res := &QueryResult{ID: uuid.NewString(), Completion: *comp}
+	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		c, err := s.ownChat(ctx, tx, p, in.SessionID, titleFrom(prompt), now)
+		if err != nil {
+			return err
+		}
+		res.SessionID = c.ID
+		turns := []gatehouse.ChatTurn{{Role: gatehouse.RoleUser, Text: prompt}, {Role: gatehouse.RoleAssistant, Text: comp.Text}}
+		if err := tx.Chats().AppendChatMessages(ctx, c.ID, toMessages(turns, now), now); err != nil {
+			return err
+		}
+		return tx.PromptLogs().CreatePromptLog(ctx, &gatehouse.PromptLog{
+			UserID: p.UserID, SessionID: c.ID, At: now, Prompt: prompt, Completion: comp.Text, Model: comp.Model,
+			PromptTokens: comp.PromptTokens, CompletionTokens: comp.CompletionTokens, TotalTokens: comp.TotalTokens,
+			IP: in.Client.IP,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ListModels lists the model server's models.
+func (s *Service) ListModels(ctx context.Context) ([]gatehouse.Model, error) {
+	if _, err := caller(ctx); err != nil {
+		return nil, err
+	}
+	if s.opt.Models == nil {
+		return nil, errNoModels
+	}
+	return s.opt.Models.Models(ctx)
+}
+
+// Prompt-log listing bounds (BYOK: "the endpoint caps it at 100").
+const (
+	PromptLogsDefaultLimit = 100
+	PromptLogsMaxLimit     = 100
+)
+
+// ListPromptLogs returns the caller's prompt-log rows, newest first.
+func (s *Service) ListPromptLogs(ctx context.Context, limit int) ([]*gatehouse.PromptLog, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if limit < 1 || limit > PromptLogsMaxLimit {
+		return nil, gatehouse.Errorf(gatehouse.EINVALID, "limit must be between 1 and %d.", PromptLogsMaxLimit)
+	}
+	var out []*gatehouse.PromptLog
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		out, err = tx.PromptLogs().FindPromptLogsByUser(ctx, p.UserID, limit)
+		return err
+	})
+	return out, err
+}
+
+// WithClientCertificate returns p marked CAC-authenticated when a client
+// certificate, already verified against the configured client CA, names the
+// account's e-mail (as an e-mail SAN or the subject's emailAddress). The
+// account flag set by `gatehouse users set-cac` also counts, and is already
+// in p.
+func WithClientCertificate(p gatehouse.Principal, certEmails []string) gatehouse.Principal {
+	for _, e := range certEmails {
+		if gatehouse.NormalizeEmail(e) == gatehouse.NormalizeEmail(p.Email) && p.Email != "" {
+			p.CAC = true
+			return p
+		}
+	}
+	return p
+}

@@ -1,0 +1,41 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+type promptLogs struct{ tx *sql.Tx }
+
+func (s promptLogs) CreatePromptLog(ctx context.Context, l *gatehouse.PromptLog) error {
+	res, err := s.tx.ExecContext(ctx, `INSERT INTO prompt_logs (user_id, session_id, at, prompt, completion, model, prompt_tokens, completion_tokens, total_tokens, ip)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.UserID, l.SessionID, ms(l.At), l.Prompt, l.Completion, l.Model, l.PromptTokens, l.CompletionTokens, l.TotalTokens, l.IP)
+	if err != nil {
+		return mapErr(err)
+	}
+	l.ID, err = res.LastInsertId()
+	return err
+}
+
+func (s promptLogs) FindPromptLogsByUser(ctx context.Context, userID int64, limit int) ([]*gatehouse.PromptLog, error) {
+	rows, err := s.tx.QueryContext(ctx, `SELECT id, user_id, session_id, at, prompt, completion, model, prompt_tokens, completion_tokens, total_tokens, ip
+		FROM prompt_logs WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []*gatehouse.PromptLog{}
+	for rows.Next() {
+		var l gatehouse.PromptLog
+		var at int64
+		if err := rows.Scan(&l.ID, &l.UserID, &l.SessionID, &at, &l.Prompt, &l.Completion, &l.Model, &l.PromptTokens, &l.CompletionTokens, &l.TotalTokens, &l.IP); err != nil {
+			return nil, mapErr(err)
+		}
+		l.At = fromMS(at)
+		out = append(out, &l)
+	}
+	return out, mapErr(rows.Err())
+}
