@@ -37,6 +37,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service) {
 		mux.Handle(path, asksage.HandleMethodNotAllowed(allow))
 	}
 	mux.Handle("/user/", asksage.HandleNotFound(log))
+	mux.Handle("/user", asksage.HandleNotFound(log))
 
 	mux.Handle("/", handleNotFound())
 }
