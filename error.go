@@ -3,6 +3,7 @@ package gatehouse
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. They are deliberately few and generic; each dialect maps them
@@ -29,6 +30,18 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// RetryAfter, when set, is how long the client should wait before
+	// trying again (ERATELIMIT, EUNAVAILABLE); surfaces send it as
+	// Retry-After.
+	RetryAfter time.Duration
+}
+
+// ErrorRetryAfter returns the RetryAfter of err, or 0.
+func ErrorRetryAfter(err error) time.Duration {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 func (e *Error) Error() string {

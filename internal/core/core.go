@@ -56,8 +56,10 @@ func (l Limits) withDefaults() Limits {
 
 // throttled is the error for a request over a limit.
 func throttled(wait time.Duration) error {
-	secs := int(wait.Round(time.Second) / time.Second)
-	return gatehouse.Errorf(gatehouse.ERATELIMIT, "Too many requests; try again in %d seconds.", max(secs, 1))
+	secs := max(int((wait+time.Second-1)/time.Second), 1)
+	e := gatehouse.Errorf(gatehouse.ERATELIMIT, "Too many requests; try again in %d seconds.", secs)
+	e.RetryAfter = time.Duration(secs) * time.Second
+	return e
 }
 
 // Options configure a Service. Zero values take defaults.

@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
@@ -177,4 +179,12 @@ func InfoFrom(ctx context.Context) *Info {
 		return i
 	}
 	return &Info{}
+}
+
+// RetryAfter is the Retry-After value for err: its RetryAfter in whole
+// seconds, rounded up, or 1.
+func RetryAfter(err error) string {
+	d := gatehouse.ErrorRetryAfter(err)
+	secs := int64((d + time.Second - 1) / time.Second)
+	return strconv.FormatInt(max(secs, 1), 10)
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -14,17 +15,18 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
-// cleanPath collapses repeated slashes ("//v2/apps" → "/v2/apps") in place.
-// ServeMux would answer such paths with a redirect, and a client that follows
-// a 301 turns its POST into a GET.
+// cleanPath cleans the path in place ("//v2/apps" → "/v2/apps", "/a/../b"
+// → "/b"), keeping a trailing slash. ServeMux would answer such paths with a
+// redirect, and a client that follows a 301 turns its POST into a GET.
 func cleanPath(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.URL.Path, "//") {
-			p := r.URL.Path
-			for strings.Contains(p, "//") {
-				p = strings.ReplaceAll(p, "//", "/")
+		p := r.URL.Path
+		if strings.Contains(p, "//") || strings.Contains(p, "/.") {
+			c := path.Clean("/" + p)
+			if strings.HasSuffix(p, "/") && c != "/" {
+				c += "/"
 			}
-			r.URL.Path, r.URL.RawPath = p, ""
+			r.URL.Path, r.URL.RawPath = c, ""
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -43,7 +43,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	switch status {
 	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", httpio.RetryAfter(err))
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `APIKey header="x-access-tokens"`)
 	}

@@ -34,7 +34,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 			slog.String("requestId", httpio.InfoFrom(r.Context()).ID), slog.String("code", code), slog.Any("err", err))
 	}
 	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", httpio.RetryAfter(err))
 	}
 	httpio.JSON(w, status, errorResponse{Detail: gatehouse.ErrorMessage(err)})
 }

@@ -39,6 +39,7 @@ type Options struct {
 // Store is a gatehouse.Store on one SQLite file.
 type Store struct {
 	path string
+	dsn  string  // shared by both pools (pragmas), without pool-specific settings
 	w    *sql.DB // one connection, BEGIN IMMEDIATE
 	r    *sql.DB // query-only readers
 }
@@ -71,8 +72,8 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{path: path, w: w}
-	if err := s.checkPragmas(ctx); err != nil {
+	s := &Store{path: path, dsn: base, w: w}
+	if err := s.checkPragmasRetrying(ctx, opt.BusyTimeout); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -90,6 +91,25 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	r.SetMaxIdleConns(opt.Readers)
 	s.r = r
 	return s, nil
+}
+
+// checkPragmasRetrying runs checkPragmas until it succeeds or busy time
+// has passed. Switching a new file to WAL upgrades a read lock to a write
+// lock, and SQLite does not apply busy_timeout to that upgrade: two
+// processes opening a fresh data directory at once would otherwise fail.
+func (s *Store) checkPragmasRetrying(ctx context.Context, busy time.Duration) error {
+	deadline := time.Now().Add(busy)
+	for {
+		err := s.checkPragmas(ctx)
+		if err == nil || gatehouse.ErrorCode(err) != gatehouse.EUNAVAILABLE || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // checkPragmas asserts the durability settings took effect (SECURITY.md 24).
@@ -188,8 +208,10 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(gatehouse.Tx) error
 	if err != nil {
 		return mapErr(err)
 	}
+	// Deferred so that a panic in fn cannot leave the single writer
+	// connection inside an open transaction; a no-op after Commit.
+	defer tx.Rollback()
 	if err := fn(&txn{tx: tx}); err != nil {
-		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -218,7 +240,15 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return gatehouse.Errorf(gatehouse.ECONFLICT, "%s already exists.", path)
 	}
-	if _, err := s.r.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+	// A connection of its own: the readers are query_only, and using the
+	// writer would hold up writes for the length of the copy.
+	db, err := sql.Open("sqlite", s.dsn)
+	if err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		return fmt.Errorf("sqlite: backup: %w", mapErr(err))
 	}
 	return os.Chmod(path, 0o600)
@@ -254,7 +284,8 @@ func mapErr(err error) error {
 			return fmt.Errorf("%w: %v", &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: "The database is busy or unavailable; try again."}, err)
 		}
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	// A closed pool or a dead connection: the database is not there to ask.
+	if errors.Is(err, sql.ErrConnDone) || err.Error() == "sql: database is closed" || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: %v", &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: "The database is busy or unavailable; try again."}, err)
 	}
 	return err
