@@ -154,7 +154,7 @@ func TestBadInput404(t *testing.T) {
 		"//user/nope",
 		"/user/get-user-logins/extra",
 		"/user/GET-USER-LOGINS",
-		"/user/get-user-logs", // in the seed, not implemented yet
+		"/user/get-user-nothing",
 		"/user/user-api-key/3",
 	} {
 		for _, m := range []string{http.MethodPost, http.MethodGet, http.MethodDelete} {

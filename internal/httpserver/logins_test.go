@@ -55,8 +55,8 @@ func TestLogins200(t *testing.T) {
 				if row.Status != wantStatus {
 					t.Errorf("row %d status %q, want %q", i, row.Status, wantStatus)
 				}
-				if row.Type != "login" {
-					t.Errorf("row %d type %q, want login", i, row.Type)
+				if row.Type != "get_token_with_api_key" {
+					t.Errorf("row %d type %q, want get_token_with_api_key", i, row.Type)
 				}
 				if row.IP != "127.0.0.1" {
 					t.Errorf("row %d IP %q, want 127.0.0.1", i, row.IP)
