@@ -13,6 +13,8 @@ const (
 	CredNone        CredentialKind = iota
 	CredAPIKey                     // a user's static "stai-" key
 	CredAccessToken                // a 24-hour token made from an API key
+	CredAppKey                     // a Sunshine app key (app_...), scoped to one app
+	CredAccountKey                 // a Sunshine account key (act_...), scoped to an account's apps
 )
 
 func (k CredentialKind) String() string {
@@ -21,6 +23,10 @@ func (k CredentialKind) String() string {
 		return "api_key"
 	case CredAccessToken:
 		return "access_token"
+	case CredAppKey:
+		return "app_key"
+	case CredAccountKey:
+		return "account_key"
 	}
 	return "none"
 }
@@ -31,7 +37,9 @@ type Principal struct {
 	UserID    int64
 	Email     string
 	Kind      CredentialKind
-	KeyID     int64 // the API key used, or the one the token was made from
+	KeyID     int64  // the API key used, or the one the token was made from
+	CredID    string // the app_ or act_ key used
+	AppID     string // for an app key: the one app it may touch
 	Admin     bool
 	CAC       bool      // the session counts as CAC-authenticated
 	ExpiresAt time.Time // zero for API keys

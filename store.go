@@ -32,6 +32,9 @@ type Tx interface {
 	Datasets() DatasetStore
 	Chats() ChatStore
 	PromptLogs() PromptLogStore
+	Apps() AppStore
+	AppKeys() AppKeyStore
+	AccountKeys() AccountKeyStore
 }
 
 // UserFilter selects accounts. Zero fields do not filter.
@@ -110,8 +113,11 @@ type RevocationKind string
 
 // Revocation kinds.
 const (
-	RevokeKey  RevocationKind = "key"  // an API key and every token made from it
-	RevokeUser RevocationKind = "user" // every credential of an account
+	RevokeKey        RevocationKind = "key"         // an API key and every token made from it (SubjectID)
+	RevokeUser       RevocationKind = "user"        // every credential of an account (SubjectID)
+	RevokeApp        RevocationKind = "app"         // an app and its keys (Subject: app id)
+	RevokeAppKey     RevocationKind = "app_key"     // one app key (Subject: app_ id)
+	RevokeAccountKey RevocationKind = "account_key" // one account key (Subject: act_ id)
 )
 
 // Revocation is an event in the revocation log. Every node (and every admin
@@ -122,7 +128,8 @@ const (
 type Revocation struct {
 	Seq       int64
 	Kind      RevocationKind
-	SubjectID int64
+	SubjectID int64  // numeric subjects (key, user)
+	Subject   string // string subjects (app, app_key, account_key)
 	At        time.Time
 }
 
@@ -188,4 +195,53 @@ type PromptLogStore interface {
 	CreatePromptLog(ctx context.Context, l *PromptLog) error
 	// FindPromptLogsByUser returns a user's newest rows first, at most limit.
 	FindPromptLogsByUser(ctx context.Context, userID int64, limit int) ([]*PromptLog, error)
+}
+
+// AppStore persists apps.
+type AppStore interface {
+	// CreateApp inserts a; ECONFLICT on a repeated id.
+	CreateApp(ctx context.Context, a *App) error
+	// FindAppByID returns ENOTFOUND when there is none.
+	FindAppByID(ctx context.Context, id string) (*App, error)
+	// FindAppsByAccount returns a page of the account's apps in id order and
+	// whether more exist beyond it in the paging direction.
+	FindAppsByAccount(ctx context.Context, accountID int64, page AppPage) (apps []*App, more bool, err error)
+	// HasAppsBeyond reports whether the account has an app with an id
+	// below (before=true) or above the given id.
+	HasAppsBeyond(ctx context.Context, accountID int64, id string, before bool) (bool, error)
+	// UpdateApp writes a's display name, settings, metadata and UpdatedAt;
+	// ENOTFOUND.
+	UpdateApp(ctx context.Context, a *App) error
+	// DeleteApp deletes the app and its keys, returning the deleted key
+	// ids; ENOTFOUND.
+	DeleteApp(ctx context.Context, id string) ([]string, error)
+}
+
+// AppKeyStore persists app keys.
+type AppKeyStore interface {
+	// CreateAppKey inserts k; ECONFLICT on a repeated id.
+	CreateAppKey(ctx context.Context, k *AppKey) error
+	// FindAppKeyByID returns ENOTFOUND when there is none.
+	FindAppKeyByID(ctx context.Context, id string) (*AppKey, error)
+	// FindAppKeysByApp lists an app's keys in creation order.
+	FindAppKeysByApp(ctx context.Context, appID string) ([]*AppKey, error)
+	// CountAppKeysByApp counts an app's keys.
+	CountAppKeysByApp(ctx context.Context, appID string) (int, error)
+	// DeleteAppKey deletes key id of app appID; ENOTFOUND.
+	DeleteAppKey(ctx context.Context, appID, id string) error
+}
+
+// AccountKeyStore persists account keys.
+type AccountKeyStore interface {
+	// CreateAccountKey inserts k; ECONFLICT on a repeated id.
+	CreateAccountKey(ctx context.Context, k *AccountKey) error
+	// FindAccountKeyByID returns ENOTFOUND when there is none.
+	FindAccountKeyByID(ctx context.Context, id string) (*AccountKey, error)
+	// FindAccountKeysByUser lists a user's account keys in creation order.
+	FindAccountKeysByUser(ctx context.Context, userID int64) ([]*AccountKey, error)
+	// DeleteAccountKey deletes userID's key id; ENOTFOUND.
+	DeleteAccountKey(ctx context.Context, userID int64, id string) error
+	// DeleteAccountKeysByUser deletes all of a user's account keys and
+	// returns their ids.
+	DeleteAccountKeysByUser(ctx context.Context, userID int64) ([]string, error)
 }

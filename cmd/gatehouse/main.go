@@ -44,6 +44,8 @@ usage:
   gatehouse users    create EMAIL [--admin] [--active]   (password read from stdin)
   gatehouse users    activate EMAIL | deactivate EMAIL | list | set-cac EMAIL on|off
   gatehouse keys     create EMAIL [--name NAME]           (prints a new API key once)
+  gatehouse account-keys create EMAIL [--name NAME] [--json]   (prints the act_ key id and secret once)
+  gatehouse account-keys list EMAIL [--json] | delete EMAIL ID
   gatehouse version
 
 every command takes --data DIR (default ./gatehouse-data) and --db URL
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runUsers(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "keys", "key":
 		return runKeys(ctx, args[1:], getenv, stdout, stderr)
+	case "account-keys", "account-key":
+		return runAccountKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "gatehouse %s%s\n", gatehouse.Version, map[bool]string{true: " (" + gatehouse.Commit + ")", false: ""}[gatehouse.Commit != ""])
 		return nil
@@ -163,7 +167,12 @@ func newService(ctx context.Context, cfg config.Config, log *slog.Logger) (*core
 	if err != nil {
 		return nil, nil, err
 	}
-	opt := core.Options{OpenSignup: cfg.OpenSignup, Logger: log}
+	master, err := loadMasterKey(cfg)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	opt := core.Options{OpenSignup: cfg.OpenSignup, Logger: log, MasterKey: master, JWTRequireExp: cfg.JWTRequireExp}
 	if cfg.LLMURL != "" {
 		opt.Models = llm.New(cfg.LLMURL, cfg.LLMKey, cfg.LLMModel, cfg.LLMTimeout)
 	}

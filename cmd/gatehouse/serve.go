@@ -27,9 +27,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	if _, err := loadMasterKey(cfg); err != nil {
-		return err
-	}
 	proxies, _ := cfg.Proxies()
 	svc, store, err := newService(ctx, cfg, log)
 	if err != nil {

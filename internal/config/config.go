@@ -34,6 +34,9 @@ type Config struct {
 	LLMModel   string        // --llm-model, GATEHOUSE_LLM_MODEL: default model (else the server's first)
 	LLMTimeout time.Duration // --llm-timeout, GATEHOUSE_LLM_TIMEOUT
 
+	// JWTRequireExp refuses Sunshine JWTs without exp.
+	JWTRequireExp bool // --jwt-require-exp, GATEHOUSE_JWT_REQUIRE_EXP
+
 	// TLS, and client certificates for CAC sessions.
 	TLSCert  string // --tls-cert, GATEHOUSE_TLS_CERT
 	TLSKey   string // --tls-key, GATEHOUSE_TLS_KEY
@@ -80,6 +83,10 @@ func FlagSet(name string, c *Config, getenv func(string) string, serve bool) *fl
 			c.LLMTimeout = d
 		}
 		fs.DurationVar(&c.LLMTimeout, "llm-timeout", c.LLMTimeout, "how long to wait for the model server (env GATEHOUSE_LLM_TIMEOUT)")
+		if v, err := strconv.ParseBool(getenv("GATEHOUSE_JWT_REQUIRE_EXP")); err == nil {
+			c.JWTRequireExp = v
+		}
+		fs.BoolVar(&c.JWTRequireExp, "jwt-require-exp", c.JWTRequireExp, "refuse Sunshine JWTs without an exp claim (env GATEHOUSE_JWT_REQUIRE_EXP)")
 		str(&c.TLSCert, "tls-cert", "GATEHOUSE_TLS_CERT", "serve HTTPS with this PEM certificate")
 		str(&c.TLSKey, "tls-key", "GATEHOUSE_TLS_KEY", "the PEM private key of --tls-cert")
 		str(&c.ClientCA, "client-ca", "GATEHOUSE_CLIENT_CA", "PEM CA bundle; a verified client certificate naming an account's e-mail makes the session CAC-authenticated")

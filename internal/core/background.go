@@ -85,6 +85,10 @@ func (s *Service) pollRevocations(ctx context.Context) {
 				s.cache.revokeKey(ev.SubjectID)
 			case gatehouse.RevokeUser:
 				s.cache.revokeUser(ev.SubjectID)
+			case gatehouse.RevokeApp:
+				s.cache.revoke(subjectApp(ev.Subject))
+			case gatehouse.RevokeAppKey, gatehouse.RevokeAccountKey:
+				s.cache.revoke(subjectCred(ev.Subject))
 			}
 			s.feedSeq.Store(ev.Seq)
 		}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -9,39 +10,57 @@ import (
 )
 
 // credCache is the bounded cache of verified credentials, keyed by the
-// credential's SHA-256. A hit costs a hash and a map read under a read lock,
-// with no allocation.
+// SHA-256 of what the client sent (a key, a token, a Basic header, a JWT).
+// A hit costs a hash and a map read under a read lock, with no allocation.
 //
 // Invalidation (hard to get wrong later, so written down here):
-//   - Entries are indexed by API key id and by user id; revoking a key or an
-//     account deletes every entry made from it, tokens included.
+//   - Each entry is indexed under the subjects it depends on: its account,
+//     and its API key, app key, app or account key. Revoking any of them
+//     deletes every entry made from it, tokens and JWTs included.
 //   - A verification that read the database while a revocation ran must not
 //     re-insert what was just revoked: each revocation bumps gen, and put
 //     drops an entry whose lookup began under an older gen.
-//   - Entries expire at the token's expiry or after CacheMaxAge, whichever is
-//     first; and the service trusts the cache only while its revocation feed
-//     is fresh (see Service.Authenticate), so revocations made by other nodes
-//     or by admin commands also take effect within a second.
+//   - Entries expire at the credential's own expiry or after CacheMaxAge,
+//     whichever is first; and the service trusts the cache only while its
+//     revocation feed is fresh (see Service.Authenticate), so revocations
+//     made by other nodes or by admin commands also apply within a second.
 type credCache struct {
-	mu     sync.RWMutex
-	m      map[gatehouse.Hash]cacheEntry
-	byKey  map[int64][]gatehouse.Hash
-	byUser map[int64][]gatehouse.Hash
-	max    int
-	gen    atomic.Uint64
+	mu        sync.RWMutex
+	m         map[gatehouse.Hash]cacheEntry
+	bySubject map[string][]gatehouse.Hash
+	max       int
+	gen       atomic.Uint64
 }
 
 type cacheEntry struct {
-	p       gatehouse.Principal
-	expires time.Time
+	p        gatehouse.Principal
+	expires  time.Time
+	subjects []string
+}
+
+// Subjects a cached verification depends on.
+func subjectUser(id int64) string   { return "u:" + strconv.FormatInt(id, 10) }
+func subjectAPIKey(id int64) string { return "k:" + strconv.FormatInt(id, 10) }
+func subjectApp(id string) string   { return "app:" + id }
+func subjectCred(id string) string  { return "cred:" + id } // app_ and act_ keys
+func subjectsOf(p gatehouse.Principal) []string {
+	s := []string{subjectUser(p.UserID)}
+	switch p.Kind {
+	case gatehouse.CredAPIKey, gatehouse.CredAccessToken:
+		s = append(s, subjectAPIKey(p.KeyID))
+	case gatehouse.CredAppKey:
+		s = append(s, subjectCred(p.CredID), subjectApp(p.AppID))
+	case gatehouse.CredAccountKey:
+		s = append(s, subjectCred(p.CredID))
+	}
+	return s
 }
 
 func newCredCache(max int) *credCache {
 	return &credCache{
-		m:      make(map[gatehouse.Hash]cacheEntry),
-		byKey:  make(map[int64][]gatehouse.Hash),
-		byUser: make(map[int64][]gatehouse.Hash),
-		max:    max,
+		m:         make(map[gatehouse.Hash]cacheEntry),
+		bySubject: make(map[string][]gatehouse.Hash),
+		max:       max,
 	}
 }
 
@@ -57,36 +76,46 @@ func (c *credCache) get(h gatehouse.Hash, now time.Time) (gatehouse.Principal, b
 
 // put caches p unless a revocation happened since gen was read.
 func (c *credCache) put(h gatehouse.Hash, p gatehouse.Principal, expires time.Time, gen uint64) {
+	subjects := subjectsOf(p)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen.Load() != gen {
 		return
 	}
 	if _, ok := c.m[h]; ok {
-		c.m[h] = cacheEntry{p: p, expires: expires}
-		return
+		c.removeLocked(h)
 	}
 	for len(c.m) >= c.max {
 		c.evictOneLocked()
 	}
-	c.m[h] = cacheEntry{p: p, expires: expires}
-	c.byKey[p.KeyID] = append(c.byKey[p.KeyID], h)
-	c.byUser[p.UserID] = append(c.byUser[p.UserID], h)
+	c.m[h] = cacheEntry{p: p, expires: expires, subjects: subjects}
+	for _, s := range subjects {
+		c.bySubject[s] = append(c.bySubject[s], h)
+	}
 }
 
 // evictOneLocked drops an arbitrary entry (Go randomises map iteration).
 func (c *credCache) evictOneLocked() {
-	for h, e := range c.m {
-		delete(c.m, h)
-		c.byKey[e.p.KeyID] = without(c.byKey[e.p.KeyID], h)
-		if len(c.byKey[e.p.KeyID]) == 0 {
-			delete(c.byKey, e.p.KeyID)
-		}
-		c.byUser[e.p.UserID] = without(c.byUser[e.p.UserID], h)
-		if len(c.byUser[e.p.UserID]) == 0 {
-			delete(c.byUser, e.p.UserID)
-		}
+	for h := range c.m {
+		c.removeLocked(h)
 		return
+	}
+}
+
+// removeLocked deletes entry h and its index references.
+func (c *credCache) removeLocked(h gatehouse.Hash) {
+	e, ok := c.m[h]
+	if !ok {
+		return
+	}
+	delete(c.m, h)
+	for _, s := range e.subjects {
+		hs := without(c.bySubject[s], h)
+		if len(hs) == 0 {
+			delete(c.bySubject, s)
+		} else {
+			c.bySubject[s] = hs
+		}
 	}
 }
 
@@ -103,33 +132,19 @@ func without(hs []gatehouse.Hash, h gatehouse.Hash) []gatehouse.Hash {
 // generation returns the value to pass to put.
 func (c *credCache) generation() uint64 { return c.gen.Load() }
 
-// revokeKey drops every entry made from API key id.
-func (c *credCache) revokeKey(id int64) {
+// revoke drops every entry that depends on subject.
+func (c *credCache) revoke(subject string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen.Add(1)
-	for _, h := range c.byKey[id] {
-		if e, ok := c.m[h]; ok {
-			delete(c.m, h)
-			c.byUser[e.p.UserID] = without(c.byUser[e.p.UserID], h)
-		}
+	for _, h := range append([]gatehouse.Hash(nil), c.bySubject[subject]...) {
+		c.removeLocked(h)
 	}
-	delete(c.byKey, id)
+	delete(c.bySubject, subject)
 }
 
-// revokeUser drops every entry of account id.
-func (c *credCache) revokeUser(id int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen.Add(1)
-	for _, h := range c.byUser[id] {
-		if e, ok := c.m[h]; ok {
-			delete(c.m, h)
-			c.byKey[e.p.KeyID] = without(c.byKey[e.p.KeyID], h)
-		}
-	}
-	delete(c.byUser, id)
-}
+func (c *credCache) revokeKey(id int64)  { c.revoke(subjectAPIKey(id)) }
+func (c *credCache) revokeUser(id int64) { c.revoke(subjectUser(id)) }
 
 // clear drops everything (used when the revocation feed has a gap).
 func (c *credCache) clear() {
@@ -137,8 +152,7 @@ func (c *credCache) clear() {
 	defer c.mu.Unlock()
 	c.gen.Add(1)
 	clear(c.m)
-	clear(c.byKey)
-	clear(c.byUser)
+	clear(c.bySubject)
 }
 
 func (c *credCache) len() int {

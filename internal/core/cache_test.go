@@ -17,17 +17,17 @@ func TestCacheBounded(t *testing.T) {
 	c := newCredCache(10)
 	now := time.Now()
 	for i := range 100 {
-		c.put(hashOf(i), gatehouse.Principal{UserID: int64(i%7 + 1), KeyID: int64(i + 1)}, now.Add(time.Hour), c.generation())
+		c.put(hashOf(i), gatehouse.Principal{UserID: int64(i%7 + 1), KeyID: int64(i + 1), Kind: gatehouse.CredAPIKey}, now.Add(time.Hour), c.generation())
 	}
 	if c.len() != 10 {
 		t.Fatalf("len = %d, want 10", c.len())
 	}
 	indexed := 0
-	for _, hs := range c.byKey {
+	for _, hs := range c.bySubject {
 		indexed += len(hs)
 	}
-	if indexed != 10 {
-		t.Fatalf("byKey indexes %d hashes, want 10", indexed)
+	if indexed != 20 { // each entry sits under its user and its key
+		t.Fatalf("bySubject indexes %d hashes, want 20", indexed)
 	}
 }
 
@@ -35,10 +35,10 @@ func TestCacheRevokeKeyAndUser(t *testing.T) {
 	c := newCredCache(100)
 	now := time.Now()
 	// Key 1 of user 1 with a token made from it; key 2 of user 1; key 3 of user 2.
-	c.put(hashOf(1), gatehouse.Principal{UserID: 1, KeyID: 1}, now.Add(time.Hour), c.generation())
+	c.put(hashOf(1), gatehouse.Principal{UserID: 1, KeyID: 1, Kind: gatehouse.CredAPIKey}, now.Add(time.Hour), c.generation())
 	c.put(hashOf(2), gatehouse.Principal{UserID: 1, KeyID: 1, Kind: gatehouse.CredAccessToken}, now.Add(time.Hour), c.generation())
-	c.put(hashOf(3), gatehouse.Principal{UserID: 1, KeyID: 2}, now.Add(time.Hour), c.generation())
-	c.put(hashOf(4), gatehouse.Principal{UserID: 2, KeyID: 3}, now.Add(time.Hour), c.generation())
+	c.put(hashOf(3), gatehouse.Principal{UserID: 1, KeyID: 2, Kind: gatehouse.CredAPIKey}, now.Add(time.Hour), c.generation())
+	c.put(hashOf(4), gatehouse.Principal{UserID: 2, KeyID: 3, Kind: gatehouse.CredAPIKey}, now.Add(time.Hour), c.generation())
 	c.revokeKey(1)
 	for i, want := range map[int]bool{1: false, 2: false, 3: true, 4: true} {
 		if _, ok := c.get(hashOf(i), now); ok != want {
@@ -69,7 +69,7 @@ func TestCacheStalePutDropped(t *testing.T) {
 func TestCacheExpiry(t *testing.T) {
 	c := newCredCache(100)
 	now := time.Now()
-	c.put(hashOf(1), gatehouse.Principal{UserID: 1, KeyID: 1}, now.Add(time.Second), c.generation())
+	c.put(hashOf(1), gatehouse.Principal{UserID: 1, KeyID: 1, Kind: gatehouse.CredAPIKey}, now.Add(time.Second), c.generation())
 	if _, ok := c.get(hashOf(1), now.Add(999*time.Millisecond)); !ok {
 		t.Fatal("entry gone before expiry")
 	}

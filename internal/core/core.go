@@ -8,6 +8,7 @@ package core
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"runtime"
 	"sync/atomic"
@@ -83,6 +84,11 @@ type Options struct {
 	// Models is the model server /server/query forwards to; nil when none
 	// is configured (those calls then answer EUNAVAILABLE).
 	Models gatehouse.ModelServer
+	// MasterKey seals app and account key secrets (32 bytes). Without one,
+	// a random key is used, good for this process only (tests).
+	MasterKey []byte
+	// JWTRequireExp refuses app and account JWTs without an exp claim.
+	JWTRequireExp bool
 	// Limits throttle sign-up and token exchange (default DefaultLimits).
 	Limits Limits
 	// Now is the clock (default time.Now).
@@ -100,6 +106,7 @@ type Service struct {
 	hasher  secret.PasswordHasher
 	hashSem chan struct{}
 	cache   *credCache
+	box     *secret.Box
 	usage   *usageRecorder
 
 	signupPerIP      *ratelimit.Limiter
@@ -137,6 +144,14 @@ func New(store gatehouse.Store, opt Options) *Service {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opt.MasterKey == nil {
+		opt.MasterKey = make([]byte, secret.MasterKeyLen)
+		rand.Read(opt.MasterKey)
+	}
+	box, err := secret.NewBox(opt.MasterKey)
+	if err != nil {
+		panic("core: " + err.Error()) // a programming error: cmd validates the key
+	}
 	lim := opt.Limits.withDefaults()
 	return &Service{
 		signupPerIP:      ratelimit.New(lim.SignupPerIP, 0, opt.Now),
@@ -149,6 +164,7 @@ func New(store gatehouse.Store, opt Options) *Service {
 		hasher:           secret.PasswordHasher{Params: opt.Argon2},
 		hashSem:          make(chan struct{}, opt.MaxConcurrentHashes),
 		cache:            newCredCache(opt.CacheSize),
+		box:              box,
 		usage:            newUsageRecorder(),
 	}
 }

@@ -138,7 +138,8 @@ func (s *Service) ActivateUser(ctx context.Context, email string) (*gatehouse.Us
 }
 
 // DeactivateUser disables an account and revokes everything it holds: its
-// API keys and every access token, at once on this node and, through the
+// API keys, every access token and its account keys (its apps' keys are
+// refused while the account is not active), at once on this node and, through the
 // revocation log, within a second on every other.
 func (s *Service) DeactivateUser(ctx context.Context, email string) (*gatehouse.User, error) {
 	disabled := gatehouse.UserDisabled
@@ -147,6 +148,9 @@ func (s *Service) DeactivateUser(ctx context.Context, email string) (*gatehouse.
 			return err
 		}
 		if err := tx.Tokens().DeleteTokensByUser(ctx, u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.AccountKeys().DeleteAccountKeysByUser(ctx, u.ID); err != nil {
 			return err
 		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeUser, SubjectID: u.ID, At: s.now().UTC()})

@@ -146,7 +146,11 @@ func truncate(s string, n int) string {
 
 // JSON writes v as the response body with the given status.
 func JSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // links carry "&"; this is JSON, not HTML
+	err := enc.Encode(v)
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if err != nil {
 		// Only wire types are encoded here; failing is a programming error.
 		b = []byte(fmt.Sprintf(`{"error":%q}`, "internal error"))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/api/asksage"
 	"github.com/gatehouse/gatehouse/internal/api/sumtyme"
+	"github.com/gatehouse/gatehouse/internal/api/sunshine"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpio"
 )
@@ -47,6 +48,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service) {
 		"/server/query":                       {[]string{"POST"}, asksage.HandleQuery(svc, log)},
 		"/server/get-models":                  {[]string{"POST", "GET"}, asksage.HandleModels(svc, log)},
 		"/server/get-datasets":                {[]string{"POST", "GET"}, asksage.HandleServerDatasets(svc, log)},
+		"/user/get-account-keys":              {[]string{"POST"}, asksage.HandleAccountKeysList(svc, log)},
 	}
 	for path, rt := range authed {
 		for _, m := range rt.methods {
@@ -57,10 +59,31 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service) {
 	mux.Handle("POST /user/user-api-key", user(asksage.HandleKeyCreate(svc, log)))
 	mux.Handle("DELETE /user/user-api-key", user(asksage.HandleKeyDelete(svc, log)))
 	mux.Handle("/user/user-api-key", asksage.HandleMethodNotAllowed("POST, DELETE"))
+	mux.Handle("POST /user/account-keys", user(asksage.HandleAccountKeyCreate(svc, log)))
+	mux.Handle("DELETE /user/account-keys", user(asksage.HandleAccountKeyDelete(svc, log)))
+	mux.Handle("/user/account-keys", asksage.HandleMethodNotAllowed("POST, DELETE"))
 	mux.Handle("/user/get-token-with-api-key", asksage.HandleMethodNotAllowed("POST"))
 	mux.Handle("/server/", asksage.HandleNotFound(log))
 	mux.Handle("/user/", asksage.HandleNotFound(log))
 	mux.Handle("/user", asksage.HandleNotFound(log))
+
+	// Sunshine Conversations v2: apps and app keys.
+	v2 := sunshine.Authenticate(svc, log)
+	mux.Handle("POST /v2/apps", v2(sunshine.HandleAppsCreate(svc, log)))
+	mux.Handle("GET /v2/apps", v2(sunshine.HandleAppsList(svc, log)))
+	mux.Handle("/v2/apps", sunshine.HandleMethodNotAllowed("GET, POST"))
+	mux.Handle("GET /v2/apps/{appId}", v2(sunshine.HandleAppsGet(svc, log)))
+	mux.Handle("PATCH /v2/apps/{appId}", v2(sunshine.HandleAppsUpdate(svc, log)))
+	mux.Handle("DELETE /v2/apps/{appId}", v2(sunshine.HandleAppsDelete(svc, log)))
+	mux.Handle("/v2/apps/{appId}", sunshine.HandleMethodNotAllowed("GET, PATCH, DELETE"))
+	mux.Handle("POST /v2/apps/{appId}/keys", v2(sunshine.HandleKeysCreate(svc, log)))
+	mux.Handle("GET /v2/apps/{appId}/keys", v2(sunshine.HandleKeysList(svc, log)))
+	mux.Handle("/v2/apps/{appId}/keys", sunshine.HandleMethodNotAllowed("GET, POST"))
+	mux.Handle("GET /v2/apps/{appId}/keys/{keyId}", v2(sunshine.HandleKeysGet(svc, log)))
+	mux.Handle("DELETE /v2/apps/{appId}/keys/{keyId}", v2(sunshine.HandleKeysDelete(svc, log)))
+	mux.Handle("/v2/apps/{appId}/keys/{keyId}", sunshine.HandleMethodNotAllowed("GET, DELETE"))
+	mux.Handle("/v2/", sunshine.HandleNotFound(log))
+	mux.Handle("/v2", sunshine.HandleNotFound(log))
 
 	mux.Handle("/", handleNotFound())
 }

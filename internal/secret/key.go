@@ -93,12 +93,15 @@ func urlSafe(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
 
+// hashBufLen covers every credential gatehouse issues, and an app or
+// account key id with its secret, so hashing them allocates nothing.
+const hashBufLen = 128
+
 // Hash returns the SHA-256 of a credential, the only form that is stored.
-// Credentials longer than the longest known format are hashed too, with an
-// allocation; callers classify first, so that path is cold.
+// Longer inputs (JWTs) are hashed too, with one allocation.
 func Hash(s string) gatehouse.Hash {
-	if len(s) <= maxCredentialLen {
-		var buf [maxCredentialLen]byte
+	if len(s) <= hashBufLen {
+		var buf [hashBufLen]byte
 		n := copy(buf[:], s)
 		return sha256.Sum256(buf[:n])
 	}

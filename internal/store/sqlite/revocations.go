@@ -11,7 +11,7 @@ import (
 type revocations struct{ tx *sql.Tx }
 
 func (s revocations) CreateRevocation(ctx context.Context, r *gatehouse.Revocation) error {
-	res, err := s.tx.ExecContext(ctx, `INSERT INTO revocations (kind, subject_id, at) VALUES (?, ?, ?)`, string(r.Kind), r.SubjectID, ms(r.At))
+	res, err := s.tx.ExecContext(ctx, `INSERT INTO revocations (kind, subject_id, subject, at) VALUES (?, ?, ?, ?)`, string(r.Kind), r.SubjectID, r.Subject, ms(r.At))
 	if err != nil {
 		return mapErr(err)
 	}
@@ -20,7 +20,7 @@ func (s revocations) CreateRevocation(ctx context.Context, r *gatehouse.Revocati
 }
 
 func (s revocations) FindRevocationsAfter(ctx context.Context, seq int64, limit int) ([]gatehouse.Revocation, error) {
-	rows, err := s.tx.QueryContext(ctx, `SELECT seq, kind, subject_id, at FROM revocations WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+	rows, err := s.tx.QueryContext(ctx, `SELECT seq, kind, subject_id, subject, at FROM revocations WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -30,7 +30,7 @@ func (s revocations) FindRevocationsAfter(ctx context.Context, seq int64, limit 
 		var r gatehouse.Revocation
 		var kind string
 		var at int64
-		if err := rows.Scan(&r.Seq, &kind, &r.SubjectID, &at); err != nil {
+		if err := rows.Scan(&r.Seq, &kind, &r.SubjectID, &r.Subject, &at); err != nil {
 			return nil, mapErr(err)
 		}
 		r.Kind, r.At = gatehouse.RevocationKind(kind), fromMS(at)

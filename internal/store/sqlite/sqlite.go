@@ -264,6 +264,9 @@ func (t *txn) Revocations() gatehouse.RevocationStore { return revocations{t.tx}
 func (t *txn) Datasets() gatehouse.DatasetStore       { return datasets{t.tx} }
 func (t *txn) Chats() gatehouse.ChatStore             { return chats{t.tx} }
 func (t *txn) PromptLogs() gatehouse.PromptLogStore   { return promptLogs{t.tx} }
+func (t *txn) Apps() gatehouse.AppStore               { return apps{t.tx} }
+func (t *txn) AppKeys() gatehouse.AppKeyStore         { return appKeys{t.tx} }
+func (t *txn) AccountKeys() gatehouse.AccountKeyStore { return accountKeys{t.tx} }
 
 // mapErr turns driver errors into gatehouse codes: constraint violations into
 // ECONFLICT, a missing row into ENOTFOUND, a busy, locked, full or failing

@@ -1,0 +1,82 @@
+package sunshine
+
+import (
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/httpio"
+)
+
+// maxAuthorization bounds the Authorization header.
+const maxAuthorization = 8192
+
+// credential is what an Authorization header carries.
+type credential struct {
+	basic      bool
+	id, secret string // Basic
+	token      string // Bearer
+}
+
+// parseAuthorization reads the one Authorization header: "Basic
+// base64(id:secret)" or "Bearer <jwt>", schemes case-insensitive. Missing,
+// repeated, oversized or malformed headers give ok=false.
+func parseAuthorization(h http.Header) (credential, bool) {
+	vs := h.Values("Authorization")
+	if len(vs) != 1 || len(vs[0]) > maxAuthorization {
+		return credential{}, false
+	}
+	scheme, rest, found := strings.Cut(strings.TrimSpace(vs[0]), " ")
+	if !found {
+		return credential{}, false
+	}
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(scheme) {
+	case "basic":
+		raw, err := base64.StdEncoding.DecodeString(rest)
+		if err != nil {
+			return credential{}, false
+		}
+		id, sec, ok := strings.Cut(string(raw), ":")
+		if !ok || id == "" || sec == "" {
+			return credential{}, false
+		}
+		return credential{basic: true, id: id, secret: sec}, true
+	case "bearer":
+		if rest == "" || strings.ContainsAny(rest, " \t") {
+			return credential{}, false
+		}
+		return credential{token: rest}, true
+	}
+	return credential{}, false
+}
+
+// Authenticate is the dialect's one authentication middleware: Basic or
+// Bearer into a gatehouse.Principal, or one generic 401.
+func Authenticate(svc *core.Service, log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, ok := parseAuthorization(r.Header)
+			if !ok {
+				writeError(w, r, log, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, titleUnauthorized))
+				return
+			}
+			var p gatehouse.Principal
+			var err error
+			if c.basic {
+				p, err = svc.AuthenticateKeySecret(r.Context(), c.id, c.secret)
+			} else {
+				p, err = svc.AuthenticateJWT(r.Context(), c.token)
+			}
+			if err != nil {
+				writeError(w, r, log, err)
+				return
+			}
+			httpio.InfoFrom(r.Context()).Principal = p.CredID
+			next.ServeHTTP(w, r.WithContext(gatehouse.NewContextWithPrincipal(r.Context(), p)))
+		})
+	}
+}

@@ -1,0 +1,144 @@
+package core
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/secret"
+)
+
+// AccountKeyView is an account key with, on creation only, its secret.
+type AccountKeyView struct {
+	Key    *gatehouse.AccountKey
+	Secret string // empty except in the answer that creates it
+}
+
+// maxAccountKeys caps a user's account keys.
+const maxAccountKeys = 20
+
+// CreateAccountKey makes an account key (act_) for the caller: a user API
+// key or token holder managing their own account. The secret is shown once.
+func (s *Service) CreateAccountKey(ctx context.Context, name string) (*AccountKeyView, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind != gatehouse.CredAPIKey && p.Kind != gatehouse.CredAccessToken {
+		return nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Account keys are made with a user API key or token.")
+	}
+	return s.createAccountKey(ctx, p.UserID, name, true)
+}
+
+// IssueAccountKey makes an account key for the account with that e-mail
+// (operator use); the secret is shown once.
+func (s *Service) IssueAccountKey(ctx context.Context, email, name string) (*AccountKeyView, error) {
+	u, err := s.FindUserByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	return s.createAccountKey(ctx, u.ID, name, false)
+}
+
+func (s *Service) createAccountKey(ctx context.Context, userID int64, name string, needActive bool) (*AccountKeyView, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = "default"
+	}
+	if err := gatehouse.ValidateKeyName(name); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	sec := secret.NewKeySecret()
+	k := &gatehouse.AccountKey{ID: secret.NewAccountKeyID(now), UserID: userID, Name: name, CreatedAt: now}
+	k.SecretSealed = s.box.Seal(k.ID, []byte(sec))
+	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		u, err := tx.Users().FindUserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if needActive && u.Status != gatehouse.UserActive {
+			return errInactive
+		}
+		if u.Status == gatehouse.UserDisabled {
+			return gatehouse.Errorf(gatehouse.EINACTIVE, "The account is disabled; activate it first.")
+		}
+		ks, err := tx.AccountKeys().FindAccountKeysByUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if len(ks) >= maxAccountKeys {
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "An account may hold at most %d account keys; delete one first.", maxAccountKeys)
+		}
+		return tx.AccountKeys().CreateAccountKey(ctx, k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &AccountKeyView{Key: k, Secret: sec}, nil
+}
+
+// ListAccountKeys lists the caller's account keys, without secrets.
+func (s *Service) ListAccountKeys(ctx context.Context) ([]*gatehouse.AccountKey, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.listAccountKeys(ctx, p.UserID)
+}
+
+// ListAccountKeysOf lists the account keys of the account with that e-mail
+// (operator use), without secrets.
+func (s *Service) ListAccountKeysOf(ctx context.Context, email string) ([]*gatehouse.AccountKey, error) {
+	u, err := s.FindUserByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	return s.listAccountKeys(ctx, u.ID)
+}
+
+func (s *Service) listAccountKeys(ctx context.Context, userID int64) ([]*gatehouse.AccountKey, error) {
+	var out []*gatehouse.AccountKey
+	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		var err error
+		out, err = tx.AccountKeys().FindAccountKeysByUser(ctx, userID)
+		return err
+	})
+	return out, err
+}
+
+// DeleteAccountKey deletes one of the caller's account keys.
+func (s *Service) DeleteAccountKey(ctx context.Context, id string) error {
+	p, err := caller(ctx)
+	if err != nil {
+		return err
+	}
+	return s.deleteAccountKey(ctx, p.UserID, id)
+}
+
+// DeleteAccountKeyOf deletes an account key of the account with that
+// e-mail (operator use).
+func (s *Service) DeleteAccountKeyOf(ctx context.Context, email, id string) error {
+	u, err := s.FindUserByEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	return s.deleteAccountKey(ctx, u.ID, id)
+}
+
+func (s *Service) deleteAccountKey(ctx context.Context, userID int64, id string) error {
+	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.AccountKeys().DeleteAccountKey(ctx, userID, id); err != nil {
+			return err
+		}
+		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeAccountKey, Subject: id, At: s.now().UTC()})
+	})
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Account key not found.")
+	}
+	if err != nil {
+		return err
+	}
+	s.cache.revoke(subjectCred(id))
+	return nil
+}

@@ -1,0 +1,419 @@
+package core
+
+import (
+	"context"
+	"crypto/subtle"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/secret"
+)
+
+// Sunshine errors with their own wire codes: the dialect tells them apart
+// with errors.Is.
+var (
+	// ErrAppNotFound is an unknown app, or one of another account.
+	ErrAppNotFound = &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "App not found"}
+	// ErrKeyNotFound is an unknown key of a known app.
+	ErrKeyNotFound  = &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "Resource not found"}
+	errAccountScope = &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Message: "This operation needs account-scoped credentials."}
+	errOtherApp     = &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Message: "These credentials are not valid for this app."}
+)
+
+// AppSettingsPatch changes some settings; nil fields are left alone.
+type AppSettingsPatch struct {
+	ConversationRetentionSeconds *int64
+	MaskCreditCardNumbers        *bool
+	UseAnimalNames               *bool
+	EchoPostback                 *bool
+	IgnoreAutoConversationStart  *bool
+	MultiConvoEnabled            *bool
+	AppLocalizationEnabled       *bool
+}
+
+func (p AppSettingsPatch) apply(s *gatehouse.AppSettings) error {
+	if p.ConversationRetentionSeconds != nil {
+		if *p.ConversationRetentionSeconds < 0 {
+			return gatehouse.Errorf(gatehouse.EINVALID, "conversationRetentionSeconds must be at least 0.")
+		}
+		v := *p.ConversationRetentionSeconds
+		s.ConversationRetentionSeconds = &v
+	}
+	set := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&s.MaskCreditCardNumbers, p.MaskCreditCardNumbers)
+	set(&s.UseAnimalNames, p.UseAnimalNames)
+	set(&s.EchoPostback, p.EchoPostback)
+	set(&s.IgnoreAutoConversationStart, p.IgnoreAutoConversationStart)
+	set(&s.AppLocalizationEnabled, p.AppLocalizationEnabled)
+	if p.MultiConvoEnabled != nil {
+		// "multiConvoEnabled ... cannot be disabled once enabled."
+		if s.MultiConvoEnabled && !*p.MultiConvoEnabled {
+			return gatehouse.Errorf(gatehouse.EINVALID, "multiConvoEnabled cannot be disabled once enabled.")
+		}
+		s.MultiConvoEnabled = *p.MultiConvoEnabled
+	}
+	return nil
+}
+
+// MetadataPatch changes an app's metadata: Clear sets it to null; otherwise
+// Set is merged in, a nil value removing that key.
+type MetadataPatch struct {
+	Given bool
+	Clear bool
+	Set   map[string]any
+}
+
+// AppPatch is an app update; zero fields are left alone.
+type AppPatch struct {
+	DisplayName *string
+	Settings    AppSettingsPatch
+	Metadata    MetadataPatch
+}
+
+// defaultSettings are a new app's settings (Sunshine masks card numbers by
+// default).
+func defaultSettings() gatehouse.AppSettings {
+	return gatehouse.AppSettings{MaskCreditCardNumbers: true}
+}
+
+// CreateApp creates an app in the caller's account. Account keys only.
+func (s *Service) CreateApp(ctx context.Context, name string, settings AppSettingsPatch, metadata map[string]any) (*gatehouse.App, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind != gatehouse.CredAccountKey {
+		return nil, errAccountScope
+	}
+	if err := gatehouse.ValidateAppName(name); err != nil {
+		return nil, err
+	}
+	if err := gatehouse.ValidateAppMetadata(metadata); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	a := &gatehouse.App{ID: secret.NewObjectID(now), AccountID: p.UserID, DisplayName: name, Settings: defaultSettings(), Metadata: metadata, CreatedAt: now, UpdatedAt: now}
+	if err := settings.apply(&a.Settings); err != nil {
+		return nil, err
+	}
+	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.Apps().CreateApp(ctx, a) }); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// AppList is a page of apps with what lies on either side of it.
+type AppList struct {
+	Apps      []*gatehouse.App
+	HasMore   bool // more records after this page (or before it, when paging backwards)
+	HasAfter  bool // records after the last one of this page
+	HasBefore bool // records before the first one of this page
+}
+
+// App page sizes (Sunshine: default 25, 1..100).
+const (
+	AppPageDefault = 25
+	AppPageMax     = 100
+)
+
+// ListApps lists a page of the caller's apps in id order. Account keys only.
+func (s *Service) ListApps(ctx context.Context, page gatehouse.AppPage) (*AppList, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind != gatehouse.CredAccountKey {
+		return nil, errAccountScope
+	}
+	if page.After != "" && page.Before != "" {
+		return nil, gatehouse.Errorf(gatehouse.EINVALID, "Invalid page query parameters")
+	}
+	if page.Size == 0 {
+		page.Size = AppPageDefault
+	}
+	if page.Size < 1 || page.Size > AppPageMax ||
+		page.After != "" && !secret.IsObjectID(page.After) || page.Before != "" && !secret.IsObjectID(page.Before) {
+		return nil, gatehouse.Errorf(gatehouse.EINVALID, "Invalid page query parameters")
+	}
+	out := &AppList{}
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		apps, more, err := tx.Apps().FindAppsByAccount(ctx, p.UserID, page)
+		if err != nil {
+			return err
+		}
+		out.Apps, out.HasMore = apps, more
+		if page.Before != "" {
+			out.HasBefore = more
+			if len(apps) > 0 {
+				out.HasAfter, err = tx.Apps().HasAppsBeyond(ctx, p.UserID, apps[len(apps)-1].ID, false)
+			}
+			return err
+		}
+		out.HasAfter = more
+		if len(apps) > 0 {
+			out.HasBefore, err = tx.Apps().HasAppsBeyond(ctx, p.UserID, apps[0].ID, true)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// appAccess loads app id for the caller. accountOnly operations refuse app
+// keys (EFORBIDDEN); an app key may only reach its own app (EFORBIDDEN for
+// any other, whether it exists or not, so nothing is learnt); an account key
+// sees only its account's apps (ErrAppNotFound for the rest).
+func appAccess(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id string, accountOnly bool) (*gatehouse.App, error) {
+	switch p.Kind {
+	case gatehouse.CredAppKey:
+		if accountOnly {
+			return nil, errAccountScope
+		}
+		if p.AppID != id {
+			return nil, errOtherApp
+		}
+	case gatehouse.CredAccountKey:
+	default:
+		return nil, errAccountScope
+	}
+	if !secret.IsObjectID(id) {
+		return nil, ErrAppNotFound
+	}
+	a, err := tx.Apps().FindAppByID(ctx, id)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && a.AccountID != p.UserID {
+		return nil, ErrAppNotFound
+	}
+	return a, err
+}
+
+// GetApp returns an app: account keys of its account, or its own app keys.
+func (s *Service) GetApp(ctx context.Context, id string) (*gatehouse.App, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var a *gatehouse.App
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		a, err = appAccess(ctx, tx, p, id, false)
+		return err
+	})
+	return a, err
+}
+
+// UpdateApp changes an app: account keys of its account, or its own app
+// keys. Metadata merges, a null value removing a key; null metadata clears.
+func (s *Service) UpdateApp(ctx context.Context, id string, patch AppPatch) (*gatehouse.App, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if patch.DisplayName != nil {
+		if err := gatehouse.ValidateAppName(*patch.DisplayName); err != nil {
+			return nil, err
+		}
+	}
+	var a *gatehouse.App
+	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if a, err = appAccess(ctx, tx, p, id, false); err != nil {
+			return err
+		}
+		if patch.DisplayName != nil {
+			a.DisplayName = *patch.DisplayName
+		}
+		if err := patch.Settings.apply(&a.Settings); err != nil {
+			return err
+		}
+		if patch.Metadata.Given {
+			if patch.Metadata.Clear {
+				a.Metadata = nil
+			} else {
+				m := make(map[string]any, len(a.Metadata)+len(patch.Metadata.Set))
+				for k, v := range a.Metadata {
+					m[k] = v
+				}
+				for k, v := range patch.Metadata.Set {
+					if v == nil {
+						delete(m, k)
+					} else {
+						m[k] = v
+					}
+				}
+				a.Metadata = m
+			}
+			if err := gatehouse.ValidateAppMetadata(a.Metadata); err != nil {
+				return err
+			}
+		}
+		a.UpdatedAt = s.now().UTC()
+		return tx.Apps().UpdateApp(ctx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// DeleteApp deletes an app and its keys, which stop working at once here
+// and within a second on every node. Account keys only.
+func (s *Service) DeleteApp(ctx context.Context, id string) error {
+	p, err := caller(ctx)
+	if err != nil {
+		return err
+	}
+	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if _, err := appAccess(ctx, tx, p, id, true); err != nil {
+			return err
+		}
+		if _, err := tx.Apps().DeleteApp(ctx, id); err != nil {
+			return err
+		}
+		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeApp, Subject: id, At: s.now().UTC()})
+	})
+	if err != nil {
+		return err
+	}
+	s.cache.revoke(subjectApp(id))
+	return nil
+}
+
+// AppKeyView is an app key with its secret opened (Sunshine returns it on
+// create, list and get).
+type AppKeyView struct {
+	Key    *gatehouse.AppKey
+	Secret string
+}
+
+// CreateAppKey makes a key for an app (at most 10 per app). Account keys
+// only.
+func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKeyView, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateKeyDisplayName(name); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	sec := secret.NewKeySecret()
+	k := &gatehouse.AppKey{ID: secret.NewAppKeyID(now), AppID: appID, DisplayName: name, CreatedAt: now}
+	k.SecretSealed = s.box.Seal(k.ID, []byte(sec))
+	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if _, err := appAccess(ctx, tx, p, appID, true); err != nil {
+			return err
+		}
+		n, err := tx.AppKeys().CountAppKeysByApp(ctx, appID)
+		if err != nil {
+			return err
+		}
+		if n >= gatehouse.AppKeysMax {
+			return gatehouse.Errorf(gatehouse.EINVALID, "An app can have a maximum of %d keys.", gatehouse.AppKeysMax)
+		}
+		return tx.AppKeys().CreateAppKey(ctx, k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &AppKeyView{Key: k, Secret: sec}, nil
+}
+
+// ListAppKeys lists an app's keys with their secrets. Account keys only.
+func (s *Service) ListAppKeys(ctx context.Context, appID string) ([]AppKeyView, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var keys []*gatehouse.AppKey
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		if _, err := appAccess(ctx, tx, p, appID, true); err != nil {
+			return err
+		}
+		keys, err = tx.AppKeys().FindAppKeysByApp(ctx, appID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AppKeyView, 0, len(keys))
+	for _, k := range keys {
+		sec, err := s.box.Open(k.ID, k.SecretSealed)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, AppKeyView{Key: k, Secret: string(sec)})
+	}
+	return out, nil
+}
+
+// GetAppKey returns one key of an app with its secret. Account keys only.
+func (s *Service) GetAppKey(ctx context.Context, appID, keyID string) (*AppKeyView, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var k *gatehouse.AppKey
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		if _, err := appAccess(ctx, tx, p, appID, true); err != nil {
+			return err
+		}
+		k, err = tx.AppKeys().FindAppKeyByID(ctx, keyID)
+		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && k.AppID != appID {
+			return ErrKeyNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sec, err := s.box.Open(k.ID, k.SecretSealed)
+	if err != nil {
+		return nil, err
+	}
+	return &AppKeyView{Key: k, Secret: string(sec)}, nil
+}
+
+// DeleteAppKey deletes an app key; it stops working at once here and within
+// a second on every node. Account keys only.
+func (s *Service) DeleteAppKey(ctx context.Context, appID, keyID string) error {
+	p, err := caller(ctx)
+	if err != nil {
+		return err
+	}
+	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if _, err := appAccess(ctx, tx, p, appID, true); err != nil {
+			return err
+		}
+		if err := tx.AppKeys().DeleteAppKey(ctx, appID, keyID); err != nil {
+			if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+				return ErrKeyNotFound
+			}
+			return err
+		}
+		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeAppKey, Subject: keyID, At: s.now().UTC()})
+	})
+	if err != nil {
+		return err
+	}
+	s.cache.revoke(subjectCred(keyID))
+	return nil
+}
+
+func validateKeyDisplayName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return gatehouse.Errorf(gatehouse.EINVALID, "should have required property 'displayName'")
+	}
+	if len([]rune(name)) > gatehouse.AppKeyNameMaxLen {
+		return gatehouse.Errorf(gatehouse.EINVALID, "displayName must be at most %d characters.", gatehouse.AppKeyNameMaxLen)
+	}
+	return nil
+}
+
+// constantTimeEqual compares secrets without leaking where they differ.
+func constantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
