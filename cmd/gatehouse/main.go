@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/llm"
 	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
 
@@ -41,6 +42,7 @@ usage:
                      [--llm-url URL [--llm-key KEY] [--llm-model M] [--llm-timeout 2m]]
                      [--tls-cert F --tls-key F [--client-ca F]]
   gatehouse migrate
+  gatehouse backup   FILE                                 (SQLite: a consistent online copy)
   gatehouse users    create EMAIL [--admin] [--active]   (password read from stdin)
   gatehouse users    activate EMAIL | deactivate EMAIL | list | set-cac EMAIL on|off
   gatehouse keys     create EMAIL [--name NAME]           (prints a new API key once)
@@ -49,7 +51,8 @@ usage:
   gatehouse version
 
 every command takes --data DIR (default ./gatehouse-data) and --db URL
-(sqlite:PATH; default the SQLite file in the data directory); every flag
+(sqlite:PATH or postgres://...; default the SQLite file in the data
+directory) and --db-max-conns N (PostgreSQL pool size); every flag
 also reads a GATEHOUSE_* environment variable.
 `
 
@@ -79,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runUsers(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "keys", "key":
 		return runKeys(ctx, args[1:], getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args[1:], getenv, stdout, stderr)
 	case "account-keys", "account-key":
 		return runAccountKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
@@ -134,8 +139,10 @@ func openStore(ctx context.Context, cfg config.Config) (gatehouse.Store, error) 
 			return nil, err
 		}
 		return sqlite.Open(ctx, path, sqlite.Options{})
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return postgres.Open(ctx, u, postgres.Options{MaxConns: int32(cfg.DBMaxConns)})
 	default:
-		return nil, fmt.Errorf("database %q: only sqlite: is supported in this build", redactURL(u))
+		return nil, fmt.Errorf("database %q: want sqlite:PATH or postgres://...", redactURL(u))
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/gatehouse/gatehouse/internal/config"
-	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
 
 // runMigrate applies pending migrations and reports them.
@@ -21,9 +20,12 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer store.Close()
-	// Opening a store applies pending migrations; report the state.
-	if s, ok := store.(*sqlite.Store); ok {
-		if _, err := s.Migrate(ctx); err != nil {
+	// Opening a store applies pending migrations (under an advisory lock on
+	// PostgreSQL); this reports the state.
+	if m, ok := store.(interface {
+		Migrate(context.Context) ([]string, error)
+	}); ok {
+		if _, err := m.Migrate(ctx); err != nil {
 			return err
 		}
 	}

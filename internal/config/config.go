@@ -21,6 +21,8 @@ type Config struct {
 	DB        string // --db, GATEHOUSE_DB: sqlite:PATH or postgres://...; default the SQLite file in DataDir
 	MasterKey string // GATEHOUSE_MASTER_KEY (64 hex); default: DataDir/master.key, created on first start
 	LogFormat string // --log-format, GATEHOUSE_LOG_FORMAT: json or text
+	// DBMaxConns is the PostgreSQL pool size per process (0: 4×GOMAXPROCS).
+	DBMaxConns int // --db-max-conns, GATEHOUSE_DB_MAX_CONNS
 
 	// serve
 	Addr           string // --addr, GATEHOUSE_ADDR
@@ -68,6 +70,10 @@ func FlagSet(name string, c *Config, getenv func(string) string, serve bool) *fl
 	str(&c.DataDir, "data", "GATEHOUSE_DATA", "data directory")
 	str(&c.DB, "db", "GATEHOUSE_DB", "database URL: sqlite:PATH or postgres://... (default: the SQLite file in the data directory)")
 	str(&c.LogFormat, "log-format", "GATEHOUSE_LOG_FORMAT", "log format: json or text")
+	if n, err := strconv.Atoi(getenv("GATEHOUSE_DB_MAX_CONNS")); err == nil {
+		c.DBMaxConns = n
+	}
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", c.DBMaxConns, "PostgreSQL connection pool size per process (default 4×CPUs) (env GATEHOUSE_DB_MAX_CONNS)")
 	c.MasterKey = getenv("GATEHOUSE_MASTER_KEY")
 	if serve {
 		str(&c.Addr, "addr", "GATEHOUSE_ADDR", "listen address")
@@ -139,6 +145,9 @@ func (c Config) Validate() error {
 	u := c.DBURL()
 	if !strings.HasPrefix(u, "sqlite:") && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
 		errs = append(errs, fmt.Errorf("db: %q: want sqlite:PATH or postgres://...", u))
+	}
+	if c.DBMaxConns < 0 || c.DBMaxConns > 10000 {
+		errs = append(errs, fmt.Errorf("db-max-conns: %d: want 0..10000", c.DBMaxConns))
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("log-format: %q: want json or text", c.LogFormat))

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+)
+
+// runBackup serves "gatehouse backup FILE": a consistent copy of the SQLite
+// database, taken online (a server may keep running). Restore by stopping
+// the server and putting the copy in place of DATA/gatehouse.db (with the
+// same master.key). For PostgreSQL use pg_dump.
+func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	fs := config.FlagSet("backup", &cfg, getenv, false)
+	pos, err := parse(fs, &cfg, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"backup: want FILE"}
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	s, ok := store.(*sqlite.Store)
+	if !ok {
+		return fmt.Errorf("backup: only the SQLite backend is backed up by gatehouse; for PostgreSQL use pg_dump")
+	}
+	if err := s.Backup(ctx, pos[0]); err != nil {
+		return cliError(err)
+	}
+	fmt.Fprintf(stdout, "backed up to %s\n", pos[0])
+	return nil
+}

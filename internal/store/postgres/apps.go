@@ -1,0 +1,150 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/jackc/pgx/v5"
+)
+
+type apps struct{ tx pgx.Tx }
+
+// settingsRow is how AppSettings are stored: a JSONB column, so adding a
+// setting needs no migration. The same shape as the SQLite store's.
+type settingsRow struct {
+	ConversationRetentionSeconds *int64 `json:"conversationRetentionSeconds,omitempty"`
+	MaskCreditCardNumbers        bool   `json:"maskCreditCardNumbers"`
+	UseAnimalNames               bool   `json:"useAnimalNames"`
+	EchoPostback                 bool   `json:"echoPostback"`
+	IgnoreAutoConversationStart  bool   `json:"ignoreAutoConversationStart"`
+	MultiConvoEnabled            bool   `json:"multiConvoEnabled"`
+	AppLocalizationEnabled       bool   `json:"appLocalizationEnabled"`
+}
+
+// encodeApp returns the settings and metadata columns as JSON text; nil
+// metadata is NULL. pgx sends a []byte to a json or jsonb parameter as is.
+func encodeApp(a *gatehouse.App) (settings, metadata []byte, err error) {
+	settings, err = json.Marshal(settingsRow(a.Settings))
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.Metadata != nil {
+		if metadata, err = json.Marshal(a.Metadata); err != nil {
+			return nil, nil, err
+		}
+	}
+	return settings, metadata, nil
+}
+
+const appCols = `id, account_id, display_name, settings, metadata, created_at, updated_at`
+
+func scanApp(row scanner) (*gatehouse.App, error) {
+	var a gatehouse.App
+	var settings, metadata []byte
+	var created, updated time.Time
+	if err := row.Scan(&a.ID, &a.AccountID, &a.DisplayName, &settings, &metadata, &created, &updated); err != nil {
+		return nil, mapErr(err)
+	}
+	var sr settingsRow
+	if err := json.Unmarshal(settings, &sr); err != nil {
+		return nil, err
+	}
+	a.Settings = gatehouse.AppSettings(sr)
+	if metadata != nil {
+		// Numbers come back as json.Number with the digits the client
+		// sent: the column is JSON (text kept), not JSONB.
+		dec := json.NewDecoder(bytes.NewReader(metadata))
+		dec.UseNumber()
+		if err := dec.Decode(&a.Metadata); err != nil {
+			return nil, err
+		}
+	}
+	a.CreatedAt, a.UpdatedAt = created.UTC(), updated.UTC()
+	return &a, nil
+}
+
+func (s apps) CreateApp(ctx context.Context, a *gatehouse.App) error {
+	settings, metadata, err := encodeApp(a)
+	if err != nil {
+		return err
+	}
+	_, err = s.tx.Exec(ctx, `INSERT INTO apps (`+appCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		a.ID, a.AccountID, a.DisplayName, settings, metadata, ts(a.CreatedAt), ts(a.UpdatedAt))
+	return mapErr(err)
+}
+
+func (s apps) FindAppByID(ctx context.Context, id string) (*gatehouse.App, error) {
+	return scanApp(s.tx.QueryRow(ctx, `SELECT `+appCols+` FROM apps WHERE id = $1`, id))
+}
+
+func (s apps) FindAppsByAccount(ctx context.Context, accountID int64, page gatehouse.AppPage) ([]*gatehouse.App, bool, error) {
+	// One more than the page, to tell whether more exist.
+	limit := limitArg(page.Size + 1)
+	q, args := `SELECT `+appCols+` FROM apps WHERE account_id = $1 ORDER BY id LIMIT $2`, []any{accountID, limit}
+	switch {
+	case page.After != "":
+		q, args = `SELECT `+appCols+` FROM apps WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3`, []any{accountID, page.After, limit}
+	case page.Before != "":
+		q, args = `SELECT `+appCols+` FROM apps WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, []any{accountID, page.Before, limit}
+	}
+	rows, err := s.tx.Query(ctx, q, args...)
+	out, err := collect(rows, err, scanApp)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(out) > page.Size
+	if more {
+		out = out[:max(page.Size, 0)]
+	}
+	if page.Before != "" && page.After == "" {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, more, nil
+}
+
+func (s apps) HasAppsBeyond(ctx context.Context, accountID int64, id string, before bool) (bool, error) {
+	q := `SELECT EXISTS (SELECT 1 FROM apps WHERE account_id = $1 AND id > $2)`
+	if before {
+		q = `SELECT EXISTS (SELECT 1 FROM apps WHERE account_id = $1 AND id < $2)`
+	}
+	var ok bool
+	err := s.tx.QueryRow(ctx, q, accountID, id).Scan(&ok)
+	return ok, mapErr(err)
+}
+
+func (s apps) UpdateApp(ctx context.Context, a *gatehouse.App) error {
+	settings, metadata, err := encodeApp(a)
+	if err != nil {
+		return err
+	}
+	tag, err := s.tx.Exec(ctx, `UPDATE apps SET display_name = $1, settings = $2, metadata = $3, updated_at = $4 WHERE id = $5`,
+		a.DisplayName, settings, metadata, ts(a.UpdatedAt), a.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "App not found")
+	}
+	return nil
+}
+
+func (s apps) DeleteApp(ctx context.Context, id string) ([]string, error) {
+	rows, err := s.tx.Query(ctx, `DELETE FROM app_keys WHERE app_id = $1 RETURNING id`, id)
+	keys, err := orNil(collect(rows, err, scanID[string]))
+	if err != nil {
+		return nil, err
+	}
+	tag, err := s.tx.Exec(ctx, `DELETE FROM apps WHERE id = $1`, id)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "App not found")
+	}
+	return keys, nil
+}

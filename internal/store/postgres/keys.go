@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/jackc/pgx/v5"
+)
+
+type keys struct{ tx pgx.Tx }
+
+const keyCols = `id, user_id, name, hash, hint, created_at, last_used_at`
+
+func scanKey(row scanner) (*gatehouse.APIKey, error) {
+	var k gatehouse.APIKey
+	var hash []byte
+	var created time.Time
+	var used *time.Time
+	if err := row.Scan(&k.ID, &k.UserID, &k.Name, &hash, &k.Hint, &created, &used); err != nil {
+		return nil, mapErr(err)
+	}
+	copy(k.Hash[:], hash)
+	k.CreatedAt, k.LastUsedAt = created.UTC(), fromNullTS(used)
+	return &k, nil
+}
+
+func (s keys) CreateKey(ctx context.Context, k *gatehouse.APIKey) error {
+	if err := k.Validate(); err != nil {
+		return err
+	}
+	err := s.tx.QueryRow(ctx, `INSERT INTO api_keys (user_id, name, hash, hint, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		k.UserID, k.Name, k.Hash[:], k.Hint, ts(k.CreatedAt), nullTS(k.LastUsedAt)).Scan(&k.ID)
+	return mapErr(err)
+}
+
+func (s keys) FindKeyByHash(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, error) {
+	return scanKey(s.tx.QueryRow(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = $1`, h[:]))
+}
+
+func (s keys) FindKeysByUser(ctx context.Context, userID int64) ([]*gatehouse.APIKey, error) {
+	rows, err := s.tx.Query(ctx, `SELECT `+keyCols+` FROM api_keys WHERE user_id = $1 ORDER BY id`, userID)
+	return collect(rows, err, scanKey)
+}
+
+func (s keys) CountKeysByUser(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.tx.QueryRow(ctx, `SELECT COUNT(*) FROM api_keys WHERE user_id = $1`, userID).Scan(&n)
+	return n, mapErr(err)
+}
+
+func (s keys) DeleteKey(ctx context.Context, userID, id int64) error {
+	// The key's tokens go with it (ON DELETE CASCADE).
+	tag, err := s.tx.Exec(ctx, `DELETE FROM api_keys WHERE id = $1 AND user_id = $2`, id, userID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "API key not found.")
+	}
+	return nil
+}
+
+func (s keys) DeleteKeysByUser(ctx context.Context, userID int64) ([]int64, error) {
+	rows, err := s.tx.Query(ctx, `DELETE FROM api_keys WHERE user_id = $1 RETURNING id`, userID)
+	return orNil(collect(rows, err, scanID[int64]))
+}
+
+func (s keys) TouchKeys(ctx context.Context, used map[int64]time.Time) error {
+	if len(used) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(used))
+	times := make([]time.Time, 0, len(used))
+	for id, t := range used {
+		ids, times = append(ids, id), append(times, ts(t))
+	}
+	// One statement for the whole batch. Ids that no longer exist match
+	// nothing; a stored time at or after the new one is left alone.
+	_, err := s.tx.Exec(ctx, `UPDATE api_keys k SET last_used_at = u.t
+		FROM unnest($1::bigint[], $2::timestamptz[]) AS u (id, t)
+		WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.t)`, ids, times)
+	return mapErr(err)
+}
+
+// scanID reads a single id column.
+func scanID[T any](row scanner) (T, error) {
+	var id T
+	err := row.Scan(&id)
+	return id, mapErr(err)
+}

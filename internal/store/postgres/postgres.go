@@ -1,0 +1,508 @@
+// Package postgres is the server storage backend: PostgreSQL through pgx
+// (pgxpool), for several gatehouse nodes sharing one database.
+//
+// Writes are serialised, as in the SQLite store. Every Update takes one
+// transaction-level advisory lock (writerLockKey) before it runs fn, so
+// read-write transactions across all nodes run one at a time, in READ
+// COMMITTED mode, each seeing everything committed before it. core is
+// written against that: "count the keys, add one if under the limit",
+// "re-check that the account is active, then create its key" (a
+// deactivation racing the request must not leave a live key behind). Under
+// plain READ COMMITTED two nodes could both pass such a check. SERIALIZABLE
+// would catch it, but it also aborts unrelated concurrent inserts now and
+// then (SSI locks index pages, and every foreign-key check reads its parent
+// row), so it only works if Update re-runs fn, while the contract runs fn
+// once, in one transaction. The cost is a ceiling on write throughput, the
+// same one SQLite has, and waiting longer than Options.LockTimeout for the
+// turn is EUNAVAILABLE, as waiting out SQLite's busy timeout is. Reads (View) take no lock: REPEATABLE READ READ
+// ONLY, one snapshot for the whole of fn, like a SQLite read transaction.
+//
+// Times are TIMESTAMPTZ written truncated to the millisecond and read back
+// in UTC, which round-trips the same instants as the SQLite store.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/puddle/v2"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Advisory lock keys. Advisory locks are per database, and the key space
+// is shared with anything else using the same database, so the keys are
+// fixed, arbitrary values unlikely to collide ("gateh" + purpose). Two
+// gatehouse deployments in different schemas of one database share them,
+// which only makes them take turns.
+const (
+	// migrateLockKey is held (session level) while a node applies
+	// migrations, so nodes starting at once apply each file once.
+	migrateLockKey int64 = 0x6761746568_0001
+	// revocationLockKey is held (transaction level) by every transaction
+	// that appends to the revocation log; see revocations.go.
+	revocationLockKey int64 = 0x6761746568_0002
+	// writerLockKey is held (transaction level) by every Update: one
+	// writer at a time (see the package comment).
+	writerLockKey int64 = 0x6761746568_0003
+)
+
+// Options tune the store. Zero values take defaults.
+type Options struct {
+	// MaxConns is the pool size (default 4×GOMAXPROCS, at least 4). The
+	// DSN's pool_max_conns, when set, wins over the default but not over a
+	// non-zero MaxConns.
+	MaxConns int32
+	// MinConns is how many idle connections the pool keeps open (default 0).
+	MinConns int32
+	// ConnectTimeout bounds one connection attempt when the DSN has no
+	// connect_timeout (default 5s).
+	ConnectTimeout time.Duration
+	// LockTimeout bounds how long a statement waits for a lock (the
+	// writer's turn in Update, or a row another transaction holds) before
+	// the request fails with EUNAVAILABLE, as SQLite's busy timeout does
+	// (lock_timeout; default 5s; negative leaves the server's setting). A
+	// lock_timeout in the DSN wins.
+	LockTimeout time.Duration
+	// AllowUnsafe lets Open start on a server where fsync or
+	// synchronous_commit is off, where an acknowledged write may be lost
+	// in a crash (SECURITY.md 24). For throwaway test servers only.
+	AllowUnsafe bool
+}
+
+// Store is a gatehouse.Store on a PostgreSQL database.
+type Store struct {
+	pool *pgxpool.Pool
+	// attempts bounds how often begin and Ping try again on a broken
+	// connection: once per pooled connection (each may be dead after a
+	// server restart) plus one fresh dial, as pgxpool.Acquire does.
+	attempts int
+}
+
+var _ gatehouse.Store = (*Store)(nil)
+
+// Open connects to the database named by dsn (a postgres:// URL or a
+// key=value string, as pgxpool.ParseConfig takes), checks its durability
+// settings and applies pending migrations.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// ParseConfigError masks the password in its text.
+		return nil, fmt.Errorf("postgres: parse DSN: %w", err)
+	}
+	switch {
+	case opt.MaxConns > 0:
+		cfg.MaxConns = opt.MaxConns
+	case !strings.Contains(dsn, "pool_max_conns"):
+		cfg.MaxConns = int32(max(4, 4*runtime.GOMAXPROCS(0)))
+	}
+	if opt.MinConns > 0 {
+		cfg.MinConns = min(opt.MinConns, cfg.MaxConns)
+	}
+	if cfg.ConnConfig.ConnectTimeout <= 0 {
+		cfg.ConnConfig.ConnectTimeout = cmpOr(opt.ConnectTimeout, 5*time.Second)
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["lock_timeout"]; !ok && opt.LockTimeout >= 0 {
+		cfg.ConnConfig.RuntimeParams["lock_timeout"] = fmt.Sprint(cmpOr(opt.LockTimeout, 5*time.Second).Milliseconds())
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "gatehouse"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	s := &Store{pool: pool, attempts: int(cfg.MaxConns) + 1}
+	if err := s.ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect to %s: %w", cfg.ConnConfig.Host, mapErr(err))
+	}
+	if err := s.checkSettings(ctx, opt.AllowUnsafe); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// checkSettings asserts the server will not lose acknowledged writes in a
+// crash (SECURITY.md 24): fsync on and synchronous_commit not off (local,
+// on, remote_write and remote_apply all flush the local WAL first).
+func (s *Store) checkSettings(ctx context.Context, allowUnsafe bool) error {
+	var fsync, syncCommit string
+	err := s.pool.QueryRow(ctx, `SELECT current_setting('fsync'), current_setting('synchronous_commit')`).Scan(&fsync, &syncCommit)
+	if err != nil {
+		return fmt.Errorf("postgres: read durability settings: %w", mapErr(err))
+	}
+	if (fsync != "on" || syncCommit == "off") && !allowUnsafe {
+		return fmt.Errorf("postgres: durability settings not in effect (fsync=%s synchronous_commit=%s): an acknowledged write could be lost in a crash; "+
+			"set fsync = on and synchronous_commit to anything but off (AllowUnsafe skips this check, for throwaway test servers only)", fsync, syncCommit)
+	}
+	return nil
+}
+
+// Migrate applies pending migrations and returns the names of those it
+// applied. Open already does; this is for callers that want to report it.
+//
+// A session-level advisory lock on a fixed key serialises nodes starting
+// at once: the first applies the files, the others wait, then find them
+// recorded. Each file runs in its own transaction with its row in the
+// migrations table, so a failure leaves every earlier file applied and
+// that one not at all.
+func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrate: %w", mapErr(err))
+	}
+	defer conn.Release()
+	// Wait for the lock as long as ctx allows, not lock_timeout: another
+	// node may be in the middle of a long migration.
+	if _, err := conn.Exec(ctx, `SET lock_timeout = 0`); err != nil {
+		return nil, fmt.Errorf("postgres: migrate: %w", mapErr(err))
+	}
+	_, err = conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLockKey)
+	if err == nil {
+		_, err = conn.Exec(ctx, `RESET lock_timeout`)
+	}
+	if err != nil {
+		conn.Conn().Close(ctx) // drops the session, its settings and any lock
+		return nil, fmt.Errorf("postgres: migrate: lock: %w", mapErr(err))
+	}
+	defer func() {
+		// On a cancelled ctx the lock must still go: the connection
+		// returns to the pool. If unlocking fails, close the connection,
+		// which ends the session and so releases the lock.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, uerr := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, migrateLockKey); uerr != nil {
+			conn.Conn().Close(uctx)
+		}
+	}()
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS migrations (
+		name       TEXT        PRIMARY KEY,
+		applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return nil, fmt.Errorf("postgres: migrations table: %w", mapErr(err))
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		ok, err := migrateFile(ctx, conn.Conn(), name)
+		if err != nil {
+			return applied, err
+		}
+		if ok {
+			applied = append(applied, path.Base(name))
+		}
+	}
+	return applied, nil
+}
+
+func migrateFile(ctx context.Context, conn *pgx.Conn, name string) (bool, error) {
+	base := path.Base(name)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return false, fmt.Errorf("postgres: migrate %s: %w", base, mapErr(err))
+	}
+	defer tx.Rollback(ctx)
+	var done bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM migrations WHERE name = $1)`, base).Scan(&done); err != nil {
+		return false, fmt.Errorf("postgres: migrate %s: %w", base, mapErr(err))
+	}
+	if done {
+		return false, nil
+	}
+	body, err := migrationFS.ReadFile(name)
+	if err != nil {
+		return false, err
+	}
+	// No arguments: pgx sends the file over the simple protocol, which
+	// runs several statements in one go.
+	if _, err := tx.Exec(ctx, string(body)); err != nil {
+		return false, fmt.Errorf("postgres: migrate %s: %w", base, mapErr(err))
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO migrations (name) VALUES ($1)`, base); err != nil {
+		return false, fmt.Errorf("postgres: migrate %s: %w", base, mapErr(err))
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return false, fmt.Errorf("postgres: migrate %s: %w", base, mapErr(err))
+	}
+	return true, nil
+}
+
+var (
+	// READ COMMITTED, so that each statement sees what writers before
+	// this one committed while it waited for writerLockKey (a REPEATABLE
+	// READ snapshot would be taken before the wait).
+	updateOpts = pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}
+	viewOpts   = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+)
+
+// Update runs fn once, in one READ COMMITTED READ WRITE transaction, while
+// no other Update runs, on this node or any other (see the package
+// comment). Waiting longer than Options.LockTimeout for that turn is
+// EUNAVAILABLE.
+func (s *Store) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	return s.run(ctx, updateOpts, fn)
+}
+
+// View runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot,
+// and any write fails.
+func (s *Store) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	return s.run(ctx, viewOpts, fn)
+}
+
+func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(gatehouse.Tx) error) error {
+	tx, err := s.begin(ctx, opts)
+	if err != nil {
+		return err
+	}
+	// Deferred so that a panic in fn cannot return a connection to the
+	// pool inside an open transaction; a no-op after Commit.
+	defer tx.Rollback(ctx)
+	if err := fn(&txn{tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// begin starts a transaction and, for a read-write one, waits for the
+// writer's turn. When the pooled connection turns out to be dead (every
+// pooled connection is, after a server restart or pg_terminate_backend),
+// pgxpool drops it and begin tries the next one, up to a fresh dial.
+// Nothing has been written and fn has not run, so trying again is always
+// safe; it is what lets the pool recover without failing the first
+// requests after a restart.
+func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error) {
+	var err error
+	for range s.attempts {
+		var tx pgx.Tx
+		if tx, err = s.pool.BeginTx(ctx, opts); err == nil {
+			if opts.AccessMode != pgx.ReadWrite {
+				return tx, nil
+			}
+			if _, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, writerLockKey); err == nil {
+				return tx, nil
+			}
+			tx.Rollback(ctx)
+		}
+		if ctx.Err() != nil || !brokenConn(err) {
+			break
+		}
+	}
+	return nil, mapErr(err)
+}
+
+// brokenConn reports whether err says the connection it came from is gone
+// (as opposed to the server refusing the request, or refusing new
+// connections, which a retry would only repeat).
+func brokenConn(err error) bool {
+	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
+		return false
+	}
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
+		// The server ended this backend: an administrator, a shutdown,
+		// or pg_terminate_backend.
+		return pe.Code == "57P01" || pe.Code == "57P02" || strings.HasPrefix(pe.Code, "08")
+	}
+	return pgconn.SafeToRetry(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, pgconn.ErrConnClosed) || isNetErr(err)
+}
+
+func isNetErr(err error) bool {
+	_, ok := errors.AsType[net.Error](err)
+	return ok
+}
+
+// Ping reports whether the database answers, passing over dead pooled
+// connections as begin does.
+func (s *Store) Ping(ctx context.Context) error {
+	return mapErr(s.ping(ctx))
+}
+
+func (s *Store) ping(ctx context.Context) error {
+	var err error
+	for range s.attempts {
+		if err = s.pool.Ping(ctx); err == nil || ctx.Err() != nil || !brokenConn(err) {
+			break
+		}
+	}
+	return err
+}
+
+// Close closes the pool, waiting for connections in use to be returned. It
+// may be called more than once.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+type txn struct{ tx pgx.Tx }
+
+func (t *txn) Users() gatehouse.UserStore             { return users{t.tx} }
+func (t *txn) Keys() gatehouse.KeyStore               { return keys{t.tx} }
+func (t *txn) Tokens() gatehouse.TokenStore           { return tokens{t.tx} }
+func (t *txn) Logins() gatehouse.LoginStore           { return logins{t.tx} }
+func (t *txn) Revocations() gatehouse.RevocationStore { return revocations{t.tx} }
+func (t *txn) Datasets() gatehouse.DatasetStore       { return datasets{t.tx} }
+func (t *txn) Chats() gatehouse.ChatStore             { return chats{t.tx} }
+func (t *txn) PromptLogs() gatehouse.PromptLogStore   { return promptLogs{t.tx} }
+func (t *txn) Apps() gatehouse.AppStore               { return apps{t.tx} }
+func (t *txn) AppKeys() gatehouse.AppKeyStore         { return appKeys{t.tx} }
+func (t *txn) AccountKeys() gatehouse.AccountKeyStore { return accountKeys{t.tx} }
+
+const msgUnavailable = "The database is busy or unavailable; try again."
+
+// mapErr turns driver errors into gatehouse codes: a missing row into
+// ENOTFOUND; unique and foreign-key violations into ECONFLICT; a database
+// that is unreachable, restarting, overloaded, out of space, or that
+// aborted the transaction to keep it serializable, into EUNAVAILABLE.
+// Anything else stays an internal error. The driver error is kept (with
+// %w, for logs and errors.Is) but never in the client-safe Message.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "Not found."}
+	}
+	// Checked before PgError: a server error while connecting (too many
+	// connections, starting up, database not accepting connections) is
+	// wrapped in a ConnectError.
+	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
+		return unavailable(err)
+	}
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
+		switch {
+		case pe.Code == "23505" || pe.Code == "23503": // unique_violation, foreign_key_violation
+			return fmt.Errorf("%w: %w", &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: "Already exists."}, err)
+		case retryableState(pe.Code):
+			return unavailable(err)
+		}
+		return fmt.Errorf("postgres: %w", err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, puddle.ErrClosedPool) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isNetErr(err) ||
+		strings.Contains(err.Error(), "conn closed") {
+		return unavailable(err)
+	}
+	return fmt.Errorf("postgres: %w", err)
+}
+
+func unavailable(err error) error {
+	return fmt.Errorf("%w: %w", &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: msgUnavailable}, err)
+}
+
+// retryableState reports whether a SQLSTATE means "try again later" rather
+// than "this request is wrong".
+func retryableState(code string) bool {
+	switch code {
+	case "40001", // serialization_failure
+		"40P01", // deadlock_detected
+		"55P03", // lock_not_available (lock_timeout)
+		"57014", // query_canceled (statement_timeout, or a cancelled ctx)
+		"57P01", // admin_shutdown (pg_terminate_backend, fast shutdown)
+		"57P02", // crash_shutdown
+		"57P03", // cannot_connect_now (starting up, recovering)
+		"58030": // io_error
+		return true
+	}
+	switch code[:min(2, len(code))] {
+	case "08", // connection_exception
+		"53": // insufficient_resources: disk_full, out_of_memory, too_many_connections
+		return true
+	}
+	return false
+}
+
+// ts is how a time is written: truncated to the millisecond, the precision
+// every backend keeps.
+func ts(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
+
+// nullTS writes the zero time as NULL.
+func nullTS(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := ts(t)
+	return &v
+}
+
+// fromNullTS reads NULL as the zero time.
+func fromNullTS(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// limitArg is a LIMIT parameter. SQLite reads a negative LIMIT as none;
+// PostgreSQL rejects it but reads LIMIT NULL as none.
+func limitArg(n int) any {
+	if n < 0 {
+		return nil
+	}
+	return n
+}
+
+// scanner is a pgx.Row or pgx.Rows.
+type scanner interface{ Scan(...any) error }
+
+// collect reads every row of rows with scan into a non-nil slice, mapping
+// errors. It closes rows.
+func collect[T any](rows pgx.Rows, qerr error, scan func(scanner) (T, error)) ([]T, error) {
+	if qerr != nil {
+		return nil, mapErr(qerr)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// orNil returns nil for no rows. The SQLite store returns a nil slice from
+// some methods and an empty one from others; this store matches it method
+// by method, since a caller may encode the result as JSON (null or []).
+func orNil[T any](xs []T, err error) ([]T, error) {
+	if len(xs) == 0 {
+		return nil, err
+	}
+	return xs, err
+}

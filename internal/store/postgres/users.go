@@ -1,0 +1,86 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/jackc/pgx/v5"
+)
+
+type users struct{ tx pgx.Tx }
+
+const userCols = `id, email, password_hash, status, is_admin, cac, company_id, created_at, updated_at`
+
+func scanUser(row scanner) (*gatehouse.User, error) {
+	var u gatehouse.User
+	var status string
+	var created, updated time.Time
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &status, &u.Admin, &u.CAC, &u.CompanyID, &created, &updated); err != nil {
+		return nil, mapErr(err)
+	}
+	u.Status = gatehouse.UserStatus(status)
+	u.CreatedAt, u.UpdatedAt = created.UTC(), updated.UTC()
+	return &u, nil
+}
+
+func (s users) CreateUser(ctx context.Context, u *gatehouse.User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	err := s.tx.QueryRow(ctx, `INSERT INTO users (email, email_norm, password_hash, status, is_admin, cac, company_id, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		u.Email, gatehouse.NormalizeEmail(u.Email), u.PasswordHash, string(u.Status), u.Admin, u.CAC, u.CompanyID, ts(u.CreatedAt), ts(u.UpdatedAt)).
+		Scan(&u.ID)
+	mapped := mapErr(err)
+	if gatehouse.ErrorCode(mapped) == gatehouse.ECONFLICT {
+		return fmt.Errorf("%w: %w", gatehouse.Errorf(gatehouse.ECONFLICT, "An account with this email already exists."), err)
+	}
+	return mapped
+}
+
+func (s users) FindUserByID(ctx context.Context, id int64) (*gatehouse.User, error) {
+	return scanUser(s.tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
+}
+
+func (s users) FindUserByEmail(ctx context.Context, email string) (*gatehouse.User, error) {
+	return scanUser(s.tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE email_norm = $1`, gatehouse.NormalizeEmail(email)))
+}
+
+func (s users) FindUsers(ctx context.Context, f gatehouse.UserFilter) ([]*gatehouse.User, error) {
+	// NULL parameters do not filter or limit, so this is one statement.
+	var status *string
+	if f.Status != "" {
+		status = new(string(f.Status))
+	}
+	var limit *int
+	if f.Limit > 0 {
+		limit = &f.Limit
+	}
+	rows, err := s.tx.Query(ctx, `SELECT `+userCols+` FROM users WHERE ($1::text IS NULL OR status = $1) ORDER BY id LIMIT $2`, status, limit)
+	return orNil(collect(rows, err, scanUser))
+}
+
+func (s users) UpdateUser(ctx context.Context, id int64, upd gatehouse.UserUpdate) (*gatehouse.User, error) {
+	var status *string
+	if upd.Status != nil {
+		if !upd.Status.Valid() {
+			return nil, gatehouse.Errorf(gatehouse.EINVALID, "unknown account status.")
+		}
+		status = new(string(*upd.Status))
+	}
+	// A nil field is NULL, and COALESCE keeps the stored value.
+	u, err := scanUser(s.tx.QueryRow(ctx, `UPDATE users SET
+			status = COALESCE($1, status),
+			is_admin = COALESCE($2, is_admin),
+			cac = COALESCE($3, cac),
+			password_hash = COALESCE($4, password_hash),
+			updated_at = $5
+		WHERE id = $6 RETURNING `+userCols,
+		status, upd.Admin, upd.CAC, upd.PasswordHash, ts(upd.UpdatedAt), id))
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "Account not found.")
+	}
+	return u, err
+}
