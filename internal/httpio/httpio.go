@@ -159,7 +159,7 @@ func JSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	w.Write(b) // no trailing newline: the dialects' own servers send none
 }
 
 // Info is what the access log reports about a request; middleware puts one
