@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/secret"
@@ -113,6 +114,15 @@ type env struct {
 	// dbDown is set once the test closed the store on purpose: from then on a
 	// 503 is the expected answer instead of a fault.
 	dbDown atomic.Bool
+	// upstreamFaults is set by tests that provoke model-server faults: from
+	// then on 502, 503 and 504 from a /server route are expected answers
+	// (still checked for the envelope) instead of faults.
+	upstreamFaults atomic.Bool
+}
+
+// withModels is a core option: the model server /server/query forwards to.
+func withModels(m gatehouse.ModelServer) func(*core.Options) {
+	return func(o *core.Options) { o.Models = m }
 }
 
 // unthrottled turns off the sign-up and exchange throttles, which a suite
@@ -261,7 +271,7 @@ func (e *env) checkInvariants(t *testing.T, method, path string, reqHeaders []st
 	t.Helper()
 	where := method + " " + path
 	switch {
-	case r.status >= 500 && !(e.dbDown.Load() && r.status == http.StatusServiceUnavailable):
+	case r.status >= 500 && !(e.dbDown.Load() && r.status == http.StatusServiceUnavailable) && !e.upstreamFault(path, r.status):
 		t.Errorf("%s: server error: %s", where, r)
 	case r.status >= 300 && r.status < 400:
 		t.Errorf("%s: redirect %d to %q; no route may redirect", where, r.status, r.header.Get("Location"))
@@ -308,6 +318,10 @@ func (e *env) checkInvariants(t *testing.T, method, path string, reqHeaders []st
 	switch {
 	case p == "/user" || strings.HasPrefix(p, "/user/"):
 		checkEnvelope(t, where, r)
+	case (p == "/server" || strings.HasPrefix(p, "/server/")) && r.status != http.StatusOK:
+		checkEnvelope(t, where, r)
+	case p == "/server" || strings.HasPrefix(p, "/server/"):
+		checkServerAnswer(t, where, r)
 	case p == "/signup" && r.status != http.StatusOK:
 		checkDetail(t, where, r)
 	case p == "/v2" || strings.HasPrefix(p, "/v2/"):
@@ -349,6 +363,39 @@ func checkSunshine(t *testing.T, where string, r result) {
 		if len(it) != 2 || json.Unmarshal(it["code"], &code) != nil || json.Unmarshal(it["title"], &title) != nil || code == "" || title == "" {
 			t.Errorf("%s: error item must be exactly {\"code\": string, \"title\": string}, got %s", where, r)
 		}
+	}
+}
+
+// upstreamFault reports whether status is an expected model-server fault
+// answer of a /server route.
+func (e *env) upstreamFault(path string, status int) bool {
+	if !e.upstreamFaults.Load() || !strings.HasPrefix(collapse(path), "/server/") {
+		return false
+	}
+	switch status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// checkServerAnswer asserts a successful Server API answer: a JSON object
+// with "response" and an integer "status" equal to the HTTP status. Unlike
+// the User API's envelope it may carry more keys (query's message, uuid,
+// usage; get-models' object and data).
+func checkServerAnswer(t *testing.T, where string, r result) {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Errorf("%s: not a JSON object (%v): %s", where, err, r)
+		return
+	}
+	if _, ok := m["response"]; !ok {
+		t.Errorf("%s: no \"response\" key: %s", where, r)
+	}
+	var status int
+	if err := json.Unmarshal(m["status"], &status); err != nil || status != r.status {
+		t.Errorf("%s: status %s, want the integer %d: %s", where, m["status"], r.status, r)
 	}
 }
 
@@ -505,7 +552,13 @@ func mustJSON(t *testing.T, v any) string {
 // returns the pending account.
 func (e *env) signup(t *testing.T) user {
 	t.Helper()
-	u := user{email: newEmail(), password: newPassword()}
+	return e.signupAs(t, newEmail())
+}
+
+// signupAs is signup with a chosen e-mail address.
+func (e *env) signupAs(t *testing.T, email string) user {
+	t.Helper()
+	u := user{email: email, password: newPassword()}
 	body := mustJSON(t, map[string]string{"email": u.email, "password": u.password, "confirm_password": u.password})
 	r := e.call(t, http.MethodPost, "/signup", hdr("Content-Type", ctJSON), body)
 	if r.status != http.StatusOK {
@@ -556,7 +609,13 @@ func (e *env) exchange(t *testing.T, email, key string) string {
 // newUser is a signed-up, activated account holding one token.
 func (e *env) newUser(t *testing.T) user {
 	t.Helper()
-	u := e.signup(t)
+	return e.newUserAs(t, newEmail())
+}
+
+// newUserAs is newUser with a chosen e-mail address.
+func (e *env) newUserAs(t *testing.T, email string) user {
+	t.Helper()
+	u := e.signupAs(t, email)
 	e.activate(t, u.email)
 	u.token = e.exchange(t, u.email, u.key)
 	return u

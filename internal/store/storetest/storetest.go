@@ -5,6 +5,7 @@
 package storetest
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -37,6 +38,12 @@ func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"Revocations", testRevocations},
 		{"Tx", testTx},
 		{"Times", testTimes},
+		{"Datasets", testDatasets},
+		{"Shares", testShares},
+		{"Chats", testChats},
+		{"PromptLogs", testPromptLogs},
+		{"ContentTx", testContentTx},
+		{"ContentTimes", testContentTimes},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -1321,6 +1328,811 @@ func testTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			})
 			add("UpdateUser result UpdatedAt", gu.UpdatedAt, want)
 
+			for _, tt := range times {
+				if !tt.got.Equal(tt.want) {
+					t.Errorf("%s = %v, want %v", tt.what, tt.got, tt.want)
+				}
+				if tt.got.Location() != time.UTC {
+					t.Errorf("%s location = %v, want UTC", tt.what, tt.got.Location())
+				}
+			}
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- datasets
+
+func newDataset(ownerID int64, name string, class gatehouse.Classification) *gatehouse.Dataset {
+	return &gatehouse.Dataset{OwnerID: ownerID, Name: name, Classification: class, CreatedAt: t0}
+}
+
+func createDataset(t *testing.T, s gatehouse.Store, ownerID int64, name string) *gatehouse.Dataset {
+	t.Helper()
+	d := newDataset(ownerID, name, gatehouse.Unclassified)
+	update(t, s, func(tx gatehouse.Tx) error { return tx.Datasets().CreateDataset(t.Context(), d) })
+	if d.ID == 0 {
+		t.Fatalf("CreateDataset(%q) left ID zero", name)
+	}
+	return d
+}
+
+func findDataset(t *testing.T, s gatehouse.Store, ownerID int64, name string) (*gatehouse.Dataset, error) {
+	t.Helper()
+	var d *gatehouse.Dataset
+	err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+		var err error
+		d, err = tx.Datasets().FindDatasetByOwnerName(t.Context(), ownerID, name)
+		return err
+	})
+	return d, err
+}
+
+func findDatasetsFor(t *testing.T, s gatehouse.Store, userID int64) []gatehouse.DatasetAccess {
+	t.Helper()
+	var out []gatehouse.DatasetAccess
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		out, err = tx.Datasets().FindDatasetsForUser(t.Context(), userID)
+		return err
+	})
+	return out
+}
+
+func share(t *testing.T, s gatehouse.Store, datasetID, userID int64, perm gatehouse.Permission) *gatehouse.Share {
+	t.Helper()
+	sh := &gatehouse.Share{DatasetID: datasetID, UserID: userID, Permission: perm, CreatedAt: t0, UpdatedAt: t0}
+	update(t, s, func(tx gatehouse.Tx) error { return tx.Datasets().UpsertShare(t.Context(), sh) })
+	return sh
+}
+
+func findShare(t *testing.T, s gatehouse.Store, datasetID, userID int64) (*gatehouse.Share, error) {
+	t.Helper()
+	var sh *gatehouse.Share
+	err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+		var err error
+		sh, err = tx.Datasets().FindShare(t.Context(), datasetID, userID)
+		return err
+	})
+	return sh, err
+}
+
+func access(d *gatehouse.Dataset, p gatehouse.Permission) gatehouse.DatasetAccess {
+	return gatehouse.DatasetAccess{Dataset: *d, Permission: p}
+}
+
+func accessID(a gatehouse.DatasetAccess) int64 { return a.Dataset.ID }
+
+func testDatasets(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"CreateSetsIDAndRoundTrips", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "d@example.com", gatehouse.UserActive)
+			plain := newDataset(u.ID, "alpha-set", gatehouse.Unclassified)
+			cui := newDataset(u.ID, "CUI-beta", gatehouse.CUI)
+			cui.CreatedAt = t0.Add(time.Minute)
+			update(t, s, func(tx gatehouse.Tx) error {
+				if err := tx.Datasets().CreateDataset(t.Context(), plain); err != nil {
+					return err
+				}
+				return tx.Datasets().CreateDataset(t.Context(), cui)
+			})
+			if plain.ID == 0 || cui.ID == 0 || plain.ID == cui.ID {
+				t.Fatalf("CreateDataset ids = %d, %d; want distinct non-zero", plain.ID, cui.ID)
+			}
+			for _, want := range []*gatehouse.Dataset{plain, cui} {
+				got, err := findDataset(t, s, u.ID, want.Name)
+				if err != nil {
+					t.Fatalf("FindDatasetByOwnerName(%s): %v", want.Name, err)
+				}
+				wantEqual(t, "FindDatasetByOwnerName("+want.Name+")", got, want)
+			}
+		}},
+		{"DuplicateNameIsConflictPerOwner", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			first := createDataset(t, s, a.ID, "same-name")
+			dup := newDataset(a.ID, "same-name", gatehouse.CUI)
+			err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Datasets().CreateDataset(t.Context(), dup) })
+			wantCode(t, "CreateDataset(same owner, same name)", err, gatehouse.ECONFLICT)
+			got, err := findDataset(t, s, a.ID, "same-name")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "dataset after conflicting CreateDataset", got, first)
+			wantEqual(t, "FindDatasetsForUser(a) after conflict", findDatasetsFor(t, s, a.ID),
+				[]gatehouse.DatasetAccess{access(first, gatehouse.PermOwner)})
+			// Another owner may use the name.
+			other := createDataset(t, s, b.ID, "same-name")
+			if other.ID == first.ID {
+				t.Errorf("b's dataset got a's id %d", first.ID)
+			}
+			got, err = findDataset(t, s, b.ID, "same-name")
+			if err != nil {
+				t.Fatalf("FindDatasetByOwnerName(b): %v", err)
+			}
+			wantEqual(t, "FindDatasetByOwnerName(b)", got, other)
+		}},
+		{"FindDatasetByOwnerNameMissing", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			createDataset(t, s, a.ID, "mine")
+			for _, tt := range []struct {
+				owner int64
+				name  string
+			}{{a.ID, "nope"}, {b.ID, "mine"}, {1 << 40, "mine"}, {a.ID, ""}} {
+				_, err := findDataset(t, s, tt.owner, tt.name)
+				wantCode(t, fmt.Sprintf("FindDatasetByOwnerName(%d, %q)", tt.owner, tt.name), err, gatehouse.ENOTFOUND)
+			}
+		}},
+		{"FindDatasetsForUser", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createUser(t, s, "c@example.com", gatehouse.UserActive)
+			none := createUser(t, s, "none@example.com", gatehouse.UserActive)
+			// Own and shared datasets interleave in id order, and their
+			// names are out of alphabetical order, so that only the dataset
+			// id explains the result order.
+			d1 := createDataset(t, s, a.ID, "zulu")
+			d2 := createDataset(t, s, b.ID, "yankee")
+			d3 := createDataset(t, s, a.ID, "alpha")
+			d4 := createDataset(t, s, c.ID, "xray")
+			d5 := createDataset(t, s, b.ID, "bravo")
+			d6 := createDataset(t, s, c.ID, "whiskey") // not shared with a
+			// Shares granted out of dataset order.
+			share(t, s, d5.ID, a.ID, gatehouse.PermAdmin)
+			share(t, s, d2.ID, a.ID, gatehouse.PermRead)
+			share(t, s, d4.ID, a.ID, gatehouse.PermEdit)
+			share(t, s, d3.ID, b.ID, gatehouse.PermEdit)
+
+			tests := []struct {
+				name string
+				user int64
+				want []gatehouse.DatasetAccess
+			}{
+				{"a", a.ID, []gatehouse.DatasetAccess{
+					access(d1, gatehouse.PermOwner), access(d2, gatehouse.PermRead), access(d3, gatehouse.PermOwner),
+					access(d4, gatehouse.PermEdit), access(d5, gatehouse.PermAdmin),
+				}},
+				{"b", b.ID, []gatehouse.DatasetAccess{
+					access(d2, gatehouse.PermOwner), access(d3, gatehouse.PermEdit), access(d5, gatehouse.PermOwner),
+				}},
+				{"c", c.ID, []gatehouse.DatasetAccess{access(d4, gatehouse.PermOwner), access(d6, gatehouse.PermOwner)}},
+				{"none", none.ID, []gatehouse.DatasetAccess{}},
+				{"unknown user", 1 << 40, []gatehouse.DatasetAccess{}},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					t.Parallel()
+					got := findDatasetsFor(t, s, tt.user)
+					if got == nil {
+						t.Errorf("FindDatasetsForUser(%s) = nil, want a non-nil slice", tt.name)
+					}
+					if !slices.IsSortedFunc(got, func(x, y gatehouse.DatasetAccess) int { return cmp.Compare(x.Dataset.ID, y.Dataset.ID) }) {
+						t.Errorf("FindDatasetsForUser(%s) ids %v not in dataset id order", tt.name, ids(got, accessID))
+					}
+					wantEqual(t, "FindDatasetsForUser("+tt.name+")", got, tt.want)
+				})
+			}
+		}},
+		{"DeleteDatasetCascadesShares", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			gone := createDataset(t, s, a.ID, "gone")
+			kept := createDataset(t, s, a.ID, "kept")
+			share(t, s, gone.ID, b.ID, gatehouse.PermEdit)
+			keptShare := share(t, s, kept.ID, b.ID, gatehouse.PermRead)
+			del := func(id int64) error {
+				return s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Datasets().DeleteDataset(t.Context(), id) })
+			}
+			if err := del(gone.ID); err != nil {
+				t.Fatalf("DeleteDataset: %v", err)
+			}
+			_, err := findDataset(t, s, a.ID, "gone")
+			wantCode(t, "FindDatasetByOwnerName(deleted)", err, gatehouse.ENOTFOUND)
+			_, err = findShare(t, s, gone.ID, b.ID)
+			wantCode(t, "FindShare(share of deleted dataset)", err, gatehouse.ENOTFOUND)
+			wantEqual(t, "FindDatasetsForUser(a) after delete", findDatasetsFor(t, s, a.ID),
+				[]gatehouse.DatasetAccess{access(kept, gatehouse.PermOwner)})
+			wantEqual(t, "FindDatasetsForUser(b) after delete", findDatasetsFor(t, s, b.ID),
+				[]gatehouse.DatasetAccess{access(kept, gatehouse.PermRead)})
+			got, err := findShare(t, s, kept.ID, b.ID)
+			if err != nil {
+				t.Fatalf("FindShare(share of other dataset): %v", err)
+			}
+			wantEqual(t, "share of other dataset", got, keptShare)
+			wantCode(t, "DeleteDataset(again)", del(gone.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteDataset(never existed)", del(kept.ID+1000), gatehouse.ENOTFOUND)
+			// The name is free again.
+			again := createDataset(t, s, a.ID, "gone")
+			got2, err := findDataset(t, s, a.ID, "gone")
+			if err != nil {
+				t.Fatalf("FindDatasetByOwnerName(recreated): %v", err)
+			}
+			wantEqual(t, "recreated dataset", got2, again)
+			// The recreated dataset does not inherit the old shares.
+			_, err = findShare(t, s, again.ID, b.ID)
+			wantCode(t, "FindShare(recreated dataset)", err, gatehouse.ENOTFOUND)
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- shares
+
+func testShares(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"UpsertInsertsThenUpdates", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createUser(t, s, "c@example.com", gatehouse.UserActive)
+			d := createDataset(t, s, a.ID, "data")
+			first := share(t, s, d.ID, b.ID, gatehouse.PermRead)
+			bystander := share(t, s, d.ID, c.ID, gatehouse.PermEdit)
+			got, err := findShare(t, s, d.ID, b.ID)
+			if err != nil {
+				t.Fatalf("FindShare after insert: %v", err)
+			}
+			wantEqual(t, "FindShare after insert", got, first)
+
+			// A second upsert changes the permission and updated_at and
+			// keeps the original created_at.
+			second := &gatehouse.Share{
+				DatasetID: d.ID, UserID: b.ID, Permission: gatehouse.PermAdmin,
+				CreatedAt: t0.Add(time.Hour), UpdatedAt: t0.Add(2 * time.Hour),
+			}
+			update(t, s, func(tx gatehouse.Tx) error { return tx.Datasets().UpsertShare(t.Context(), second) })
+			got, err = findShare(t, s, d.ID, b.ID)
+			if err != nil {
+				t.Fatalf("FindShare after update: %v", err)
+			}
+			want := &gatehouse.Share{
+				DatasetID: d.ID, UserID: b.ID, Permission: gatehouse.PermAdmin,
+				CreatedAt: t0, UpdatedAt: t0.Add(2 * time.Hour),
+			}
+			wantEqual(t, "FindShare after update", got, want)
+			// Downgrading is an update like any other.
+			update(t, s, func(tx gatehouse.Tx) error {
+				return tx.Datasets().UpsertShare(t.Context(), &gatehouse.Share{
+					DatasetID: d.ID, UserID: b.ID, Permission: gatehouse.PermRead,
+					CreatedAt: t0.Add(3 * time.Hour), UpdatedAt: t0.Add(3 * time.Hour),
+				})
+			})
+			want.Permission, want.UpdatedAt = gatehouse.PermRead, t0.Add(3*time.Hour)
+			got, err = findShare(t, s, d.ID, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "FindShare after downgrade", got, want)
+			got, err = findShare(t, s, d.ID, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "bystander share", got, bystander)
+			wantEqual(t, "FindDatasetsForUser(b)", findDatasetsFor(t, s, b.ID),
+				[]gatehouse.DatasetAccess{access(d, gatehouse.PermRead)})
+		}},
+		{"FindShareMissing", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			d := createDataset(t, s, a.ID, "data")
+			other := createDataset(t, s, a.ID, "other")
+			share(t, s, d.ID, b.ID, gatehouse.PermRead)
+			for _, tt := range []struct {
+				name              string
+				datasetID, userID int64
+			}{
+				{"owner has no share row", d.ID, a.ID},
+				{"other dataset", other.ID, b.ID},
+				{"unknown dataset", d.ID + 1000, b.ID},
+				{"unknown user", d.ID, 1 << 40},
+			} {
+				_, err := findShare(t, s, tt.datasetID, tt.userID)
+				wantCode(t, "FindShare("+tt.name+")", err, gatehouse.ENOTFOUND)
+			}
+		}},
+		{"DeleteShare", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createUser(t, s, "c@example.com", gatehouse.UserActive)
+			d := createDataset(t, s, a.ID, "data")
+			share(t, s, d.ID, b.ID, gatehouse.PermEdit)
+			kept := share(t, s, d.ID, c.ID, gatehouse.PermRead)
+			del := func(datasetID, userID int64) error {
+				return s.Update(t.Context(), func(tx gatehouse.Tx) error {
+					return tx.Datasets().DeleteShare(t.Context(), datasetID, userID)
+				})
+			}
+			if err := del(d.ID, b.ID); err != nil {
+				t.Fatalf("DeleteShare: %v", err)
+			}
+			_, err := findShare(t, s, d.ID, b.ID)
+			wantCode(t, "FindShare(deleted)", err, gatehouse.ENOTFOUND)
+			if got := findDatasetsFor(t, s, b.ID); len(got) != 0 {
+				t.Errorf("FindDatasetsForUser(b) after DeleteShare = %s, want none", show(got))
+			}
+			wantCode(t, "DeleteShare(again)", del(d.ID, b.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteShare(owner)", del(d.ID, a.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteShare(unknown dataset)", del(d.ID+1000, c.ID), gatehouse.ENOTFOUND)
+			got, err := findShare(t, s, d.ID, c.ID)
+			if err != nil {
+				t.Fatalf("FindShare(other user's share): %v", err)
+			}
+			wantEqual(t, "other user's share", got, kept)
+			if _, err := findDataset(t, s, a.ID, "data"); err != nil {
+				t.Errorf("dataset after DeleteShare: %v", err)
+			}
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- chats
+
+func newChat(id string, userID int64, updated time.Time) *gatehouse.ChatSession {
+	return &gatehouse.ChatSession{ID: id, UserID: userID, Title: "chat " + id, CreatedAt: t0, UpdatedAt: updated}
+}
+
+func createChat(t *testing.T, s gatehouse.Store, id string, userID int64, updated time.Time) *gatehouse.ChatSession {
+	t.Helper()
+	c := newChat(id, userID, updated)
+	update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), c) })
+	return c
+}
+
+func findChat(t *testing.T, s gatehouse.Store, id string) (*gatehouse.ChatSession, error) {
+	t.Helper()
+	var c *gatehouse.ChatSession
+	err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+		var err error
+		c, err = tx.Chats().FindChatByID(t.Context(), id)
+		return err
+	})
+	return c, err
+}
+
+func findChats(t *testing.T, s gatehouse.Store, userID int64) []*gatehouse.ChatSession {
+	t.Helper()
+	var cs []*gatehouse.ChatSession
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		cs, err = tx.Chats().FindChatsByUser(t.Context(), userID)
+		return err
+	})
+	return cs
+}
+
+func findMessages(t *testing.T, s gatehouse.Store, sessionID string) []*gatehouse.ChatMessage {
+	t.Helper()
+	var ms []*gatehouse.ChatMessage
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		ms, err = tx.Chats().FindChatMessages(t.Context(), sessionID)
+		return err
+	})
+	return ms
+}
+
+func findMessagesByUser(t *testing.T, s gatehouse.Store, userID int64) map[string][]*gatehouse.ChatMessage {
+	t.Helper()
+	var m map[string][]*gatehouse.ChatMessage
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		m, err = tx.Chats().FindChatMessagesByUser(t.Context(), userID)
+		return err
+	})
+	return m
+}
+
+// messages builds one message per text, alternating user and assistant,
+// for session sessionID, at increasing times from at.
+func messages(sessionID string, at time.Time, texts ...string) []*gatehouse.ChatMessage {
+	out := make([]*gatehouse.ChatMessage, 0, len(texts))
+	for i, text := range texts {
+		role := gatehouse.RoleUser
+		if i%2 == 1 {
+			role = gatehouse.RoleAssistant
+		}
+		out = append(out, &gatehouse.ChatMessage{SessionID: sessionID, Role: role, Text: text, CreatedAt: at.Add(time.Duration(i) * time.Second)})
+	}
+	return out
+}
+
+func appendMessages(t *testing.T, s gatehouse.Store, sessionID string, msgs []*gatehouse.ChatMessage, at time.Time) {
+	t.Helper()
+	update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().AppendChatMessages(t.Context(), sessionID, msgs, at) })
+	for _, m := range msgs {
+		if m.ID == 0 {
+			t.Fatalf("AppendChatMessages(%s) left a message ID zero", sessionID)
+		}
+	}
+}
+
+func testChats(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	const (
+		s1 = "0b7e4a52-3c1f-4d6a-9b8e-000000000001"
+		s2 = "0b7e4a52-3c1f-4d6a-9b8e-000000000002"
+		s3 = "0b7e4a52-3c1f-4d6a-9b8e-000000000003"
+		s4 = "0b7e4a52-3c1f-4d6a-9b8e-000000000004"
+	)
+	subtests(t, open, []testCase{
+		{"CreateAndFindByID", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			c := newChat(s1, u.ID, t0.Add(time.Minute))
+			c.Title = "Résumé — ünïcode title"
+			update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), c) })
+			got, err := findChat(t, s, s1)
+			if err != nil {
+				t.Fatalf("FindChatByID: %v", err)
+			}
+			wantEqual(t, "FindChatByID", got, c)
+			for _, id := range []string{s2, "", "not-a-uuid"} {
+				_, err := findChat(t, s, id)
+				wantCode(t, "FindChatByID("+id+")", err, gatehouse.ENOTFOUND)
+			}
+		}},
+		{"RepeatedIDIsConflict", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createChat(t, s, s1, a.ID, t0)
+			for _, owner := range []int64{a.ID, b.ID} {
+				dup := newChat(s1, owner, t0.Add(time.Hour))
+				dup.Title = "dup"
+				err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), dup) })
+				wantCode(t, fmt.Sprintf("CreateChat(repeated id, user %d)", owner), err, gatehouse.ECONFLICT)
+			}
+			got, err := findChat(t, s, s1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "chat after conflicting CreateChat", got, c)
+			if got := findChats(t, s, b.ID); len(got) != 0 {
+				t.Errorf("FindChatsByUser(b) after conflict = %s, want none", show(got))
+			}
+		}},
+		{"FindChatsByUserNewestFirst", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			none := createUser(t, s, "none@example.com", gatehouse.UserActive)
+			// Created in an order unrelated to their update times.
+			c1 := createChat(t, s, s1, a.ID, t0.Add(1*time.Minute))
+			c2 := createChat(t, s, s2, a.ID, t0.Add(3*time.Minute))
+			cb := createChat(t, s, s3, b.ID, t0.Add(5*time.Minute))
+			c3 := createChat(t, s, s4, a.ID, t0.Add(2*time.Minute))
+			wantEqual(t, "FindChatsByUser(a)", findChats(t, s, a.ID), []*gatehouse.ChatSession{c2, c3, c1})
+			wantEqual(t, "FindChatsByUser(b)", findChats(t, s, b.ID), []*gatehouse.ChatSession{cb})
+			for _, id := range []int64{none.ID, 1 << 40} {
+				if got := findChats(t, s, id); len(got) != 0 {
+					t.Errorf("FindChatsByUser(%d) = %s, want none", id, show(got))
+				}
+			}
+			// Appending moves a session to the front.
+			appendMessages(t, s, s1, messages(s1, t0, "hello"), t0.Add(4*time.Minute))
+			c1.UpdatedAt = t0.Add(4 * time.Minute)
+			wantEqual(t, "FindChatsByUser(a) after append", findChats(t, s, a.ID), []*gatehouse.ChatSession{c1, c2, c3})
+		}},
+		{"AppendChatMessages", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			c := createChat(t, s, s1, u.ID, t0)
+			big := string(bytes.Repeat([]byte("x"), gatehouse.ChatMessageMaxLen))
+			first := messages(s1, t0.Add(time.Minute), "What is 2+2?", "4 — «ünïcode» 🙂\nsecond line")
+			appendMessages(t, s, s1, first, t0.Add(time.Minute))
+			if first[0].ID == first[1].ID {
+				t.Errorf("AppendChatMessages gave two messages id %d", first[0].ID)
+			}
+			second := messages(s1, t0.Add(2*time.Minute), "and a long one", big)
+			appendMessages(t, s, s1, second, t0.Add(2*time.Minute))
+			all := append(slices.Clone(first), second...)
+			for i := 1; i < len(all); i++ {
+				if all[i].ID <= all[i-1].ID {
+					t.Errorf("message ids %d then %d: want increasing in append order", all[i-1].ID, all[i].ID)
+				}
+			}
+			wantEqual(t, "FindChatMessages", findMessages(t, s, s1), all)
+			got, err := findChat(t, s, s1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.UpdatedAt = t0.Add(2 * time.Minute)
+			wantEqual(t, "session after AppendChatMessages", got, c)
+		}},
+		{"AppendToUnknownSession", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			createChat(t, s, s1, u.ID, t0)
+			err := s.Update(t.Context(), func(tx gatehouse.Tx) error {
+				return tx.Chats().AppendChatMessages(t.Context(), s2, messages(s2, t0, "lost"), t0.Add(time.Hour))
+			})
+			wantCode(t, "AppendChatMessages(unknown session)", err, gatehouse.ENOTFOUND)
+			if got := findMessages(t, s, s2); len(got) != 0 {
+				t.Errorf("FindChatMessages(unknown session) = %s, want none", show(got))
+			}
+			if got := findMessagesByUser(t, s, u.ID); len(got) != 0 {
+				t.Errorf("FindChatMessagesByUser after failed append = %s, want none", show(got))
+			}
+		}},
+		{"FindChatMessagesByUser", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			none := createUser(t, s, "none@example.com", gatehouse.UserActive)
+			createChat(t, s, s1, a.ID, t0)
+			createChat(t, s, s2, a.ID, t0)
+			createChat(t, s, s3, a.ID, t0) // no messages
+			createChat(t, s, s4, b.ID, t0)
+			// Appends interleave across sessions and users, so a result in
+			// plain id order would not be grouped.
+			want := map[string][]*gatehouse.ChatMessage{}
+			for i := range 3 {
+				for _, sid := range []string{s1, s4, s2} {
+					ms := messages(sid, t0.Add(time.Duration(i)*time.Minute), fmt.Sprintf("%s q%d", sid[len(sid)-1:], i), fmt.Sprintf("%s a%d", sid[len(sid)-1:], i))
+					appendMessages(t, s, sid, ms, t0.Add(time.Duration(i)*time.Minute))
+					want[sid] = append(want[sid], ms...)
+				}
+			}
+			wantB := map[string][]*gatehouse.ChatMessage{s4: want[s4]}
+			delete(want, s4)
+			got := findMessagesByUser(t, s, a.ID)
+			if ms, ok := got[s3]; ok && len(ms) != 0 {
+				t.Errorf("FindChatMessagesByUser(a)[s3] = %s, want no messages", show(ms))
+			}
+			delete(got, s3) // a session without messages may be absent or empty
+			wantEqual(t, "FindChatMessagesByUser(a)", got, want)
+			for sid, ms := range got {
+				for _, m := range ms {
+					if m.SessionID != sid {
+						t.Errorf("FindChatMessagesByUser(a)[%s] holds a message of session %s", sid, m.SessionID)
+					}
+				}
+			}
+			wantEqual(t, "FindChatMessagesByUser(b)", findMessagesByUser(t, s, b.ID), wantB)
+			for _, id := range []int64{none.ID, 1 << 40} {
+				if got := findMessagesByUser(t, s, id); len(got) != 0 {
+					t.Errorf("FindChatMessagesByUser(%d) = %s, want none", id, show(got))
+				}
+			}
+			// FindChatMessages agrees with the grouped view.
+			for _, sid := range []string{s1, s2} {
+				wantEqual(t, "FindChatMessages("+sid+")", findMessages(t, s, sid), want[sid])
+			}
+			if got := findMessages(t, s, s3); len(got) != 0 {
+				t.Errorf("FindChatMessages(empty session) = %s, want none", show(got))
+			}
+		}},
+		{"DeleteChat", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			gone := createChat(t, s, s1, a.ID, t0)
+			kept := createChat(t, s, s2, a.ID, t0)
+			goneMsgs := messages(s1, t0, "q", "a")
+			keptMsgs := messages(s2, t0, "q2", "a2")
+			appendMessages(t, s, s1, goneMsgs, t0.Add(time.Minute))
+			appendMessages(t, s, s2, keptMsgs, t0.Add(time.Minute))
+			gone.UpdatedAt, kept.UpdatedAt = t0.Add(time.Minute), t0.Add(time.Minute)
+			del := func(userID int64, id string) error {
+				return s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Chats().DeleteChat(t.Context(), userID, id) })
+			}
+			// Another user's session is not found, and stays whole.
+			wantCode(t, "DeleteChat(another user's session)", del(b.ID, s1), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteChat(unknown session)", del(a.ID, s3), gatehouse.ENOTFOUND)
+			got, err := findChat(t, s, s1)
+			if err != nil {
+				t.Fatalf("FindChatByID after another user's DeleteChat: %v", err)
+			}
+			wantEqual(t, "session after another user's DeleteChat", got, gone)
+			wantEqual(t, "messages after another user's DeleteChat", findMessages(t, s, s1), goneMsgs)
+
+			if err := del(a.ID, s1); err != nil {
+				t.Fatalf("DeleteChat(own): %v", err)
+			}
+			_, err = findChat(t, s, s1)
+			wantCode(t, "FindChatByID(deleted)", err, gatehouse.ENOTFOUND)
+			if got := findMessages(t, s, s1); len(got) != 0 {
+				t.Errorf("FindChatMessages(deleted session) = %s, want none", show(got))
+			}
+			wantEqual(t, "FindChatsByUser(a) after delete", findChats(t, s, a.ID), []*gatehouse.ChatSession{kept})
+			wantEqual(t, "FindChatMessagesByUser(a) after delete", findMessagesByUser(t, s, a.ID),
+				map[string][]*gatehouse.ChatMessage{s2: keptMsgs})
+			wantCode(t, "DeleteChat(again)", del(a.ID, s1), gatehouse.ENOTFOUND)
+			// The id is free again, with no messages of the old session.
+			createChat(t, s, s1, a.ID, t0.Add(time.Hour))
+			if got := findMessages(t, s, s1); len(got) != 0 {
+				t.Errorf("FindChatMessages(recreated session) = %s, want none", show(got))
+			}
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- prompt logs
+
+func findPromptLogs(t *testing.T, s gatehouse.Store, userID int64, limit int) []*gatehouse.PromptLog {
+	t.Helper()
+	var ls []*gatehouse.PromptLog
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		ls, err = tx.PromptLogs().FindPromptLogsByUser(t.Context(), userID, limit)
+		return err
+	})
+	return ls
+}
+
+func promptLogID(l *gatehouse.PromptLog) int64 { return l.ID }
+
+func testPromptLogs(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"CreateAndFindNewestFirst", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			var wantA, wantB []*gatehouse.PromptLog
+			for i := range 5 {
+				la := &gatehouse.PromptLog{
+					UserID: a.ID, SessionID: fmt.Sprintf("session-%d", i%2), At: t0.Add(time.Duration(i) * time.Minute),
+					Prompt: fmt.Sprintf("prompt %d — ü", i), Completion: fmt.Sprintf("completion %d\n", i), Model: "llama3.1:8b",
+					PromptTokens: 10 + i, CompletionTokens: 20 + i, TotalTokens: 30 + 2*i, IP: "192.0.2.7",
+				}
+				lb := &gatehouse.PromptLog{UserID: b.ID, At: la.At, Prompt: "b", Completion: "", Model: "m", IP: "2001:db8::2"}
+				update(t, s, func(tx gatehouse.Tx) error {
+					if err := tx.PromptLogs().CreatePromptLog(t.Context(), la); err != nil {
+						return err
+					}
+					return tx.PromptLogs().CreatePromptLog(t.Context(), lb)
+				})
+				if la.ID == 0 || lb.ID == 0 || la.ID == lb.ID {
+					t.Fatalf("CreatePromptLog ids = %d, %d; want distinct non-zero", la.ID, lb.ID)
+				}
+				wantA, wantB = append(wantA, la), append(wantB, lb)
+			}
+			slices.Reverse(wantA)
+			slices.Reverse(wantB)
+			wantEqual(t, "FindPromptLogsByUser(a, 10)", findPromptLogs(t, s, a.ID, 10), wantA)
+			wantEqual(t, "FindPromptLogsByUser(a, 5)", findPromptLogs(t, s, a.ID, 5), wantA)
+			wantEqual(t, "FindPromptLogsByUser(a, 2)", findPromptLogs(t, s, a.ID, 2), wantA[:2])
+			wantEqual(t, "FindPromptLogsByUser(a, 1)", findPromptLogs(t, s, a.ID, 1), wantA[:1])
+			wantEqual(t, "FindPromptLogsByUser(b, 10)", findPromptLogs(t, s, b.ID, 10), wantB)
+			got := findPromptLogs(t, s, a.ID, 10)
+			if !slices.IsSortedFunc(got, func(x, y *gatehouse.PromptLog) int { return cmp.Compare(y.ID, x.ID) }) {
+				t.Errorf("FindPromptLogsByUser(a) ids %v not newest first", ids(got, promptLogID))
+			}
+		}},
+		{"NoneForUser", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			update(t, s, func(tx gatehouse.Tx) error {
+				return tx.PromptLogs().CreatePromptLog(t.Context(), &gatehouse.PromptLog{UserID: b.ID, At: t0, Prompt: "p", Model: "m"})
+			})
+			for _, id := range []int64{a.ID, 1 << 40} {
+				if got := findPromptLogs(t, s, id, 10); len(got) != 0 {
+					t.Errorf("FindPromptLogsByUser(%d) = %s, want none", id, show(got))
+				}
+			}
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- transactions and times of the content stores
+
+// testContentTx checks that the dataset, chat and prompt-log stores take
+// part in the transaction like the others: an aborted Update leaves none of
+// their writes behind.
+func testContentTx(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"UpdateRollsBackOnError", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			keptDS := createDataset(t, s, a.ID, "kept")
+			keptShare := share(t, s, keptDS.ID, b.ID, gatehouse.PermRead)
+			keptChat := createChat(t, s, "c-kept", a.ID, t0)
+			ctx := t.Context()
+			err := s.Update(ctx, func(tx gatehouse.Tx) error {
+				d := newDataset(a.ID, "ghost", gatehouse.CUI)
+				if err := tx.Datasets().CreateDataset(ctx, d); err != nil {
+					return err
+				}
+				if err := tx.Datasets().UpsertShare(ctx, &gatehouse.Share{DatasetID: d.ID, UserID: b.ID, Permission: gatehouse.PermEdit, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+					return err
+				}
+				if err := tx.Datasets().UpsertShare(ctx, &gatehouse.Share{DatasetID: keptDS.ID, UserID: b.ID, Permission: gatehouse.PermAdmin, CreatedAt: t0, UpdatedAt: t0.Add(time.Hour)}); err != nil {
+					return err
+				}
+				if err := tx.Chats().CreateChat(ctx, newChat("c-ghost", a.ID, t0)); err != nil {
+					return err
+				}
+				if err := tx.Chats().AppendChatMessages(ctx, "c-kept", messages("c-kept", t0, "q", "a"), t0.Add(time.Hour)); err != nil {
+					return err
+				}
+				if err := tx.PromptLogs().CreatePromptLog(ctx, &gatehouse.PromptLog{UserID: a.ID, At: t0, Prompt: "p", Model: "m"}); err != nil {
+					return err
+				}
+				// The transaction sees its own writes.
+				if _, err := tx.Datasets().FindDatasetByOwnerName(ctx, a.ID, "ghost"); err != nil {
+					return fmt.Errorf("own write not visible: %w", err)
+				}
+				return fmt.Errorf("wrapped: %w", errAbort)
+			})
+			if !errors.Is(err, errAbort) {
+				t.Fatalf("Update returned %v, want the error fn returned", err)
+			}
+			wantEqual(t, "FindDatasetsForUser(a) after rollback", findDatasetsFor(t, s, a.ID),
+				[]gatehouse.DatasetAccess{access(keptDS, gatehouse.PermOwner)})
+			wantEqual(t, "FindDatasetsForUser(b) after rollback", findDatasetsFor(t, s, b.ID),
+				[]gatehouse.DatasetAccess{access(keptDS, gatehouse.PermRead)})
+			got, err := findShare(t, s, keptDS.ID, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "share after rollback", got, keptShare)
+			wantEqual(t, "FindChatsByUser(a) after rollback", findChats(t, s, a.ID), []*gatehouse.ChatSession{keptChat})
+			if got := findMessages(t, s, "c-kept"); len(got) != 0 {
+				t.Errorf("messages after rollback = %s, want none", show(got))
+			}
+			if got := findPromptLogs(t, s, a.ID, 10); len(got) != 0 {
+				t.Errorf("prompt logs after rollback = %s, want none", show(got))
+			}
+		}},
+	})
+}
+
+// testContentTimes is testTimes for the dataset, share, chat and prompt-log
+// times.
+func testContentTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"MillisecondUTC", func(t *testing.T, s gatehouse.Store) {
+			zone := time.FixedZone("PDT", -7*3600)
+			in := time.Date(2031, time.July, 9, 23, 59, 58, 987_654_321, zone)
+			want := time.Date(2031, time.July, 10, 6, 59, 58, 987_000_000, time.UTC)
+			now := time.Now().In(zone)
+			nowWant := now.Truncate(time.Millisecond).UTC()
+			ctx := t.Context()
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			d := &gatehouse.Dataset{OwnerID: a.ID, Name: "timed", Classification: gatehouse.Unclassified, CreatedAt: in}
+			c := &gatehouse.ChatSession{ID: "c-times", UserID: a.ID, Title: "t", CreatedAt: in, UpdatedAt: now}
+			m := &gatehouse.ChatMessage{SessionID: c.ID, Role: gatehouse.RoleUser, Text: "x", CreatedAt: in}
+			l := &gatehouse.PromptLog{UserID: a.ID, At: in, Prompt: "p", Model: "m"}
+			update(t, s, func(tx gatehouse.Tx) error {
+				if err := tx.Datasets().CreateDataset(ctx, d); err != nil {
+					return err
+				}
+				if err := tx.Datasets().UpsertShare(ctx, &gatehouse.Share{DatasetID: d.ID, UserID: b.ID, Permission: gatehouse.PermRead, CreatedAt: in, UpdatedAt: now}); err != nil {
+					return err
+				}
+				if err := tx.Chats().CreateChat(ctx, c); err != nil {
+					return err
+				}
+				if err := tx.Chats().AppendChatMessages(ctx, c.ID, []*gatehouse.ChatMessage{m}, now); err != nil {
+					return err
+				}
+				return tx.PromptLogs().CreatePromptLog(ctx, l)
+			})
+			type timeCheck struct {
+				what      string
+				got, want time.Time
+			}
+			var times []timeCheck
+			gd, err := findDataset(t, s, a.ID, "timed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			times = append(times, timeCheck{"Dataset.CreatedAt", gd.CreatedAt, want})
+			for _, acc := range findDatasetsFor(t, s, b.ID) {
+				times = append(times, timeCheck{"DatasetAccess.Dataset.CreatedAt", acc.Dataset.CreatedAt, want})
+			}
+			gs, err := findShare(t, s, d.ID, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			times = append(times, timeCheck{"Share.CreatedAt", gs.CreatedAt, want}, timeCheck{"Share.UpdatedAt", gs.UpdatedAt, nowWant})
+			gc, err := findChat(t, s, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			times = append(times, timeCheck{"ChatSession.CreatedAt", gc.CreatedAt, want}, timeCheck{"ChatSession.UpdatedAt", gc.UpdatedAt, nowWant})
+			for _, gm := range findMessages(t, s, c.ID) {
+				times = append(times, timeCheck{"ChatMessage.CreatedAt", gm.CreatedAt, want})
+			}
+			for _, gm := range findMessagesByUser(t, s, a.ID)[c.ID] {
+				times = append(times, timeCheck{"ChatMessage.CreatedAt (by user)", gm.CreatedAt, want})
+			}
+			for _, gl := range findPromptLogs(t, s, a.ID, 1) {
+				times = append(times, timeCheck{"PromptLog.At", gl.At, want})
+			}
+			if len(times) != 9 {
+				t.Fatalf("checked %d times, want 9 (a row is missing)", len(times))
+			}
 			for _, tt := range times {
 				if !tt.got.Equal(tt.want) {
 					t.Errorf("%s = %v, want %v", tt.what, tt.got, tt.want)
