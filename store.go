@@ -229,6 +229,9 @@ type AppKeyStore interface {
 	CountAppKeysByApp(ctx context.Context, appID string) (int, error)
 	// DeleteAppKey deletes key id of app appID; ENOTFOUND.
 	DeleteAppKey(ctx context.Context, appID, id string) error
+	// DeleteAppKeysByAccount deletes every key of every app of an account
+	// and returns their ids.
+	DeleteAppKeysByAccount(ctx context.Context, accountID int64) ([]string, error)
 }
 
 // AccountKeyStore persists account keys.

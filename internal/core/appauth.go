@@ -95,6 +95,13 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string) (gatehouse.
 	if err != nil {
 		return gatehouse.Principal{}, errUnauthorized
 	}
+	// golang-jwt reads "exp": 0 as no exp at all; a token that names an
+	// expiry must name a real one.
+	if v, ok := claims["exp"]; ok {
+		if f, ok := v.(float64); !ok || f <= 0 {
+			return gatehouse.Principal{}, errUnauthorized
+		}
+	}
 	want := "app"
 	if p.Kind == gatehouse.CredAccountKey {
 		want = "account"

@@ -81,7 +81,8 @@ func defaultSettings() gatehouse.AppSettings {
 }
 
 // CreateApp creates an app in the caller's account. Account keys only.
-func (s *Service) CreateApp(ctx context.Context, name string, settings AppSettingsPatch, metadata map[string]any) (*gatehouse.App, error) {
+// A nil name is a missing displayName.
+func (s *Service) CreateApp(ctx context.Context, name *string, settings AppSettingsPatch, metadata map[string]any) (*gatehouse.App, error) {
 	p, err := caller(ctx)
 	if err != nil {
 		return nil, err
@@ -89,14 +90,17 @@ func (s *Service) CreateApp(ctx context.Context, name string, settings AppSettin
 	if p.Kind != gatehouse.CredAccountKey {
 		return nil, errAccountScope
 	}
-	if err := gatehouse.ValidateAppName(name); err != nil {
+	if name == nil {
+		return nil, gatehouse.Errorf(gatehouse.EINVALID, "should have required property 'displayName'")
+	}
+	if err := gatehouse.ValidateAppName(*name); err != nil {
 		return nil, err
 	}
 	if err := gatehouse.ValidateAppMetadata(metadata); err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
-	a := &gatehouse.App{ID: secret.NewObjectID(now), AccountID: p.UserID, DisplayName: name, Settings: defaultSettings(), Metadata: metadata, CreatedAt: now, UpdatedAt: now}
+	a := &gatehouse.App{ID: secret.NewObjectID(now), AccountID: p.UserID, DisplayName: *name, Settings: defaultSettings(), Metadata: metadata, CreatedAt: now, UpdatedAt: now}
 	if err := settings.apply(&a.Settings); err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ func (s *Service) CreateChat(ctx context.Context, title string) (*gatehouse.Chat
 // AppendChat adds messages to the caller's session sessionID, or, when
 // sessionID is empty, to a new session titled title. Returns the session.
 func (s *Service) AppendChat(ctx context.Context, sessionID, title string, msgs []gatehouse.ChatTurn) (*gatehouse.ChatSession, error) {
+	sessionID = normSessionID(sessionID)
 	p, err := caller(ctx)
 	if err != nil {
 		return nil, err
@@ -123,6 +124,7 @@ func (s *Service) ListChats(ctx context.Context) ([]Chat, error) {
 
 // GetChat returns one of the caller's sessions with its messages.
 func (s *Service) GetChat(ctx context.Context, id string) (*Chat, error) {
+	id = normSessionID(id)
 	p, err := caller(ctx)
 	if err != nil {
 		return nil, err
@@ -151,6 +153,7 @@ func (s *Service) GetChat(ctx context.Context, id string) (*Chat, error) {
 
 // DeleteChat deletes one of the caller's sessions and its messages.
 func (s *Service) DeleteChat(ctx context.Context, id string) error {
+	id = normSessionID(id)
 	p, err := caller(ctx)
 	if err != nil {
 		return err
@@ -164,6 +167,10 @@ func (s *Service) DeleteChat(ctx context.Context, id string) error {
 	}
 	return err
 }
+
+// normSessionID puts a session id in the canonical form ids are stored in:
+// UUIDs compare case-insensitively.
+func normSessionID(id string) string { return strings.ToLower(strings.TrimSpace(id)) }
 
 // validSessionID: session ids are UUIDs; anything else cannot exist.
 func validSessionID(id string) error {

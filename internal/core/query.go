@@ -58,6 +58,7 @@ func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error
 	if in.Temperature != nil && (*in.Temperature < 0 || *in.Temperature > 2) {
 		return nil, gatehouse.Errorf(gatehouse.EINVALID, "temperature must be between 0 and 2.")
 	}
+	in.SessionID = normSessionID(in.SessionID)
 	if in.SessionID != "" {
 		if err := validSessionID(in.SessionID); err != nil {
 			return nil, err

@@ -138,8 +138,8 @@ func (s *Service) ActivateUser(ctx context.Context, email string) (*gatehouse.Us
 }
 
 // DeactivateUser disables an account and revokes everything it holds: its
-// API keys, every access token and its account keys (its apps' keys are
-// refused while the account is not active), at once on this node and, through the
+// API keys, every access token, its account keys and its apps' keys (the
+// apps themselves are kept), at once on this node and, through the
 // revocation log, within a second on every other.
 func (s *Service) DeactivateUser(ctx context.Context, email string) (*gatehouse.User, error) {
 	disabled := gatehouse.UserDisabled
@@ -151,6 +151,9 @@ func (s *Service) DeactivateUser(ctx context.Context, email string) (*gatehouse.
 			return err
 		}
 		if _, err := tx.AccountKeys().DeleteAccountKeysByUser(ctx, u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.AppKeys().DeleteAppKeysByAccount(ctx, u.ID); err != nil {
 			return err
 		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeUser, SubjectID: u.ID, At: s.now().UTC()})

@@ -68,6 +68,10 @@ type FieldError struct{ Message string }
 
 func (e *FieldError) Error() string { return e.Message }
 
+// errNUL refuses "\u0000" in a string: no text gatehouse stores may hold a
+// NUL (PostgreSQL's text type cannot, and nothing legitimate needs one).
+var errNUL = gatehouse.Errorf(gatehouse.EINVALID, "Strings in the request body must not contain NUL characters.")
+
 // checkShape verifies that data is one JSON object, with nothing after it and
 // no key repeated within an object (SECURITY.md 21: a duplicate key is a
 // classic way to smuggle a second value past a validator).
@@ -106,12 +110,18 @@ func checkShape(data []byte) error {
 			if !ok {
 				return bad
 			}
+			if strings.IndexByte(k, 0) >= 0 {
+				return errNUL
+			}
 			if _, dup := top.keys[k]; dup {
 				return gatehouse.Errorf(gatehouse.EINVALID, "Duplicate key %q in the request body.", truncate(k, 40))
 			}
 			top.keys[k] = struct{}{}
 			top.inKey = false
 			continue
+		}
+		if str, ok := tok.(string); ok && strings.IndexByte(str, 0) >= 0 {
+			return errNUL
 		}
 		switch d, _ := tok.(json.Delim); d {
 		case '{':
@@ -159,7 +169,7 @@ func JSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	w.Write(b) // no trailing newline: the dialects' own servers send none
 }
 
 // Info is what the access log reports about a request; middleware puts one

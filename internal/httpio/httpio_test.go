@@ -28,6 +28,8 @@ func TestUnmarshal(t *testing.T) {
 		{`{"name":"a","name":"b"}`, gatehouse.EINVALID},
 		{`{"o":{"k":1,"k":2}}`, gatehouse.EINVALID},
 		{`{"name":5}`, gatehouse.EINVALID},
+		{`{"name":"a\u0000b"}`, gatehouse.EINVALID},
+		{`{"a\u0000":1}`, gatehouse.EINVALID},
 		{`{"limit":"x"}`, gatehouse.EINVALID},
 		{`{}{}`, gatehouse.EINVALID},
 		{`{} x`, gatehouse.EINVALID},

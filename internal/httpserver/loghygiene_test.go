@@ -8,12 +8,15 @@ import (
 	"testing"
 )
 
-// secretInLogRE matches an API key or an access token (SECURITY.md 23).
-var secretInLogRE = regexp.MustCompile(`stai-[A-Za-z0-9_-]{20,}|gat_[A-Za-z0-9_-]{20,}`)
+// secretInLogRE matches an API key, an access token or a JWT (a header and
+// payload in base64url, both JSON objects, so both start "eyJ")
+// (SECURITY.md 23).
+var secretInLogRE = regexp.MustCompile(`stai-[A-Za-z0-9_-]{20,}|gat_[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}`)
 
 // TestMain runs the suite with every server and service logging into one
-// buffer, then scans the whole run's log: no line may carry a key, a token or
-// any password the suite sent.
+// buffer, then scans the whole run's log: no line may carry a key, a token, a
+// JWT, any password the suite sent or any app or account key secret (or
+// Basic credential made from one) the suite saw.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	// GATEHOUSE_TEST_LOGS=FILE keeps the run's log for a look.
@@ -22,7 +25,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "write test logs:", err)
 		}
 	}
-	if problems := scanLogs(logSink.String(), allPasswords()); len(problems) > 0 {
+	if problems := scanLogs(logSink.String(), append(allPasswords(), allKeySecrets()...)); len(problems) > 0 {
 		fmt.Fprintln(os.Stderr, "FAIL: log hygiene:")
 		for _, p := range problems {
 			fmt.Fprintln(os.Stderr, "  "+p)
@@ -46,7 +49,7 @@ func scanLogs(logs string, pws []string) []string {
 		}
 		for _, pw := range pws {
 			if strings.Contains(line, pw) {
-				problems = append(problems, fmt.Sprintf("line %d has a password: %.300s", i+1, line))
+				problems = append(problems, fmt.Sprintf("line %d has a password or key secret: %.300s", i+1, line))
 				break
 			}
 		}
@@ -71,9 +74,12 @@ func TestLogScanCatchesSecrets(t *testing.T) {
 		{"token", `{"msg":"x","t":"gat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`, true},
 		{"password", `{"msg":"request","pw":"pw-secretpassword"}`, true},
 		{"hint is fine", `{"msg":"request","hint":"stai-…E_k8"}`, false},
+		{"jwt", `{"msg":"request","auth":"eyJhbGciOiJIUzI1NiIsImtpZCI6ImFwcF8xIn0.eyJzY29wZSI6ImFwcCJ9.sig"}`, true},
+		{"app key secret", `{"msg":"request","x":"Q2hhbmdlTWVfUGxlYXNlX3RoaXNfaXNfYV9rZXk"}`, true},
+		{"app key id is fine", `{"msg":"request","principal":"app_5d8cff3cd55b040010928b5b"}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := scanLogs(tc.logs, []string{"pw-secretpassword"})
+			got := scanLogs(tc.logs, []string{"pw-secretpassword", "Q2hhbmdlTWVfUGxlYXNlX3RoaXNfaXNfYV9rZXk"})
 			if (len(got) > 0) != tc.bad {
 				t.Errorf("scanLogs(%s) = %q, want problems: %v", tc.logs, got, tc.bad)
 			}

@@ -64,6 +64,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service) {
 	mux.Handle("/user/account-keys", asksage.HandleMethodNotAllowed("POST, DELETE"))
 	mux.Handle("/user/get-token-with-api-key", asksage.HandleMethodNotAllowed("POST"))
 	mux.Handle("/server/", asksage.HandleNotFound(log))
+	mux.Handle("/server", asksage.HandleNotFound(log))
 	mux.Handle("/user/", asksage.HandleNotFound(log))
 	mux.Handle("/user", asksage.HandleNotFound(log))
 

@@ -191,10 +191,13 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return gatehouse.Errorf(gatehouse.EUPSTREAM, "The model server's answer is too large.")
 	}
 	if resp.StatusCode/100 != 2 {
-		detail := truncate(string(data), 300)
+		// Redact before truncating: a key cut in half by the truncation
+		// would no longer match.
+		detail := string(data)
 		if c.key != "" {
 			detail = strings.ReplaceAll(detail, c.key, "[redacted]")
 		}
+		detail = truncate(detail, 300)
 		return fmt.Errorf("%w: %s", gatehouse.Errorf(gatehouse.EUPSTREAM, "The model server failed (HTTP %d).", resp.StatusCode), detail)
 	}
 	if err := json.Unmarshal(data, out); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
@@ -59,15 +60,25 @@ func decodeQuery(w http.ResponseWriter, r *http.Request) (queryFields, error) {
 			}
 			return q, gatehouse.Errorf(gatehouse.EINVALID, "Could not read the form.")
 		}
+		for _, vs := range r.PostForm {
+			for _, v := range vs {
+				if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+					return q, gatehouse.Errorf(gatehouse.EINVALID, "Form values must be valid UTF-8 without NUL characters.")
+				}
+			}
+		}
+		// A form carries strings only: a message that is a JSON history
+		// array is taken as one (and must be well formed); anything else, even
+		// "[draft] ...", is text.
 		msg := r.PostForm.Get("message")
-		if t := strings.TrimSpace(msg); strings.HasPrefix(t, "[") {
+		q.turns = []gatehouse.ChatTurn{{Role: gatehouse.RoleUser, Text: msg}}
+		var arr []json.RawMessage
+		if t := strings.TrimSpace(msg); strings.HasPrefix(t, "[") && json.Unmarshal([]byte(t), &arr) == nil {
 			turns, err := parseMessage(json.RawMessage(t))
 			if err != nil {
 				return q, err
 			}
 			q.turns = turns
-		} else {
-			q.turns = []gatehouse.ChatTurn{{Role: gatehouse.RoleUser, Text: msg}}
 		}
 		q.model, q.systemPrompt, q.sessionID = r.PostForm.Get("model"), r.PostForm.Get("system_prompt"), r.PostForm.Get("session_id")
 		if t := r.PostForm.Get("temperature"); t != "" {

@@ -46,7 +46,7 @@ func parseAuthorization(h http.Header) (credential, bool) {
 		}
 		return credential{basic: true, id: id, secret: sec}, true
 	case "bearer":
-		if rest == "" || strings.ContainsAny(rest, " \t") {
+		if !isToken68(rest) {
 			return credential{}, false
 		}
 		return credential{token: rest}, true
@@ -79,4 +79,20 @@ func Authenticate(svc *core.Service, log *slog.Logger) func(http.Handler) http.H
 			next.ServeHTTP(w, r.WithContext(gatehouse.NewContextWithPrincipal(r.Context(), p)))
 		})
 	}
+}
+
+// isToken68 reports whether s is an RFC 7235 token68: the characters a
+// Bearer credential (a JWT among them) may hold.
+func isToken68(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
 }

@@ -23,16 +23,12 @@ func HandleAppsCreate(svc *core.Service, log *slog.Logger) http.Handler {
 			writeError(w, r, log, err)
 			return
 		}
-		if b.DisplayName == nil {
-			writeError(w, r, log, gatehouse.Errorf(gatehouse.EINVALID, "should have required property 'displayName'"))
-			return
-		}
 		md, err := b.metadata(false)
 		if err != nil {
 			writeError(w, r, log, err)
 			return
 		}
-		a, err := svc.CreateApp(r.Context(), *b.DisplayName, b.Settings.core(), md.Set)
+		a, err := svc.CreateApp(r.Context(), b.DisplayName, b.Settings.core(), md.Set)
 		if err != nil {
 			writeError(w, r, log, err)
 			return

@@ -52,6 +52,11 @@ func (s appKeys) DeleteAppKey(ctx context.Context, appID, id string) error {
 	return nil
 }
 
+func (s appKeys) DeleteAppKeysByAccount(ctx context.Context, accountID int64) ([]string, error) {
+	rows, err := s.tx.Query(ctx, `DELETE FROM app_keys WHERE app_id IN (SELECT id FROM apps WHERE account_id = $1) RETURNING id`, accountID)
+	return orNil(collect(rows, err, scanID[string]))
+}
+
 type accountKeys struct{ tx pgx.Tx }
 
 func scanAccountKey(row scanner) (*gatehouse.AccountKey, error) {

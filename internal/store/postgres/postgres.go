@@ -408,6 +408,8 @@ func mapErr(err error) error {
 			return fmt.Errorf("%w: %w", &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: "Already exists."}, err)
 		case retryableState(pe.Code):
 			return unavailable(err)
+		case pe.Code == "22021" || pe.Code == "22P05": // character_not_in_repertoire, untranslatable_character
+			return fmt.Errorf("%w: %w", &gatehouse.Error{Code: gatehouse.EINVALID, Message: "Text must be valid UTF-8 without NUL characters."}, err)
 		}
 		return fmt.Errorf("postgres: %w", err)
 	}

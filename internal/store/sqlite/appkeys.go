@@ -66,6 +66,23 @@ func (s appKeys) DeleteAppKey(ctx context.Context, appID, id string) error {
 	return nil
 }
 
+func (s appKeys) DeleteAppKeysByAccount(ctx context.Context, accountID int64) ([]string, error) {
+	rows, err := s.tx.QueryContext(ctx, `DELETE FROM app_keys WHERE app_id IN (SELECT id FROM apps WHERE account_id = ?) RETURNING id`, accountID)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapErr(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, mapErr(rows.Err())
+}
+
 type accountKeys struct{ tx *sql.Tx }
 
 func scanAccountKey(row interface{ Scan(...any) error }) (*gatehouse.AccountKey, error) {

@@ -5,6 +5,7 @@
 package storetest
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/secret"
 )
 
 // Run runs the conformance suite. open must return a new, empty, migrated
@@ -37,6 +39,17 @@ func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"Revocations", testRevocations},
 		{"Tx", testTx},
 		{"Times", testTimes},
+		{"Datasets", testDatasets},
+		{"Shares", testShares},
+		{"Chats", testChats},
+		{"PromptLogs", testPromptLogs},
+		{"ContentTx", testContentTx},
+		{"ContentTimes", testContentTimes},
+		{"Apps", testApps},
+		{"AppKeys", testAppKeys},
+		{"AccountKeys", testAccountKeys},
+		{"AppsTx", testAppsTx},
+		{"AppsTimes", testAppsTimes},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -1022,6 +1035,32 @@ func testRevocations(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			}
 			wantEqual(t, "FindRevocationsAfter(last) after pruning", findRevocations(t, s, last, 100), []gatehouse.Revocation{*next})
 		}},
+		{"StringSubjects", func(t *testing.T, s gatehouse.Store) {
+			app := secret.NewObjectID(time.Now())
+			rs := []*gatehouse.Revocation{
+				{Kind: gatehouse.RevokeApp, Subject: app, At: t0},
+				{Kind: gatehouse.RevokeKey, SubjectID: 11, At: t0.Add(time.Second)},
+				{Kind: gatehouse.RevokeAppKey, Subject: secret.NewAppKeyID(time.Now()), At: t0.Add(2 * time.Second)},
+				{Kind: gatehouse.RevokeUser, SubjectID: 1 << 40, At: t0.Add(3 * time.Second)},
+				{Kind: gatehouse.RevokeAccountKey, Subject: secret.NewAccountKeyID(time.Now()), At: t0.Add(4 * time.Second)},
+				// The same app revoked again is a new event.
+				{Kind: gatehouse.RevokeApp, Subject: app, At: t0.Add(5 * time.Second)},
+			}
+			create(t, s, rs[:3]...)
+			create(t, s, rs[3:]...)
+			for i, r := range rs {
+				if r.Seq <= 0 || (i > 0 && r.Seq <= rs[i-1].Seq) {
+					t.Fatalf("seqs %v are not positive and increasing", ids(vals(rs), revSeq))
+				}
+			}
+			all := vals(rs)
+			wantEqual(t, "FindRevocationsAfter(0)", findRevocations(t, s, 0, 100), all)
+			wantEqual(t, "FindRevocationsAfter(seq1, 3)", findRevocations(t, s, all[1].Seq, 3), all[2:5])
+			update(t, s, func(tx gatehouse.Tx) error {
+				return tx.Revocations().DeleteRevocationsBefore(t.Context(), all[2].At)
+			})
+			wantEqual(t, "after DeleteRevocationsBefore", findRevocations(t, s, 0, 100), all[2:])
+		}},
 	})
 }
 
@@ -1321,6 +1360,1954 @@ func testTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			})
 			add("UpdateUser result UpdatedAt", gu.UpdatedAt, want)
 
+			for _, tt := range times {
+				if !tt.got.Equal(tt.want) {
+					t.Errorf("%s = %v, want %v", tt.what, tt.got, tt.want)
+				}
+				if tt.got.Location() != time.UTC {
+					t.Errorf("%s location = %v, want UTC", tt.what, tt.got.Location())
+				}
+			}
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- datasets
+
+func newDataset(ownerID int64, name string, class gatehouse.Classification) *gatehouse.Dataset {
+	return &gatehouse.Dataset{OwnerID: ownerID, Name: name, Classification: class, CreatedAt: t0}
+}
+
+func createDataset(t *testing.T, s gatehouse.Store, ownerID int64, name string) *gatehouse.Dataset {
+	t.Helper()
+	d := newDataset(ownerID, name, gatehouse.Unclassified)
+	update(t, s, func(tx gatehouse.Tx) error { return tx.Datasets().CreateDataset(t.Context(), d) })
+	if d.ID == 0 {
+		t.Fatalf("CreateDataset(%q) left ID zero", name)
+	}
+	return d
+}
+
+func findDataset(t *testing.T, s gatehouse.Store, ownerID int64, name string) (*gatehouse.Dataset, error) {
+	t.Helper()
+	var d *gatehouse.Dataset
+	err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+		var err error
+		d, err = tx.Datasets().FindDatasetByOwnerName(t.Context(), ownerID, name)
+		return err
+	})
+	return d, err
+}
+
+func findDatasetsFor(t *testing.T, s gatehouse.Store, userID int64) []gatehouse.DatasetAccess {
+	t.Helper()
+	var out []gatehouse.DatasetAccess
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		out, err = tx.Datasets().FindDatasetsForUser(t.Context(), userID)
+		return err
+	})
+	return out
+}
+
+func share(t *testing.T, s gatehouse.Store, datasetID, userID int64, perm gatehouse.Permission) *gatehouse.Share {
+	t.Helper()
+	sh := &gatehouse.Share{DatasetID: datasetID, UserID: userID, Permission: perm, CreatedAt: t0, UpdatedAt: t0}
+	update(t, s, func(tx gatehouse.Tx) error { return tx.Datasets().UpsertShare(t.Context(), sh) })
+	return sh
+}
+
+func findShare(t *testing.T, s gatehouse.Store, datasetID, userID int64) (*gatehouse.Share, error) {
+	t.Helper()
+	var sh *gatehouse.Share
+	err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+		var err error
+		sh, err = tx.Datasets().FindShare(t.Context(), datasetID, userID)
+		return err
+	})
+	return sh, err
+}
+
+func access(d *gatehouse.Dataset, p gatehouse.Permission) gatehouse.DatasetAccess {
+	return gatehouse.DatasetAccess{Dataset: *d, Permission: p}
+}
+
+func accessID(a gatehouse.DatasetAccess) int64 { return a.Dataset.ID }
+
+func testDatasets(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"CreateSetsIDAndRoundTrips", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "d@example.com", gatehouse.UserActive)
+			plain := newDataset(u.ID, "alpha-set", gatehouse.Unclassified)
+			cui := newDataset(u.ID, "CUI-beta", gatehouse.CUI)
+			cui.CreatedAt = t0.Add(time.Minute)
+			update(t, s, func(tx gatehouse.Tx) error {
+				if err := tx.Datasets().CreateDataset(t.Context(), plain); err != nil {
+					return err
+				}
+				return tx.Datasets().CreateDataset(t.Context(), cui)
+			})
+			if plain.ID == 0 || cui.ID == 0 || plain.ID == cui.ID {
+				t.Fatalf("CreateDataset ids = %d, %d; want distinct non-zero", plain.ID, cui.ID)
+			}
+			for _, want := range []*gatehouse.Dataset{plain, cui} {
+				got, err := findDataset(t, s, u.ID, want.Name)
+				if err != nil {
+					t.Fatalf("FindDatasetByOwnerName(%s): %v", want.Name, err)
+				}
+				wantEqual(t, "FindDatasetByOwnerName("+want.Name+")", got, want)
+			}
+		}},
+		{"DuplicateNameIsConflictPerOwner", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			first := createDataset(t, s, a.ID, "same-name")
+			dup := newDataset(a.ID, "same-name", gatehouse.CUI)
+			err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Datasets().CreateDataset(t.Context(), dup) })
+			wantCode(t, "CreateDataset(same owner, same name)", err, gatehouse.ECONFLICT)
+			got, err := findDataset(t, s, a.ID, "same-name")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "dataset after conflicting CreateDataset", got, first)
+			wantEqual(t, "FindDatasetsForUser(a) after conflict", findDatasetsFor(t, s, a.ID),
+				[]gatehouse.DatasetAccess{access(first, gatehouse.PermOwner)})
+			// Another owner may use the name.
+			other := createDataset(t, s, b.ID, "same-name")
+			if other.ID == first.ID {
+				t.Errorf("b's dataset got a's id %d", first.ID)
+			}
+			got, err = findDataset(t, s, b.ID, "same-name")
+			if err != nil {
+				t.Fatalf("FindDatasetByOwnerName(b): %v", err)
+			}
+			wantEqual(t, "FindDatasetByOwnerName(b)", got, other)
+		}},
+		{"FindDatasetByOwnerNameMissing", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			createDataset(t, s, a.ID, "mine")
+			for _, tt := range []struct {
+				owner int64
+				name  string
+			}{{a.ID, "nope"}, {b.ID, "mine"}, {1 << 40, "mine"}, {a.ID, ""}} {
+				_, err := findDataset(t, s, tt.owner, tt.name)
+				wantCode(t, fmt.Sprintf("FindDatasetByOwnerName(%d, %q)", tt.owner, tt.name), err, gatehouse.ENOTFOUND)
+			}
+		}},
+		{"FindDatasetsForUser", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createUser(t, s, "c@example.com", gatehouse.UserActive)
+			none := createUser(t, s, "none@example.com", gatehouse.UserActive)
+			// Own and shared datasets interleave in id order, and their
+			// names are out of alphabetical order, so that only the dataset
+			// id explains the result order.
+			d1 := createDataset(t, s, a.ID, "zulu")
+			d2 := createDataset(t, s, b.ID, "yankee")
+			d3 := createDataset(t, s, a.ID, "alpha")
+			d4 := createDataset(t, s, c.ID, "xray")
+			d5 := createDataset(t, s, b.ID, "bravo")
+			d6 := createDataset(t, s, c.ID, "whiskey") // not shared with a
+			// Shares granted out of dataset order.
+			share(t, s, d5.ID, a.ID, gatehouse.PermAdmin)
+			share(t, s, d2.ID, a.ID, gatehouse.PermRead)
+			share(t, s, d4.ID, a.ID, gatehouse.PermEdit)
+			share(t, s, d3.ID, b.ID, gatehouse.PermEdit)
+
+			tests := []struct {
+				name string
+				user int64
+				want []gatehouse.DatasetAccess
+			}{
+				{"a", a.ID, []gatehouse.DatasetAccess{
+					access(d1, gatehouse.PermOwner), access(d2, gatehouse.PermRead), access(d3, gatehouse.PermOwner),
+					access(d4, gatehouse.PermEdit), access(d5, gatehouse.PermAdmin),
+				}},
+				{"b", b.ID, []gatehouse.DatasetAccess{
+					access(d2, gatehouse.PermOwner), access(d3, gatehouse.PermEdit), access(d5, gatehouse.PermOwner),
+				}},
+				{"c", c.ID, []gatehouse.DatasetAccess{access(d4, gatehouse.PermOwner), access(d6, gatehouse.PermOwner)}},
+				{"none", none.ID, []gatehouse.DatasetAccess{}},
+				{"unknown user", 1 << 40, []gatehouse.DatasetAccess{}},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					t.Parallel()
+					got := findDatasetsFor(t, s, tt.user)
+					if got == nil {
+						t.Errorf("FindDatasetsForUser(%s) = nil, want a non-nil slice", tt.name)
+					}
+					if !slices.IsSortedFunc(got, func(x, y gatehouse.DatasetAccess) int { return cmp.Compare(x.Dataset.ID, y.Dataset.ID) }) {
+						t.Errorf("FindDatasetsForUser(%s) ids %v not in dataset id order", tt.name, ids(got, accessID))
+					}
+					wantEqual(t, "FindDatasetsForUser("+tt.name+")", got, tt.want)
+				})
+			}
+		}},
+		{"DeleteDatasetCascadesShares", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			gone := createDataset(t, s, a.ID, "gone")
+			kept := createDataset(t, s, a.ID, "kept")
+			share(t, s, gone.ID, b.ID, gatehouse.PermEdit)
+			keptShare := share(t, s, kept.ID, b.ID, gatehouse.PermRead)
+			del := func(id int64) error {
+				return s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Datasets().DeleteDataset(t.Context(), id) })
+			}
+			if err := del(gone.ID); err != nil {
+				t.Fatalf("DeleteDataset: %v", err)
+			}
+			_, err := findDataset(t, s, a.ID, "gone")
+			wantCode(t, "FindDatasetByOwnerName(deleted)", err, gatehouse.ENOTFOUND)
+			_, err = findShare(t, s, gone.ID, b.ID)
+			wantCode(t, "FindShare(share of deleted dataset)", err, gatehouse.ENOTFOUND)
+			wantEqual(t, "FindDatasetsForUser(a) after delete", findDatasetsFor(t, s, a.ID),
+				[]gatehouse.DatasetAccess{access(kept, gatehouse.PermOwner)})
+			wantEqual(t, "FindDatasetsForUser(b) after delete", findDatasetsFor(t, s, b.ID),
+				[]gatehouse.DatasetAccess{access(kept, gatehouse.PermRead)})
+			got, err := findShare(t, s, kept.ID, b.ID)
+			if err != nil {
+				t.Fatalf("FindShare(share of other dataset): %v", err)
+			}
+			wantEqual(t, "share of other dataset", got, keptShare)
+			wantCode(t, "DeleteDataset(again)", del(gone.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteDataset(never existed)", del(kept.ID+1000), gatehouse.ENOTFOUND)
+			// The name is free again.
+			again := createDataset(t, s, a.ID, "gone")
+			got2, err := findDataset(t, s, a.ID, "gone")
+			if err != nil {
+				t.Fatalf("FindDatasetByOwnerName(recreated): %v", err)
+			}
+			wantEqual(t, "recreated dataset", got2, again)
+			// The recreated dataset does not inherit the old shares.
+			_, err = findShare(t, s, again.ID, b.ID)
+			wantCode(t, "FindShare(recreated dataset)", err, gatehouse.ENOTFOUND)
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- shares
+
+func testShares(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"UpsertInsertsThenUpdates", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createUser(t, s, "c@example.com", gatehouse.UserActive)
+			d := createDataset(t, s, a.ID, "data")
+			first := share(t, s, d.ID, b.ID, gatehouse.PermRead)
+			bystander := share(t, s, d.ID, c.ID, gatehouse.PermEdit)
+			got, err := findShare(t, s, d.ID, b.ID)
+			if err != nil {
+				t.Fatalf("FindShare after insert: %v", err)
+			}
+			wantEqual(t, "FindShare after insert", got, first)
+
+			// A second upsert changes the permission and updated_at and
+			// keeps the original created_at.
+			second := &gatehouse.Share{
+				DatasetID: d.ID, UserID: b.ID, Permission: gatehouse.PermAdmin,
+				CreatedAt: t0.Add(time.Hour), UpdatedAt: t0.Add(2 * time.Hour),
+			}
+			update(t, s, func(tx gatehouse.Tx) error { return tx.Datasets().UpsertShare(t.Context(), second) })
+			got, err = findShare(t, s, d.ID, b.ID)
+			if err != nil {
+				t.Fatalf("FindShare after update: %v", err)
+			}
+			want := &gatehouse.Share{
+				DatasetID: d.ID, UserID: b.ID, Permission: gatehouse.PermAdmin,
+				CreatedAt: t0, UpdatedAt: t0.Add(2 * time.Hour),
+			}
+			wantEqual(t, "FindShare after update", got, want)
+			// Downgrading is an update like any other.
+			update(t, s, func(tx gatehouse.Tx) error {
+				return tx.Datasets().UpsertShare(t.Context(), &gatehouse.Share{
+					DatasetID: d.ID, UserID: b.ID, Permission: gatehouse.PermRead,
+					CreatedAt: t0.Add(3 * time.Hour), UpdatedAt: t0.Add(3 * time.Hour),
+				})
+			})
+			want.Permission, want.UpdatedAt = gatehouse.PermRead, t0.Add(3*time.Hour)
+			got, err = findShare(t, s, d.ID, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "FindShare after downgrade", got, want)
+			got, err = findShare(t, s, d.ID, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "bystander share", got, bystander)
+			wantEqual(t, "FindDatasetsForUser(b)", findDatasetsFor(t, s, b.ID),
+				[]gatehouse.DatasetAccess{access(d, gatehouse.PermRead)})
+		}},
+		{"FindShareMissing", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			d := createDataset(t, s, a.ID, "data")
+			other := createDataset(t, s, a.ID, "other")
+			share(t, s, d.ID, b.ID, gatehouse.PermRead)
+			for _, tt := range []struct {
+				name              string
+				datasetID, userID int64
+			}{
+				{"owner has no share row", d.ID, a.ID},
+				{"other dataset", other.ID, b.ID},
+				{"unknown dataset", d.ID + 1000, b.ID},
+				{"unknown user", d.ID, 1 << 40},
+			} {
+				_, err := findShare(t, s, tt.datasetID, tt.userID)
+				wantCode(t, "FindShare("+tt.name+")", err, gatehouse.ENOTFOUND)
+			}
+		}},
+		{"DeleteShare", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createUser(t, s, "c@example.com", gatehouse.UserActive)
+			d := createDataset(t, s, a.ID, "data")
+			share(t, s, d.ID, b.ID, gatehouse.PermEdit)
+			kept := share(t, s, d.ID, c.ID, gatehouse.PermRead)
+			del := func(datasetID, userID int64) error {
+				return s.Update(t.Context(), func(tx gatehouse.Tx) error {
+					return tx.Datasets().DeleteShare(t.Context(), datasetID, userID)
+				})
+			}
+			if err := del(d.ID, b.ID); err != nil {
+				t.Fatalf("DeleteShare: %v", err)
+			}
+			_, err := findShare(t, s, d.ID, b.ID)
+			wantCode(t, "FindShare(deleted)", err, gatehouse.ENOTFOUND)
+			if got := findDatasetsFor(t, s, b.ID); len(got) != 0 {
+				t.Errorf("FindDatasetsForUser(b) after DeleteShare = %s, want none", show(got))
+			}
+			wantCode(t, "DeleteShare(again)", del(d.ID, b.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteShare(owner)", del(d.ID, a.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteShare(unknown dataset)", del(d.ID+1000, c.ID), gatehouse.ENOTFOUND)
+			got, err := findShare(t, s, d.ID, c.ID)
+			if err != nil {
+				t.Fatalf("FindShare(other user's share): %v", err)
+			}
+			wantEqual(t, "other user's share", got, kept)
+			if _, err := findDataset(t, s, a.ID, "data"); err != nil {
+				t.Errorf("dataset after DeleteShare: %v", err)
+			}
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- chats
+
+func newChat(id string, userID int64, updated time.Time) *gatehouse.ChatSession {
+	return &gatehouse.ChatSession{ID: id, UserID: userID, Title: "chat " + id, CreatedAt: t0, UpdatedAt: updated}
+}
+
+func createChat(t *testing.T, s gatehouse.Store, id string, userID int64, updated time.Time) *gatehouse.ChatSession {
+	t.Helper()
+	c := newChat(id, userID, updated)
+	update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), c) })
+	return c
+}
+
+func findChat(t *testing.T, s gatehouse.Store, id string) (*gatehouse.ChatSession, error) {
+	t.Helper()
+	var c *gatehouse.ChatSession
+	err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+		var err error
+		c, err = tx.Chats().FindChatByID(t.Context(), id)
+		return err
+	})
+	return c, err
+}
+
+func findChats(t *testing.T, s gatehouse.Store, userID int64) []*gatehouse.ChatSession {
+	t.Helper()
+	var cs []*gatehouse.ChatSession
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		cs, err = tx.Chats().FindChatsByUser(t.Context(), userID)
+		return err
+	})
+	return cs
+}
+
+func findMessages(t *testing.T, s gatehouse.Store, sessionID string) []*gatehouse.ChatMessage {
+	t.Helper()
+	var ms []*gatehouse.ChatMessage
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		ms, err = tx.Chats().FindChatMessages(t.Context(), sessionID)
+		return err
+	})
+	return ms
+}
+
+func findMessagesByUser(t *testing.T, s gatehouse.Store, userID int64) map[string][]*gatehouse.ChatMessage {
+	t.Helper()
+	var m map[string][]*gatehouse.ChatMessage
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		m, err = tx.Chats().FindChatMessagesByUser(t.Context(), userID)
+		return err
+	})
+	return m
+}
+
+// messages builds one message per text, alternating user and assistant,
+// for session sessionID, at increasing times from at.
+func messages(sessionID string, at time.Time, texts ...string) []*gatehouse.ChatMessage {
+	out := make([]*gatehouse.ChatMessage, 0, len(texts))
+	for i, text := range texts {
+		role := gatehouse.RoleUser
+		if i%2 == 1 {
+			role = gatehouse.RoleAssistant
+		}
+		out = append(out, &gatehouse.ChatMessage{SessionID: sessionID, Role: role, Text: text, CreatedAt: at.Add(time.Duration(i) * time.Second)})
+	}
+	return out
+}
+
+func appendMessages(t *testing.T, s gatehouse.Store, sessionID string, msgs []*gatehouse.ChatMessage, at time.Time) {
+	t.Helper()
+	update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().AppendChatMessages(t.Context(), sessionID, msgs, at) })
+	for _, m := range msgs {
+		if m.ID == 0 {
+			t.Fatalf("AppendChatMessages(%s) left a message ID zero", sessionID)
+		}
+	}
+}
+
+func testChats(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	const (
+		s1 = "0b7e4a52-3c1f-4d6a-9b8e-000000000001"
+		s2 = "0b7e4a52-3c1f-4d6a-9b8e-000000000002"
+		s3 = "0b7e4a52-3c1f-4d6a-9b8e-000000000003"
+		s4 = "0b7e4a52-3c1f-4d6a-9b8e-000000000004"
+	)
+	subtests(t, open, []testCase{
+		{"CreateAndFindByID", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			c := newChat(s1, u.ID, t0.Add(time.Minute))
+			c.Title = "Résumé — ünïcode title"
+			update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), c) })
+			got, err := findChat(t, s, s1)
+			if err != nil {
+				t.Fatalf("FindChatByID: %v", err)
+			}
+			wantEqual(t, "FindChatByID", got, c)
+			for _, id := range []string{s2, "", "not-a-uuid"} {
+				_, err := findChat(t, s, id)
+				wantCode(t, "FindChatByID("+id+")", err, gatehouse.ENOTFOUND)
+			}
+		}},
+		{"RepeatedIDIsConflict", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createChat(t, s, s1, a.ID, t0)
+			for _, owner := range []int64{a.ID, b.ID} {
+				dup := newChat(s1, owner, t0.Add(time.Hour))
+				dup.Title = "dup"
+				err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), dup) })
+				wantCode(t, fmt.Sprintf("CreateChat(repeated id, user %d)", owner), err, gatehouse.ECONFLICT)
+			}
+			got, err := findChat(t, s, s1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "chat after conflicting CreateChat", got, c)
+			if got := findChats(t, s, b.ID); len(got) != 0 {
+				t.Errorf("FindChatsByUser(b) after conflict = %s, want none", show(got))
+			}
+		}},
+		{"FindChatsByUserNewestFirst", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			none := createUser(t, s, "none@example.com", gatehouse.UserActive)
+			// Created in an order unrelated to their update times.
+			c1 := createChat(t, s, s1, a.ID, t0.Add(1*time.Minute))
+			c2 := createChat(t, s, s2, a.ID, t0.Add(3*time.Minute))
+			cb := createChat(t, s, s3, b.ID, t0.Add(5*time.Minute))
+			c3 := createChat(t, s, s4, a.ID, t0.Add(2*time.Minute))
+			wantEqual(t, "FindChatsByUser(a)", findChats(t, s, a.ID), []*gatehouse.ChatSession{c2, c3, c1})
+			wantEqual(t, "FindChatsByUser(b)", findChats(t, s, b.ID), []*gatehouse.ChatSession{cb})
+			for _, id := range []int64{none.ID, 1 << 40} {
+				if got := findChats(t, s, id); len(got) != 0 {
+					t.Errorf("FindChatsByUser(%d) = %s, want none", id, show(got))
+				}
+			}
+			// Appending moves a session to the front.
+			appendMessages(t, s, s1, messages(s1, t0, "hello"), t0.Add(4*time.Minute))
+			c1.UpdatedAt = t0.Add(4 * time.Minute)
+			wantEqual(t, "FindChatsByUser(a) after append", findChats(t, s, a.ID), []*gatehouse.ChatSession{c1, c2, c3})
+		}},
+		{"AppendChatMessages", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			c := createChat(t, s, s1, u.ID, t0)
+			big := string(bytes.Repeat([]byte("x"), gatehouse.ChatMessageMaxLen))
+			first := messages(s1, t0.Add(time.Minute), "What is 2+2?", "4 — «ünïcode» 🙂\nsecond line")
+			appendMessages(t, s, s1, first, t0.Add(time.Minute))
+			if first[0].ID == first[1].ID {
+				t.Errorf("AppendChatMessages gave two messages id %d", first[0].ID)
+			}
+			second := messages(s1, t0.Add(2*time.Minute), "and a long one", big)
+			appendMessages(t, s, s1, second, t0.Add(2*time.Minute))
+			all := append(slices.Clone(first), second...)
+			for i := 1; i < len(all); i++ {
+				if all[i].ID <= all[i-1].ID {
+					t.Errorf("message ids %d then %d: want increasing in append order", all[i-1].ID, all[i].ID)
+				}
+			}
+			wantEqual(t, "FindChatMessages", findMessages(t, s, s1), all)
+			got, err := findChat(t, s, s1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.UpdatedAt = t0.Add(2 * time.Minute)
+			wantEqual(t, "session after AppendChatMessages", got, c)
+		}},
+		{"AppendToUnknownSession", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			createChat(t, s, s1, u.ID, t0)
+			err := s.Update(t.Context(), func(tx gatehouse.Tx) error {
+				return tx.Chats().AppendChatMessages(t.Context(), s2, messages(s2, t0, "lost"), t0.Add(time.Hour))
+			})
+			wantCode(t, "AppendChatMessages(unknown session)", err, gatehouse.ENOTFOUND)
+			if got := findMessages(t, s, s2); len(got) != 0 {
+				t.Errorf("FindChatMessages(unknown session) = %s, want none", show(got))
+			}
+			if got := findMessagesByUser(t, s, u.ID); len(got) != 0 {
+				t.Errorf("FindChatMessagesByUser after failed append = %s, want none", show(got))
+			}
+		}},
+		{"FindChatMessagesByUser", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			none := createUser(t, s, "none@example.com", gatehouse.UserActive)
+			createChat(t, s, s1, a.ID, t0)
+			createChat(t, s, s2, a.ID, t0)
+			createChat(t, s, s3, a.ID, t0) // no messages
+			createChat(t, s, s4, b.ID, t0)
+			// Appends interleave across sessions and users, so a result in
+			// plain id order would not be grouped.
+			want := map[string][]*gatehouse.ChatMessage{}
+			for i := range 3 {
+				for _, sid := range []string{s1, s4, s2} {
+					ms := messages(sid, t0.Add(time.Duration(i)*time.Minute), fmt.Sprintf("%s q%d", sid[len(sid)-1:], i), fmt.Sprintf("%s a%d", sid[len(sid)-1:], i))
+					appendMessages(t, s, sid, ms, t0.Add(time.Duration(i)*time.Minute))
+					want[sid] = append(want[sid], ms...)
+				}
+			}
+			wantB := map[string][]*gatehouse.ChatMessage{s4: want[s4]}
+			delete(want, s4)
+			got := findMessagesByUser(t, s, a.ID)
+			if ms, ok := got[s3]; ok && len(ms) != 0 {
+				t.Errorf("FindChatMessagesByUser(a)[s3] = %s, want no messages", show(ms))
+			}
+			delete(got, s3) // a session without messages may be absent or empty
+			wantEqual(t, "FindChatMessagesByUser(a)", got, want)
+			for sid, ms := range got {
+				for _, m := range ms {
+					if m.SessionID != sid {
+						t.Errorf("FindChatMessagesByUser(a)[%s] holds a message of session %s", sid, m.SessionID)
+					}
+				}
+			}
+			wantEqual(t, "FindChatMessagesByUser(b)", findMessagesByUser(t, s, b.ID), wantB)
+			for _, id := range []int64{none.ID, 1 << 40} {
+				if got := findMessagesByUser(t, s, id); len(got) != 0 {
+					t.Errorf("FindChatMessagesByUser(%d) = %s, want none", id, show(got))
+				}
+			}
+			// FindChatMessages agrees with the grouped view.
+			for _, sid := range []string{s1, s2} {
+				wantEqual(t, "FindChatMessages("+sid+")", findMessages(t, s, sid), want[sid])
+			}
+			if got := findMessages(t, s, s3); len(got) != 0 {
+				t.Errorf("FindChatMessages(empty session) = %s, want none", show(got))
+			}
+		}},
+		{"DeleteChat", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			gone := createChat(t, s, s1, a.ID, t0)
+			kept := createChat(t, s, s2, a.ID, t0)
+			goneMsgs := messages(s1, t0, "q", "a")
+			keptMsgs := messages(s2, t0, "q2", "a2")
+			appendMessages(t, s, s1, goneMsgs, t0.Add(time.Minute))
+			appendMessages(t, s, s2, keptMsgs, t0.Add(time.Minute))
+			gone.UpdatedAt, kept.UpdatedAt = t0.Add(time.Minute), t0.Add(time.Minute)
+			del := func(userID int64, id string) error {
+				return s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Chats().DeleteChat(t.Context(), userID, id) })
+			}
+			// Another user's session is not found, and stays whole.
+			wantCode(t, "DeleteChat(another user's session)", del(b.ID, s1), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteChat(unknown session)", del(a.ID, s3), gatehouse.ENOTFOUND)
+			got, err := findChat(t, s, s1)
+			if err != nil {
+				t.Fatalf("FindChatByID after another user's DeleteChat: %v", err)
+			}
+			wantEqual(t, "session after another user's DeleteChat", got, gone)
+			wantEqual(t, "messages after another user's DeleteChat", findMessages(t, s, s1), goneMsgs)
+
+			if err := del(a.ID, s1); err != nil {
+				t.Fatalf("DeleteChat(own): %v", err)
+			}
+			_, err = findChat(t, s, s1)
+			wantCode(t, "FindChatByID(deleted)", err, gatehouse.ENOTFOUND)
+			if got := findMessages(t, s, s1); len(got) != 0 {
+				t.Errorf("FindChatMessages(deleted session) = %s, want none", show(got))
+			}
+			wantEqual(t, "FindChatsByUser(a) after delete", findChats(t, s, a.ID), []*gatehouse.ChatSession{kept})
+			wantEqual(t, "FindChatMessagesByUser(a) after delete", findMessagesByUser(t, s, a.ID),
+				map[string][]*gatehouse.ChatMessage{s2: keptMsgs})
+			wantCode(t, "DeleteChat(again)", del(a.ID, s1), gatehouse.ENOTFOUND)
+			// The id is free again, with no messages of the old session.
+			createChat(t, s, s1, a.ID, t0.Add(time.Hour))
+			if got := findMessages(t, s, s1); len(got) != 0 {
+				t.Errorf("FindChatMessages(recreated session) = %s, want none", show(got))
+			}
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- prompt logs
+
+func findPromptLogs(t *testing.T, s gatehouse.Store, userID int64, limit int) []*gatehouse.PromptLog {
+	t.Helper()
+	var ls []*gatehouse.PromptLog
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		ls, err = tx.PromptLogs().FindPromptLogsByUser(t.Context(), userID, limit)
+		return err
+	})
+	return ls
+}
+
+func promptLogID(l *gatehouse.PromptLog) int64 { return l.ID }
+
+func testPromptLogs(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"CreateAndFindNewestFirst", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			var wantA, wantB []*gatehouse.PromptLog
+			for i := range 5 {
+				la := &gatehouse.PromptLog{
+					UserID: a.ID, SessionID: fmt.Sprintf("session-%d", i%2), At: t0.Add(time.Duration(i) * time.Minute),
+					Prompt: fmt.Sprintf("prompt %d — ü", i), Completion: fmt.Sprintf("completion %d\n", i), Model: "llama3.1:8b",
+					PromptTokens: 10 + i, CompletionTokens: 20 + i, TotalTokens: 30 + 2*i, IP: "192.0.2.7",
+				}
+				lb := &gatehouse.PromptLog{UserID: b.ID, At: la.At, Prompt: "b", Completion: "", Model: "m", IP: "2001:db8::2"}
+				update(t, s, func(tx gatehouse.Tx) error {
+					if err := tx.PromptLogs().CreatePromptLog(t.Context(), la); err != nil {
+						return err
+					}
+					return tx.PromptLogs().CreatePromptLog(t.Context(), lb)
+				})
+				if la.ID == 0 || lb.ID == 0 || la.ID == lb.ID {
+					t.Fatalf("CreatePromptLog ids = %d, %d; want distinct non-zero", la.ID, lb.ID)
+				}
+				wantA, wantB = append(wantA, la), append(wantB, lb)
+			}
+			slices.Reverse(wantA)
+			slices.Reverse(wantB)
+			wantEqual(t, "FindPromptLogsByUser(a, 10)", findPromptLogs(t, s, a.ID, 10), wantA)
+			wantEqual(t, "FindPromptLogsByUser(a, 5)", findPromptLogs(t, s, a.ID, 5), wantA)
+			wantEqual(t, "FindPromptLogsByUser(a, 2)", findPromptLogs(t, s, a.ID, 2), wantA[:2])
+			wantEqual(t, "FindPromptLogsByUser(a, 1)", findPromptLogs(t, s, a.ID, 1), wantA[:1])
+			wantEqual(t, "FindPromptLogsByUser(b, 10)", findPromptLogs(t, s, b.ID, 10), wantB)
+			got := findPromptLogs(t, s, a.ID, 10)
+			if !slices.IsSortedFunc(got, func(x, y *gatehouse.PromptLog) int { return cmp.Compare(y.ID, x.ID) }) {
+				t.Errorf("FindPromptLogsByUser(a) ids %v not newest first", ids(got, promptLogID))
+			}
+		}},
+		{"NoneForUser", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			update(t, s, func(tx gatehouse.Tx) error {
+				return tx.PromptLogs().CreatePromptLog(t.Context(), &gatehouse.PromptLog{UserID: b.ID, At: t0, Prompt: "p", Model: "m"})
+			})
+			for _, id := range []int64{a.ID, 1 << 40} {
+				if got := findPromptLogs(t, s, id, 10); len(got) != 0 {
+					t.Errorf("FindPromptLogsByUser(%d) = %s, want none", id, show(got))
+				}
+			}
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- transactions and times of the content stores
+
+// testContentTx checks that the dataset, chat and prompt-log stores take
+// part in the transaction like the others: an aborted Update leaves none of
+// their writes behind.
+func testContentTx(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"UpdateRollsBackOnError", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			keptDS := createDataset(t, s, a.ID, "kept")
+			keptShare := share(t, s, keptDS.ID, b.ID, gatehouse.PermRead)
+			keptChat := createChat(t, s, "c-kept", a.ID, t0)
+			ctx := t.Context()
+			err := s.Update(ctx, func(tx gatehouse.Tx) error {
+				d := newDataset(a.ID, "ghost", gatehouse.CUI)
+				if err := tx.Datasets().CreateDataset(ctx, d); err != nil {
+					return err
+				}
+				if err := tx.Datasets().UpsertShare(ctx, &gatehouse.Share{DatasetID: d.ID, UserID: b.ID, Permission: gatehouse.PermEdit, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+					return err
+				}
+				if err := tx.Datasets().UpsertShare(ctx, &gatehouse.Share{DatasetID: keptDS.ID, UserID: b.ID, Permission: gatehouse.PermAdmin, CreatedAt: t0, UpdatedAt: t0.Add(time.Hour)}); err != nil {
+					return err
+				}
+				if err := tx.Chats().CreateChat(ctx, newChat("c-ghost", a.ID, t0)); err != nil {
+					return err
+				}
+				if err := tx.Chats().AppendChatMessages(ctx, "c-kept", messages("c-kept", t0, "q", "a"), t0.Add(time.Hour)); err != nil {
+					return err
+				}
+				if err := tx.PromptLogs().CreatePromptLog(ctx, &gatehouse.PromptLog{UserID: a.ID, At: t0, Prompt: "p", Model: "m"}); err != nil {
+					return err
+				}
+				// The transaction sees its own writes.
+				if _, err := tx.Datasets().FindDatasetByOwnerName(ctx, a.ID, "ghost"); err != nil {
+					return fmt.Errorf("own write not visible: %w", err)
+				}
+				return fmt.Errorf("wrapped: %w", errAbort)
+			})
+			if !errors.Is(err, errAbort) {
+				t.Fatalf("Update returned %v, want the error fn returned", err)
+			}
+			wantEqual(t, "FindDatasetsForUser(a) after rollback", findDatasetsFor(t, s, a.ID),
+				[]gatehouse.DatasetAccess{access(keptDS, gatehouse.PermOwner)})
+			wantEqual(t, "FindDatasetsForUser(b) after rollback", findDatasetsFor(t, s, b.ID),
+				[]gatehouse.DatasetAccess{access(keptDS, gatehouse.PermRead)})
+			got, err := findShare(t, s, keptDS.ID, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "share after rollback", got, keptShare)
+			wantEqual(t, "FindChatsByUser(a) after rollback", findChats(t, s, a.ID), []*gatehouse.ChatSession{keptChat})
+			if got := findMessages(t, s, "c-kept"); len(got) != 0 {
+				t.Errorf("messages after rollback = %s, want none", show(got))
+			}
+			if got := findPromptLogs(t, s, a.ID, 10); len(got) != 0 {
+				t.Errorf("prompt logs after rollback = %s, want none", show(got))
+			}
+		}},
+	})
+}
+
+// testContentTimes is testTimes for the dataset, share, chat and prompt-log
+// times.
+func testContentTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"MillisecondUTC", func(t *testing.T, s gatehouse.Store) {
+			zone := time.FixedZone("PDT", -7*3600)
+			in := time.Date(2031, time.July, 9, 23, 59, 58, 987_654_321, zone)
+			want := time.Date(2031, time.July, 10, 6, 59, 58, 987_000_000, time.UTC)
+			now := time.Now().In(zone)
+			nowWant := now.Truncate(time.Millisecond).UTC()
+			ctx := t.Context()
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			d := &gatehouse.Dataset{OwnerID: a.ID, Name: "timed", Classification: gatehouse.Unclassified, CreatedAt: in}
+			c := &gatehouse.ChatSession{ID: "c-times", UserID: a.ID, Title: "t", CreatedAt: in, UpdatedAt: now}
+			m := &gatehouse.ChatMessage{SessionID: c.ID, Role: gatehouse.RoleUser, Text: "x", CreatedAt: in}
+			l := &gatehouse.PromptLog{UserID: a.ID, At: in, Prompt: "p", Model: "m"}
+			update(t, s, func(tx gatehouse.Tx) error {
+				if err := tx.Datasets().CreateDataset(ctx, d); err != nil {
+					return err
+				}
+				if err := tx.Datasets().UpsertShare(ctx, &gatehouse.Share{DatasetID: d.ID, UserID: b.ID, Permission: gatehouse.PermRead, CreatedAt: in, UpdatedAt: now}); err != nil {
+					return err
+				}
+				if err := tx.Chats().CreateChat(ctx, c); err != nil {
+					return err
+				}
+				if err := tx.Chats().AppendChatMessages(ctx, c.ID, []*gatehouse.ChatMessage{m}, now); err != nil {
+					return err
+				}
+				return tx.PromptLogs().CreatePromptLog(ctx, l)
+			})
+			type timeCheck struct {
+				what      string
+				got, want time.Time
+			}
+			var times []timeCheck
+			gd, err := findDataset(t, s, a.ID, "timed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			times = append(times, timeCheck{"Dataset.CreatedAt", gd.CreatedAt, want})
+			for _, acc := range findDatasetsFor(t, s, b.ID) {
+				times = append(times, timeCheck{"DatasetAccess.Dataset.CreatedAt", acc.Dataset.CreatedAt, want})
+			}
+			gs, err := findShare(t, s, d.ID, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			times = append(times, timeCheck{"Share.CreatedAt", gs.CreatedAt, want}, timeCheck{"Share.UpdatedAt", gs.UpdatedAt, nowWant})
+			gc, err := findChat(t, s, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			times = append(times, timeCheck{"ChatSession.CreatedAt", gc.CreatedAt, want}, timeCheck{"ChatSession.UpdatedAt", gc.UpdatedAt, nowWant})
+			for _, gm := range findMessages(t, s, c.ID) {
+				times = append(times, timeCheck{"ChatMessage.CreatedAt", gm.CreatedAt, want})
+			}
+			for _, gm := range findMessagesByUser(t, s, a.ID)[c.ID] {
+				times = append(times, timeCheck{"ChatMessage.CreatedAt (by user)", gm.CreatedAt, want})
+			}
+			for _, gl := range findPromptLogs(t, s, a.ID, 1) {
+				times = append(times, timeCheck{"PromptLog.At", gl.At, want})
+			}
+			if len(times) != 9 {
+				t.Fatalf("checked %d times, want 9 (a row is missing)", len(times))
+			}
+			for _, tt := range times {
+				if !tt.got.Equal(tt.want) {
+					t.Errorf("%s = %v, want %v", tt.what, tt.got, tt.want)
+				}
+				if tt.got.Location() != time.UTC {
+					t.Errorf("%s location = %v, want UTC", tt.what, tt.got.Location())
+				}
+			}
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- apps
+
+// appIDs returns n fresh app ids (24 lowercase hex, as core makes them) in
+// ascending order, so that a test can rely on their order whatever the
+// clock and the id counter do.
+func appIDs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = secret.NewObjectID(time.Now())
+	}
+	slices.Sort(out)
+	return out
+}
+
+// keyIDs is appIDs for key ids: prefix + 24 hex, ascending.
+func keyIDs(prefix string, n int) []string {
+	out := appIDs(n)
+	for i := range out {
+		out[i] = prefix + out[i]
+	}
+	return out
+}
+
+func newApp(accountID int64, id, name string) *gatehouse.App {
+	return &gatehouse.App{ID: id, AccountID: accountID, DisplayName: name, CreatedAt: t0, UpdatedAt: t0}
+}
+
+func createApp(t *testing.T, s gatehouse.Store, a *gatehouse.App) *gatehouse.App {
+	t.Helper()
+	update(t, s, func(tx gatehouse.Tx) error { return tx.Apps().CreateApp(t.Context(), a) })
+	return a
+}
+
+func findApp(t *testing.T, s gatehouse.Store, id string) (*gatehouse.App, error) {
+	t.Helper()
+	var a *gatehouse.App
+	err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+		var err error
+		a, err = tx.Apps().FindAppByID(t.Context(), id)
+		return err
+	})
+	return a, err
+}
+
+func findApps(t *testing.T, s gatehouse.Store, accountID int64, page gatehouse.AppPage) ([]*gatehouse.App, bool) {
+	t.Helper()
+	var as []*gatehouse.App
+	var more bool
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		as, more, err = tx.Apps().FindAppsByAccount(t.Context(), accountID, page)
+		return err
+	})
+	return as, more
+}
+
+func newAppKey(appID, id, name string, created time.Time) *gatehouse.AppKey {
+	return &gatehouse.AppKey{ID: id, AppID: appID, DisplayName: name, SecretSealed: sealedOf(id), CreatedAt: created}
+}
+
+func createAppKey(t *testing.T, s gatehouse.Store, k *gatehouse.AppKey) *gatehouse.AppKey {
+	t.Helper()
+	update(t, s, func(tx gatehouse.Tx) error { return tx.AppKeys().CreateAppKey(t.Context(), k) })
+	return k
+}
+
+func findAppKey(t *testing.T, s gatehouse.Store, id string) (*gatehouse.AppKey, error) {
+	t.Helper()
+	var k *gatehouse.AppKey
+	err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+		var err error
+		k, err = tx.AppKeys().FindAppKeyByID(t.Context(), id)
+		return err
+	})
+	return k, err
+}
+
+func findAppKeys(t *testing.T, s gatehouse.Store, appID string) []*gatehouse.AppKey {
+	t.Helper()
+	var ks []*gatehouse.AppKey
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		ks, err = tx.AppKeys().FindAppKeysByApp(t.Context(), appID)
+		return err
+	})
+	return ks
+}
+
+func countAppKeys(t *testing.T, s gatehouse.Store, appID string) int {
+	t.Helper()
+	var n int
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		n, err = tx.AppKeys().CountAppKeysByApp(t.Context(), appID)
+		return err
+	})
+	return n
+}
+
+func newAccountKey(userID int64, id, name string, created time.Time) *gatehouse.AccountKey {
+	return &gatehouse.AccountKey{ID: id, UserID: userID, Name: name, SecretSealed: sealedOf(id), CreatedAt: created}
+}
+
+func createAccountKey(t *testing.T, s gatehouse.Store, k *gatehouse.AccountKey) *gatehouse.AccountKey {
+	t.Helper()
+	update(t, s, func(tx gatehouse.Tx) error { return tx.AccountKeys().CreateAccountKey(t.Context(), k) })
+	return k
+}
+
+func findAccountKey(t *testing.T, s gatehouse.Store, id string) (*gatehouse.AccountKey, error) {
+	t.Helper()
+	var k *gatehouse.AccountKey
+	err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+		var err error
+		k, err = tx.AccountKeys().FindAccountKeyByID(t.Context(), id)
+		return err
+	})
+	return k, err
+}
+
+func findAccountKeys(t *testing.T, s gatehouse.Store, userID int64) []*gatehouse.AccountKey {
+	t.Helper()
+	var ks []*gatehouse.AccountKey
+	view(t, s, func(tx gatehouse.Tx) error {
+		var err error
+		ks, err = tx.AccountKeys().FindAccountKeysByUser(t.Context(), userID)
+		return err
+	})
+	return ks
+}
+
+// sealedOf returns bytes shaped like a sealed secret (nonce, ciphertext and
+// tag: 12 + 43 + 16 bytes), binary and id-dependent, with a NUL first and
+// 0xff bytes inside so that no backend gets away with text storage.
+func sealedOf(id string) []byte {
+	h := sha256.Sum256([]byte(id))
+	b := make([]byte, 0, 71)
+	b = append(b, 0x00, 0xff, 0x80, 0x7f)
+	for len(b) < 71 {
+		b = append(b, h[:]...)
+	}
+	return b[:71]
+}
+
+func strIDs[T any](xs []T, id func(T) string) []string {
+	out := make([]string, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, id(x))
+	}
+	return out
+}
+
+func appID(a *gatehouse.App) string               { return a.ID }
+func appKeyID(k *gatehouse.AppKey) string         { return k.ID }
+func accountKeyID(k *gatehouse.AccountKey) string { return k.ID }
+
+// sortedStrings returns a sorted copy of xs (for id lists whose order the
+// contract leaves open).
+func sortedStrings(xs []string) []string {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	return xs
+}
+
+// wantMetadataNil checks that a's metadata is null exactly when wantNil:
+// wantEqual treats a nil map and an empty one alike, but null metadata and
+// an empty object are different answers.
+func wantMetadataNil(t *testing.T, what string, a *gatehouse.App, wantNil bool) {
+	t.Helper()
+	if a != nil && (a.Metadata == nil) != wantNil {
+		t.Errorf("%s: Metadata = %#v, want nil=%v (nil and an empty object differ)", what, a.Metadata, wantNil)
+	}
+}
+
+func testApps(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"CreateRoundTrips", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			id := appIDs(5)
+			defaults := newApp(u.ID, id[0], "Defaults")
+			all := &gatehouse.App{
+				ID: id[1], AccountID: u.ID, DisplayName: "Everything set",
+				Settings: gatehouse.AppSettings{
+					ConversationRetentionSeconds: new(int64(30 * 86400)),
+					MaskCreditCardNumbers:        true,
+					UseAnimalNames:               true,
+					EchoPostback:                 true,
+					IgnoreAutoConversationStart:  true,
+					MultiConvoEnabled:            true,
+					AppLocalizationEnabled:       true,
+				},
+				Metadata: map[string]any{
+					"plan":     "enterprise",
+					"empty":    "",
+					"big":      json.Number("12345678901234567890"),
+					"negative": json.Number("-17"),
+					"decimal":  json.Number("3.25"),
+					"zero":     json.Number("0"),
+					"on":       true,
+					"off":      false,
+				},
+				CreatedAt: t0,
+				UpdatedAt: t0.Add(time.Hour),
+			}
+			// A retention of zero is set, not absent; an empty metadata
+			// object is an object, not null.
+			zero := newApp(u.ID, id[2], "Zero retention")
+			zero.Settings.ConversationRetentionSeconds = new(int64(0))
+			zero.Settings.UseAnimalNames = true
+			zero.Metadata = map[string]any{}
+			// Values a float64 would round.
+			huge := newApp(u.ID, id[3], "Huge retention")
+			huge.Settings.ConversationRetentionSeconds = new(int64(1<<53 + 1))
+			huge.Metadata = map[string]any{"n": json.Number("9007199254740993"), "f": json.Number("0.1")}
+			odd := newApp(u.ID, id[4], "Café ☕ — 日本語 \"quoted\" \\ <b>&amp;</b>")
+			odd.Settings.EchoPostback = true
+			odd.Metadata = map[string]any{
+				"ключ":       "значение ☕",
+				"with space": "line1\nline2\t\"q\" \\ <script>&</script>",
+				"a.b":        json.Number("1"),
+			}
+			apps := []*gatehouse.App{defaults, all, zero, huge, odd}
+			update(t, s, func(tx gatehouse.Tx) error {
+				for _, a := range apps {
+					if err := tx.Apps().CreateApp(t.Context(), a); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			for _, want := range apps {
+				got, err := findApp(t, s, want.ID)
+				if err != nil {
+					t.Fatalf("FindAppByID(%s): %v", want.DisplayName, err)
+				}
+				wantEqual(t, "FindAppByID("+want.DisplayName+")", got, want)
+				wantMetadataNil(t, "FindAppByID("+want.DisplayName+")", got, want.Metadata == nil)
+			}
+			got, err := findApp(t, s, all.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, ok := got.Metadata["big"].(json.Number); !ok || n != "12345678901234567890" {
+				t.Errorf("metadata big = %#v (%T), want json.Number(\"12345678901234567890\")", got.Metadata["big"], got.Metadata["big"])
+			}
+			// Listing returns the same rows as finding one.
+			list, more := findApps(t, s, u.ID, gatehouse.AppPage{Size: 10})
+			wantEqual(t, "FindAppsByAccount", list, apps)
+			if more {
+				t.Errorf("FindAppsByAccount more = true, want false")
+			}
+			for i, a := range list {
+				wantMetadataNil(t, "FindAppsByAccount["+a.DisplayName+"]", a, apps[i].Metadata == nil)
+			}
+		}},
+		{"DuplicateIDIsConflict", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			orig := createApp(t, s, newApp(a.ID, appIDs(1)[0], "first"))
+			for _, owner := range []int64{a.ID, b.ID} {
+				dup := newApp(owner, orig.ID, "second")
+				dup.Metadata = map[string]any{"x": "y"}
+				err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Apps().CreateApp(t.Context(), dup) })
+				wantCode(t, fmt.Sprintf("CreateApp(duplicate id, account %d)", owner), err, gatehouse.ECONFLICT)
+			}
+			got, err := findApp(t, s, orig.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "app after conflicting CreateApp", got, orig)
+			if got, _ := findApps(t, s, b.ID, gatehouse.AppPage{Size: 10}); len(got) != 0 {
+				t.Errorf("account b has apps %v after a conflicting CreateApp, want none", strIDs(got, appID))
+			}
+		}},
+		{"NoSuchAccountIsConflict", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			orphan := newApp(u.ID+1000, appIDs(1)[0], "orphan")
+			err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Apps().CreateApp(t.Context(), orphan) })
+			wantCode(t, "CreateApp(no such account)", err, gatehouse.ECONFLICT)
+			_, err = findApp(t, s, orphan.ID)
+			wantCode(t, "FindAppByID(orphan)", err, gatehouse.ENOTFOUND)
+		}},
+		{"FindAppByIDMissing", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			id := appIDs(2)
+			createApp(t, s, newApp(u.ID, id[0], "there"))
+			for _, missing := range []string{id[1], "", "000000000000000000000000", "app_" + id[0]} {
+				_, err := findApp(t, s, missing)
+				wantCode(t, "FindAppByID("+missing+")", err, gatehouse.ENOTFOUND)
+			}
+		}},
+		{"FindAppsByAccount", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createUser(t, s, "c@example.com", gatehouse.UserActive)
+			id := appIDs(12)
+			// a owns the even ids, b the odd ones: each account's ids have
+			// the other's between them. They are created newest id first,
+			// with CreatedAt unrelated to the id, so that only id order
+			// explains the result order.
+			var A, B []*gatehouse.App
+			for i := range 6 {
+				A = append(A, newApp(a.ID, id[2*i], fmt.Sprintf("a%d", i)))
+				A[i].CreatedAt = t0.Add(time.Duration((i*7)%6) * time.Minute)
+				B = append(B, newApp(b.ID, id[2*i+1], fmt.Sprintf("b%d", i)))
+			}
+			for i := 5; i >= 0; i-- {
+				createApp(t, s, B[i])
+				createApp(t, s, A[i])
+			}
+			tests := []struct {
+				name    string
+				account int64
+				page    gatehouse.AppPage
+				want    []*gatehouse.App
+				more    bool
+			}{
+				{"first page, all", a.ID, gatehouse.AppPage{Size: 25}, A, false},
+				{"first page, exact fit", a.ID, gatehouse.AppPage{Size: 6}, A, false},
+				{"first page, one short", a.ID, gatehouse.AppPage{Size: 5}, A[:5], true},
+				{"first page of one", a.ID, gatehouse.AppPage{Size: 1}, A[:1], true},
+				{"after, more", a.ID, gatehouse.AppPage{After: A[1].ID, Size: 2}, A[2:4], true},
+				{"after, exact end", a.ID, gatehouse.AppPage{After: A[3].ID, Size: 2}, A[4:], false},
+				{"after, short end", a.ID, gatehouse.AppPage{After: A[3].ID, Size: 5}, A[4:], false},
+				{"after last", a.ID, gatehouse.AppPage{After: A[5].ID, Size: 2}, nil, false},
+				{"after first", a.ID, gatehouse.AppPage{After: A[0].ID, Size: 10}, A[1:], false},
+				{"after another account's id", a.ID, gatehouse.AppPage{After: B[2].ID, Size: 10}, A[3:], false},
+				{"after the lowest id", a.ID, gatehouse.AppPage{After: "000000000000000000000000", Size: 2}, A[:2], true},
+				{"after the highest id", a.ID, gatehouse.AppPage{After: "ffffffffffffffffffffffff", Size: 2}, nil, false},
+				{"before, more", a.ID, gatehouse.AppPage{Before: A[5].ID, Size: 2}, A[3:5], true},
+				{"before, exact start", a.ID, gatehouse.AppPage{Before: A[2].ID, Size: 2}, A[:2], false},
+				{"before, short start", a.ID, gatehouse.AppPage{Before: A[2].ID, Size: 5}, A[:2], false},
+				{"before one", a.ID, gatehouse.AppPage{Before: A[1].ID, Size: 1}, A[:1], false},
+				{"before first", a.ID, gatehouse.AppPage{Before: A[0].ID, Size: 2}, nil, false},
+				{"before last, all", a.ID, gatehouse.AppPage{Before: A[5].ID, Size: 10}, A[:5], false},
+				{"before another account's id", a.ID, gatehouse.AppPage{Before: B[2].ID, Size: 1}, A[2:3], true},
+				{"before the highest id", a.ID, gatehouse.AppPage{Before: "ffffffffffffffffffffffff", Size: 3}, A[3:], true},
+				{"before the lowest id", a.ID, gatehouse.AppPage{Before: "000000000000000000000000", Size: 3}, nil, false},
+				{"other account", b.ID, gatehouse.AppPage{Size: 25}, B, false},
+				{"other account, after", b.ID, gatehouse.AppPage{After: A[4].ID, Size: 25}, B[4:], false},
+				{"other account, before", b.ID, gatehouse.AppPage{Before: A[4].ID, Size: 2}, B[2:4], true},
+				{"account without apps", c.ID, gatehouse.AppPage{Size: 25}, nil, false},
+				{"account without apps, after", c.ID, gatehouse.AppPage{After: A[0].ID, Size: 25}, nil, false},
+				{"account without apps, before", c.ID, gatehouse.AppPage{Before: A[5].ID, Size: 25}, nil, false},
+				{"no such account", 1 << 40, gatehouse.AppPage{Size: 25}, nil, false},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					t.Parallel()
+					got, more := findApps(t, s, tt.account, tt.page)
+					if !slices.IsSorted(strIDs(got, appID)) {
+						t.Errorf("FindAppsByAccount(%s) ids %v not in ascending id order", tt.name, strIDs(got, appID))
+					}
+					if len(tt.want) == 0 {
+						if len(got) != 0 {
+							t.Errorf("FindAppsByAccount(%s) = %v, want none", tt.name, strIDs(got, appID))
+						}
+					} else {
+						wantEqual(t, "FindAppsByAccount("+tt.name+")", got, tt.want)
+					}
+					if more != tt.more {
+						t.Errorf("FindAppsByAccount(%s) more = %v, want %v (got ids %v)", tt.name, more, tt.more, strIDs(got, appID))
+					}
+				})
+			}
+			// Paging forwards and backwards with a small size sees every app
+			// of the account once, in id order.
+			t.Run("paging", func(t *testing.T) {
+				t.Parallel()
+				for _, size := range []int{1, 2, 4, 6} {
+					var fwd []*gatehouse.App
+					page := gatehouse.AppPage{Size: size}
+					for range 10 {
+						got, more := findApps(t, s, a.ID, page)
+						fwd = append(fwd, got...)
+						if !more {
+							break
+						}
+						page.After = got[len(got)-1].ID
+					}
+					wantEqual(t, fmt.Sprintf("paged forwards, size %d", size), strIDs(fwd, appID), strIDs(A, appID))
+					var back []*gatehouse.App
+					page = gatehouse.AppPage{Before: "ffffffffffffffffffffffff", Size: size}
+					for range 10 {
+						got, more := findApps(t, s, a.ID, page)
+						back = append(slices.Clone(got), back...)
+						if !more {
+							break
+						}
+						page.Before = got[0].ID
+					}
+					wantEqual(t, fmt.Sprintf("paged backwards, size %d", size), strIDs(back, appID), strIDs(A, appID))
+				}
+			})
+		}},
+		{"HasAppsBeyond", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createUser(t, s, "c@example.com", gatehouse.UserActive)
+			id := appIDs(7)
+			// b's apps lie below and above all of a's.
+			createApp(t, s, newApp(b.ID, id[0], "b-low"))
+			for _, i := range []int{1, 3, 5} {
+				createApp(t, s, newApp(a.ID, id[i], fmt.Sprintf("a%d", i)))
+			}
+			createApp(t, s, newApp(b.ID, id[6], "b-high"))
+			tests := []struct {
+				account int64
+				id      string
+				before  bool
+				want    bool
+			}{
+				{a.ID, id[1], true, false}, // strictly below: not itself
+				{a.ID, id[1], false, true},
+				{a.ID, id[3], true, true},
+				{a.ID, id[3], false, true},
+				{a.ID, id[5], true, true},
+				{a.ID, id[5], false, false}, // strictly above: not itself
+				{a.ID, id[0], true, false},  // b's app below does not count
+				{a.ID, id[6], false, false}, // nor b's above
+				{a.ID, id[2], true, true},   // a cursor that is not a's app
+				{a.ID, id[4], false, true},
+				{a.ID, "000000000000000000000000", true, false},
+				{a.ID, "000000000000000000000000", false, true},
+				{a.ID, "ffffffffffffffffffffffff", true, true},
+				{a.ID, "ffffffffffffffffffffffff", false, false},
+				{b.ID, id[1], true, true},
+				{b.ID, id[5], false, true},
+				{b.ID, id[0], true, false},
+				{b.ID, id[6], false, false},
+				{c.ID, id[3], true, false},
+				{c.ID, id[3], false, false},
+				{1 << 40, id[3], false, false},
+			}
+			for _, tt := range tests {
+				var got bool
+				view(t, s, func(tx gatehouse.Tx) error {
+					var err error
+					got, err = tx.Apps().HasAppsBeyond(t.Context(), tt.account, tt.id, tt.before)
+					return err
+				})
+				if got != tt.want {
+					t.Errorf("HasAppsBeyond(account %d, %s, before=%v) = %v, want %v", tt.account, tt.id, tt.before, got, tt.want)
+				}
+			}
+		}},
+		{"UpdateApp", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			id := appIDs(2)
+			app := newApp(a.ID, id[0], "before")
+			app.Settings = gatehouse.AppSettings{ConversationRetentionSeconds: new(int64(3600)), MaskCreditCardNumbers: true, MultiConvoEnabled: true}
+			app.Metadata = map[string]any{"tier": "gold", "seats": json.Number("12345678901234567890"), "trial": true}
+			createApp(t, s, app)
+			bystander := newApp(a.ID, id[1], "bystander")
+			bystander.Metadata = map[string]any{"keep": "me"}
+			createApp(t, s, bystander)
+			key := createAppKey(t, s, newAppKey(app.ID, keyIDs("app_", 1)[0], "k", t0))
+
+			write := func(upd *gatehouse.App) {
+				t.Helper()
+				update(t, s, func(tx gatehouse.Tx) error { return tx.Apps().UpdateApp(t.Context(), upd) })
+			}
+			check := func(step string, want *gatehouse.App) {
+				t.Helper()
+				got, err := findApp(t, s, want.ID)
+				if err != nil {
+					t.Fatalf("%s: FindAppByID: %v", step, err)
+				}
+				wantEqual(t, step, got, want)
+				wantMetadataNil(t, step, got, want.Metadata == nil)
+				other, err := findApp(t, s, bystander.ID)
+				if err != nil {
+					t.Fatalf("%s: FindAppByID(bystander): %v", step, err)
+				}
+				wantEqual(t, step+": bystander", other, bystander)
+			}
+
+			// Name, every setting, metadata to null and UpdatedAt change; the
+			// owner and CreatedAt are not UpdateApp's to write.
+			upd := &gatehouse.App{
+				ID: app.ID, AccountID: b.ID, DisplayName: "after ☕",
+				Settings: gatehouse.AppSettings{
+					UseAnimalNames: true, EchoPostback: true, IgnoreAutoConversationStart: true, AppLocalizationEnabled: true,
+				},
+				Metadata:  nil,
+				CreatedAt: t0.Add(24 * time.Hour),
+				UpdatedAt: t0.Add(time.Hour),
+			}
+			write(upd)
+			want := *upd
+			want.AccountID, want.CreatedAt = app.AccountID, app.CreatedAt
+			check("after first UpdateApp", &want)
+			if got, _ := findApps(t, s, b.ID, gatehouse.AppPage{Size: 10}); len(got) != 0 {
+				t.Errorf("UpdateApp moved the app to account b: %v", strIDs(got, appID))
+			}
+
+			// Back from null to an object, and a retention of zero.
+			upd2 := want
+			upd2.DisplayName = "again"
+			upd2.Settings = gatehouse.AppSettings{ConversationRetentionSeconds: new(int64(0))}
+			upd2.Metadata = map[string]any{"n": json.Number("-0.5"), "s": "x", "b": false}
+			upd2.UpdatedAt = t0.Add(2 * time.Hour)
+			write(&upd2)
+			check("after second UpdateApp", &upd2)
+
+			// To an empty object, then back to null.
+			upd3 := upd2
+			upd3.Metadata = map[string]any{}
+			upd3.UpdatedAt = t0.Add(3 * time.Hour)
+			write(&upd3)
+			check("after UpdateApp to empty metadata", &upd3)
+			upd4 := upd3
+			upd4.Metadata = nil
+			upd4.Settings.ConversationRetentionSeconds = nil
+			upd4.UpdatedAt = t0.Add(4 * time.Hour)
+			write(&upd4)
+			check("after UpdateApp back to null metadata", &upd4)
+
+			// The app's keys are untouched.
+			wantEqual(t, "keys after UpdateApp", findAppKeys(t, s, app.ID), []*gatehouse.AppKey{key})
+		}},
+		{"UpdateAppMissing", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			id := appIDs(2)
+			app := createApp(t, s, newApp(u.ID, id[0], "there"))
+			for _, missing := range []string{id[1], ""} {
+				ghost := newApp(u.ID, missing, "ghost")
+				ghost.UpdatedAt = t0.Add(time.Hour)
+				err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Apps().UpdateApp(t.Context(), ghost) })
+				wantCode(t, "UpdateApp("+missing+")", err, gatehouse.ENOTFOUND)
+				_, err = findApp(t, s, missing)
+				wantCode(t, "FindAppByID after UpdateApp("+missing+")", err, gatehouse.ENOTFOUND)
+			}
+			got, err := findApp(t, s, app.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "existing app after UpdateApp(missing)", got, app)
+		}},
+		{"DeleteApp", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			id := appIDs(4)
+			gone := createApp(t, s, newApp(a.ID, id[0], "gone"))
+			kept := createApp(t, s, newApp(a.ID, id[1], "kept"))
+			bare := createApp(t, s, newApp(a.ID, id[2], "bare"))
+			theirs := createApp(t, s, newApp(b.ID, id[3], "theirs"))
+			kid := keyIDs("app_", 5)
+			goneKeys := []*gatehouse.AppKey{
+				createAppKey(t, s, newAppKey(gone.ID, kid[0], "g0", t0)),
+				createAppKey(t, s, newAppKey(gone.ID, kid[2], "g1", t0.Add(time.Second))),
+				createAppKey(t, s, newAppKey(gone.ID, kid[4], "g2", t0.Add(2*time.Second))),
+			}
+			keptKey := createAppKey(t, s, newAppKey(kept.ID, kid[1], "k", t0))
+			theirKey := createAppKey(t, s, newAppKey(theirs.ID, kid[3], "t", t0))
+			del := func(id string) ([]string, error) {
+				var keys []string
+				err := s.Update(t.Context(), func(tx gatehouse.Tx) error {
+					var err error
+					keys, err = tx.Apps().DeleteApp(t.Context(), id)
+					return err
+				})
+				return keys, err
+			}
+
+			keys, err := del(gone.ID)
+			if err != nil {
+				t.Fatalf("DeleteApp: %v", err)
+			}
+			wantEqual(t, "DeleteApp key ids", sortedStrings(keys), strIDs(goneKeys, appKeyID))
+			_, err = findApp(t, s, gone.ID)
+			wantCode(t, "FindAppByID(deleted)", err, gatehouse.ENOTFOUND)
+			for _, k := range goneKeys {
+				_, err := findAppKey(t, s, k.ID)
+				wantCode(t, "FindAppKeyByID(key of deleted app)", err, gatehouse.ENOTFOUND)
+			}
+			if got := findAppKeys(t, s, gone.ID); len(got) != 0 {
+				t.Errorf("FindAppKeysByApp(deleted app) = %v, want none", strIDs(got, appKeyID))
+			}
+			if n := countAppKeys(t, s, gone.ID); n != 0 {
+				t.Errorf("CountAppKeysByApp(deleted app) = %d, want 0", n)
+			}
+			list, _ := findApps(t, s, a.ID, gatehouse.AppPage{Size: 10})
+			wantEqual(t, "FindAppsByAccount(a) after DeleteApp", list, []*gatehouse.App{kept, bare})
+			wantEqual(t, "keys of a's other app", findAppKeys(t, s, kept.ID), []*gatehouse.AppKey{keptKey})
+			wantEqual(t, "keys of b's app", findAppKeys(t, s, theirs.ID), []*gatehouse.AppKey{theirKey})
+
+			_, err = del(gone.ID)
+			wantCode(t, "DeleteApp(again)", err, gatehouse.ENOTFOUND)
+			_, err = del(appIDs(1)[0])
+			wantCode(t, "DeleteApp(never existed)", err, gatehouse.ENOTFOUND)
+			_, err = del("")
+			wantCode(t, "DeleteApp(\"\")", err, gatehouse.ENOTFOUND)
+
+			// An app without keys deletes with no key ids.
+			keys, err = del(bare.ID)
+			if err != nil {
+				t.Fatalf("DeleteApp(no keys): %v", err)
+			}
+			if len(keys) != 0 {
+				t.Errorf("DeleteApp(no keys) = %v, want no key ids", keys)
+			}
+			list, _ = findApps(t, s, a.ID, gatehouse.AppPage{Size: 10})
+			wantEqual(t, "FindAppsByAccount(a) after second DeleteApp", list, []*gatehouse.App{kept})
+			// The id is free again, with none of the old keys.
+			createApp(t, s, newApp(a.ID, gone.ID, "reborn"))
+			if got := findAppKeys(t, s, gone.ID); len(got) != 0 {
+				t.Errorf("FindAppKeysByApp(recreated app) = %v, want none", strIDs(got, appKeyID))
+			}
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- app keys
+
+func testAppKeys(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"CreateAndFind", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			app := createApp(t, s, newApp(u.ID, appIDs(1)[0], "app"))
+			kid := keyIDs("app_", 3)
+			k1 := newAppKey(app.ID, kid[0], "Key ☕ \"one\"", t0)
+			k2 := newAppKey(app.ID, kid[1], "", t0.Add(time.Millisecond))
+			k2.SecretSealed = bytes.Repeat([]byte{0}, 71)
+			update(t, s, func(tx gatehouse.Tx) error {
+				if err := tx.AppKeys().CreateAppKey(t.Context(), k1); err != nil {
+					return err
+				}
+				return tx.AppKeys().CreateAppKey(t.Context(), k2)
+			})
+			for _, want := range []*gatehouse.AppKey{k1, k2} {
+				got, err := findAppKey(t, s, want.ID)
+				if err != nil {
+					t.Fatalf("FindAppKeyByID(%s): %v", want.ID, err)
+				}
+				wantEqual(t, "FindAppKeyByID("+want.ID+")", got, want)
+				if !bytes.Equal(got.SecretSealed, want.SecretSealed) {
+					t.Errorf("SecretSealed = %x, want %x", got.SecretSealed, want.SecretSealed)
+				}
+			}
+			for _, missing := range []string{kid[2], "", app.ID, "act_" + kid[0][4:]} {
+				_, err := findAppKey(t, s, missing)
+				wantCode(t, "FindAppKeyByID("+missing+")", err, gatehouse.ENOTFOUND)
+			}
+		}},
+		{"DuplicateIDIsConflict", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			id := appIDs(2)
+			a1 := createApp(t, s, newApp(u.ID, id[0], "one"))
+			a2 := createApp(t, s, newApp(u.ID, id[1], "two"))
+			k := createAppKey(t, s, newAppKey(a1.ID, keyIDs("app_", 1)[0], "orig", t0))
+			for _, app := range []string{a1.ID, a2.ID} {
+				dup := newAppKey(app, k.ID, "dup", t0.Add(time.Hour))
+				dup.SecretSealed = []byte("other")
+				err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.AppKeys().CreateAppKey(t.Context(), dup) })
+				wantCode(t, "CreateAppKey(duplicate id, app "+app+")", err, gatehouse.ECONFLICT)
+			}
+			got, err := findAppKey(t, s, k.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "key after conflicting CreateAppKey", got, k)
+			if n := countAppKeys(t, s, a2.ID); n != 0 {
+				t.Errorf("CountAppKeysByApp(other app) = %d after a conflicting CreateAppKey, want 0", n)
+			}
+			if n := countAppKeys(t, s, a1.ID); n != 1 {
+				t.Errorf("CountAppKeysByApp(app) = %d after a conflicting CreateAppKey, want 1", n)
+			}
+		}},
+		{"NoSuchAppIsConflict", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			id := appIDs(2)
+			createApp(t, s, newApp(u.ID, id[0], "there"))
+			orphan := newAppKey(id[1], keyIDs("app_", 1)[0], "orphan", t0)
+			err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.AppKeys().CreateAppKey(t.Context(), orphan) })
+			if err == nil {
+				t.Fatalf("CreateAppKey(no such app) succeeded, want an error")
+			}
+			wantCode(t, "CreateAppKey(no such app)", err, gatehouse.ECONFLICT)
+			_, err = findAppKey(t, s, orphan.ID)
+			wantCode(t, "FindAppKeyByID(orphan)", err, gatehouse.ENOTFOUND)
+			if n := countAppKeys(t, s, id[1]); n != 0 {
+				t.Errorf("CountAppKeysByApp(no such app) = %d, want 0", n)
+			}
+		}},
+		{"FindAppKeysByAppAndCount", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			id := appIDs(3)
+			a1 := createApp(t, s, newApp(u.ID, id[0], "one"))
+			a2 := createApp(t, s, newApp(u.ID, id[1], "two"))
+			empty := createApp(t, s, newApp(u.ID, id[2], "empty"))
+			kid := keyIDs("app_", 7)
+			// a1's keys are made later and later with ids that fall, so
+			// that creation order and id order disagree; the last two share
+			// a CreatedAt (and, like real ids, rise in creation order).
+			// Names are out of alphabetical order. a2's keys come between.
+			want1 := []*gatehouse.AppKey{
+				newAppKey(a1.ID, kid[4], "zeta", t0),
+				newAppKey(a1.ID, kid[2], "alpha", t0.Add(time.Second)),
+				newAppKey(a1.ID, kid[0], "mu", t0.Add(time.Minute)),
+				newAppKey(a1.ID, kid[6], "beta", t0.Add(time.Minute)),
+			}
+			want2 := []*gatehouse.AppKey{
+				newAppKey(a2.ID, kid[5], "x", t0.Add(time.Millisecond)),
+				newAppKey(a2.ID, kid[1], "y", t0.Add(time.Hour)),
+			}
+			for i := range want1 {
+				createAppKey(t, s, want1[i])
+				if i < len(want2) {
+					createAppKey(t, s, want2[i])
+				}
+			}
+			wantEqual(t, "FindAppKeysByApp(one)", findAppKeys(t, s, a1.ID), want1)
+			wantEqual(t, "FindAppKeysByApp(two)", findAppKeys(t, s, a2.ID), want2)
+			for _, app := range []string{empty.ID, appIDs(1)[0], ""} {
+				got := findAppKeys(t, s, app)
+				if got == nil || len(got) != 0 {
+					t.Errorf("FindAppKeysByApp(%q) = %#v, want an empty non-nil slice", app, got)
+				}
+			}
+			for app, want := range map[string]int{a1.ID: 4, a2.ID: 2, empty.ID: 0, appIDs(1)[0]: 0, "": 0} {
+				if n := countAppKeys(t, s, app); n != want {
+					t.Errorf("CountAppKeysByApp(%q) = %d, want %d", app, n, want)
+				}
+			}
+		}},
+		{"DeleteAppKey", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			id := appIDs(3)
+			mine := createApp(t, s, newApp(a.ID, id[0], "mine"))
+			sibling := createApp(t, s, newApp(a.ID, id[1], "sibling"))
+			theirs := createApp(t, s, newApp(b.ID, id[2], "theirs"))
+			kid := keyIDs("app_", 4)
+			k := createAppKey(t, s, newAppKey(mine.ID, kid[0], "k", t0))
+			other := createAppKey(t, s, newAppKey(mine.ID, kid[1], "other", t0.Add(time.Second)))
+			sk := createAppKey(t, s, newAppKey(sibling.ID, kid[2], "sibling", t0))
+			tk := createAppKey(t, s, newAppKey(theirs.ID, kid[3], "theirs", t0))
+			del := func(appID, id string) error {
+				return s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.AppKeys().DeleteAppKey(t.Context(), appID, id) })
+			}
+			// Only with the key's own app id.
+			wantCode(t, "DeleteAppKey(sibling app id)", del(sibling.ID, k.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteAppKey(another account's app id)", del(theirs.ID, k.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteAppKey(no such app)", del(appIDs(1)[0], k.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteAppKey(empty app id)", del("", k.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteAppKey(no such key)", del(mine.ID, keyIDs("app_", 1)[0]), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteAppKey(another app's key)", del(mine.ID, tk.ID), gatehouse.ENOTFOUND)
+			for _, want := range []*gatehouse.AppKey{k, other, sk, tk} {
+				got, err := findAppKey(t, s, want.ID)
+				if err != nil {
+					t.Fatalf("FindAppKeyByID(%s) after refused deletes: %v", want.DisplayName, err)
+				}
+				wantEqual(t, "key after refused deletes", got, want)
+			}
+
+			if err := del(mine.ID, k.ID); err != nil {
+				t.Fatalf("DeleteAppKey(own app): %v", err)
+			}
+			_, err := findAppKey(t, s, k.ID)
+			wantCode(t, "FindAppKeyByID(deleted)", err, gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteAppKey(again)", del(mine.ID, k.ID), gatehouse.ENOTFOUND)
+			wantEqual(t, "FindAppKeysByApp(mine)", findAppKeys(t, s, mine.ID), []*gatehouse.AppKey{other})
+			wantEqual(t, "FindAppKeysByApp(sibling)", findAppKeys(t, s, sibling.ID), []*gatehouse.AppKey{sk})
+			wantEqual(t, "FindAppKeysByApp(theirs)", findAppKeys(t, s, theirs.ID), []*gatehouse.AppKey{tk})
+			if _, err := findApp(t, s, mine.ID); err != nil {
+				t.Errorf("FindAppByID after DeleteAppKey: %v", err)
+			}
+		}},
+		{"DeleteAppKeysByAccount", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createUser(t, s, "c@example.com", gatehouse.UserActive)
+			id := appIDs(4)
+			a1 := createApp(t, s, newApp(a.ID, id[0], "a1"))
+			bApp := createApp(t, s, newApp(b.ID, id[1], "b"))
+			a2 := createApp(t, s, newApp(a.ID, id[2], "a2"))
+			a3 := createApp(t, s, newApp(a.ID, id[3], "a3 without keys"))
+			kid := keyIDs("app_", 6)
+			var aKeys []*gatehouse.AppKey
+			aKeys = append(aKeys, createAppKey(t, s, newAppKey(a1.ID, kid[0], "a1-0", t0)))
+			bKeys := []*gatehouse.AppKey{createAppKey(t, s, newAppKey(bApp.ID, kid[1], "b-0", t0))}
+			aKeys = append(aKeys, createAppKey(t, s, newAppKey(a2.ID, kid[2], "a2-0", t0)))
+			aKeys = append(aKeys, createAppKey(t, s, newAppKey(a1.ID, kid[3], "a1-1", t0.Add(time.Second))))
+			bKeys = append(bKeys, createAppKey(t, s, newAppKey(bApp.ID, kid[4], "b-1", t0.Add(time.Second))))
+			aKeys = append(aKeys, createAppKey(t, s, newAppKey(a2.ID, kid[5], "a2-1", t0.Add(time.Second))))
+			acct := createAccountKey(t, s, newAccountKey(a.ID, keyIDs("act_", 1)[0], "acct", t0))
+			apiKey := createKey(t, s, a.ID, "api")
+
+			delAll := func(account int64) []string {
+				t.Helper()
+				var ids []string
+				update(t, s, func(tx gatehouse.Tx) error {
+					var err error
+					ids, err = tx.AppKeys().DeleteAppKeysByAccount(t.Context(), account)
+					return err
+				})
+				return ids
+			}
+			wantEqual(t, "DeleteAppKeysByAccount(a) ids", sortedStrings(delAll(a.ID)), sortedStrings(strIDs(aKeys, appKeyID)))
+			for _, k := range aKeys {
+				_, err := findAppKey(t, s, k.ID)
+				wantCode(t, "FindAppKeyByID(deleted "+k.DisplayName+")", err, gatehouse.ENOTFOUND)
+			}
+			for _, app := range []*gatehouse.App{a1, a2, a3} {
+				if n := countAppKeys(t, s, app.ID); n != 0 {
+					t.Errorf("CountAppKeysByApp(%s) after DeleteAppKeysByAccount = %d, want 0", app.DisplayName, n)
+				}
+				// The apps themselves stay.
+				got, err := findApp(t, s, app.ID)
+				if err != nil {
+					t.Fatalf("FindAppByID(%s) after DeleteAppKeysByAccount: %v", app.DisplayName, err)
+				}
+				wantEqual(t, "app after DeleteAppKeysByAccount", got, app)
+			}
+			wantEqual(t, "FindAppKeysByApp(b) after DeleteAppKeysByAccount(a)", findAppKeys(t, s, bApp.ID), bKeys)
+			// The account's other credentials are not app keys.
+			wantEqual(t, "account keys of a", findAccountKeys(t, s, a.ID), []*gatehouse.AccountKey{acct})
+			wantEqual(t, "API keys of a", findKeys(t, s, a.ID), []*gatehouse.APIKey{apiKey})
+			// Nothing to delete: no error, no ids.
+			for _, account := range []int64{a.ID, c.ID, 1 << 40} {
+				if got := delAll(account); len(got) != 0 {
+					t.Errorf("DeleteAppKeysByAccount(%d) = %v, want none", account, got)
+				}
+			}
+			wantEqual(t, "FindAppKeysByApp(b) at the end", findAppKeys(t, s, bApp.ID), bKeys)
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- account keys
+
+func testAccountKeys(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"CreateAndFind", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			kid := keyIDs("act_", 3)
+			k1 := newAccountKey(u.ID, kid[0], "CI ☕ \"key\"", t0)
+			k2 := newAccountKey(u.ID, kid[1], "", t0.Add(time.Millisecond))
+			k2.SecretSealed = bytes.Repeat([]byte{0xff, 0x00}, 36)
+			update(t, s, func(tx gatehouse.Tx) error {
+				if err := tx.AccountKeys().CreateAccountKey(t.Context(), k1); err != nil {
+					return err
+				}
+				return tx.AccountKeys().CreateAccountKey(t.Context(), k2)
+			})
+			for _, want := range []*gatehouse.AccountKey{k1, k2} {
+				got, err := findAccountKey(t, s, want.ID)
+				if err != nil {
+					t.Fatalf("FindAccountKeyByID(%s): %v", want.ID, err)
+				}
+				wantEqual(t, "FindAccountKeyByID("+want.ID+")", got, want)
+				if !bytes.Equal(got.SecretSealed, want.SecretSealed) {
+					t.Errorf("SecretSealed = %x, want %x", got.SecretSealed, want.SecretSealed)
+				}
+			}
+			for _, missing := range []string{kid[2], "", "app_" + kid[0][4:]} {
+				_, err := findAccountKey(t, s, missing)
+				wantCode(t, "FindAccountKeyByID("+missing+")", err, gatehouse.ENOTFOUND)
+			}
+		}},
+		{"DuplicateIDIsConflict", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			k := createAccountKey(t, s, newAccountKey(a.ID, keyIDs("act_", 1)[0], "orig", t0))
+			for _, owner := range []int64{a.ID, b.ID} {
+				dup := newAccountKey(owner, k.ID, "dup", t0.Add(time.Hour))
+				dup.SecretSealed = []byte("other")
+				err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.AccountKeys().CreateAccountKey(t.Context(), dup) })
+				wantCode(t, fmt.Sprintf("CreateAccountKey(duplicate id, user %d)", owner), err, gatehouse.ECONFLICT)
+			}
+			got, err := findAccountKey(t, s, k.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, "key after conflicting CreateAccountKey", got, k)
+			if got := findAccountKeys(t, s, b.ID); len(got) != 0 {
+				t.Errorf("user b has account keys %v after a conflicting CreateAccountKey, want none", strIDs(got, accountKeyID))
+			}
+		}},
+		{"NoSuchUserIsConflict", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			orphan := newAccountKey(u.ID+1000, keyIDs("act_", 1)[0], "orphan", t0)
+			err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.AccountKeys().CreateAccountKey(t.Context(), orphan) })
+			wantCode(t, "CreateAccountKey(no such user)", err, gatehouse.ECONFLICT)
+			_, err = findAccountKey(t, s, orphan.ID)
+			wantCode(t, "FindAccountKeyByID(orphan)", err, gatehouse.ENOTFOUND)
+		}},
+		{"FindAccountKeysByUser", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createUser(t, s, "c@example.com", gatehouse.UserActive)
+			kid := keyIDs("act_", 6)
+			// As for app keys: creation order against id order, a tie on
+			// CreatedAt with ids rising, b's keys in between.
+			wantA := []*gatehouse.AccountKey{
+				newAccountKey(a.ID, kid[4], "zeta", t0),
+				newAccountKey(a.ID, kid[2], "alpha", t0.Add(time.Second)),
+				newAccountKey(a.ID, kid[0], "mu", t0.Add(time.Minute)),
+				newAccountKey(a.ID, kid[5], "beta", t0.Add(time.Minute)),
+			}
+			wantB := []*gatehouse.AccountKey{
+				newAccountKey(b.ID, kid[3], "x", t0.Add(time.Millisecond)),
+				newAccountKey(b.ID, kid[1], "y", t0.Add(time.Hour)),
+			}
+			for i := range wantA {
+				createAccountKey(t, s, wantA[i])
+				if i < len(wantB) {
+					createAccountKey(t, s, wantB[i])
+				}
+			}
+			wantEqual(t, "FindAccountKeysByUser(a)", findAccountKeys(t, s, a.ID), wantA)
+			wantEqual(t, "FindAccountKeysByUser(b)", findAccountKeys(t, s, b.ID), wantB)
+			for _, id := range []int64{c.ID, 1 << 40} {
+				got := findAccountKeys(t, s, id)
+				if got == nil || len(got) != 0 {
+					t.Errorf("FindAccountKeysByUser(%d) = %#v, want an empty non-nil slice", id, got)
+				}
+			}
+		}},
+		{"DeleteAccountKey", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			kid := keyIDs("act_", 3)
+			ka := createAccountKey(t, s, newAccountKey(a.ID, kid[0], "mine", t0))
+			ka2 := createAccountKey(t, s, newAccountKey(a.ID, kid[1], "mine too", t0.Add(time.Second)))
+			kb := createAccountKey(t, s, newAccountKey(b.ID, kid[2], "theirs", t0))
+			del := func(userID int64, id string) error {
+				return s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.AccountKeys().DeleteAccountKey(t.Context(), userID, id) })
+			}
+			wantCode(t, "DeleteAccountKey(another user's key)", del(a.ID, kb.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteAccountKey(own key, wrong user)", del(b.ID, ka.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteAccountKey(no such user)", del(1<<40, ka.ID), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteAccountKey(no such key)", del(a.ID, keyIDs("act_", 1)[0]), gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteAccountKey(empty id)", del(a.ID, ""), gatehouse.ENOTFOUND)
+			for _, want := range []*gatehouse.AccountKey{ka, ka2, kb} {
+				got, err := findAccountKey(t, s, want.ID)
+				if err != nil {
+					t.Fatalf("FindAccountKeyByID(%s) after refused deletes: %v", want.Name, err)
+				}
+				wantEqual(t, "account key after refused deletes", got, want)
+			}
+			if err := del(a.ID, ka.ID); err != nil {
+				t.Fatalf("DeleteAccountKey(own key): %v", err)
+			}
+			_, err := findAccountKey(t, s, ka.ID)
+			wantCode(t, "FindAccountKeyByID(deleted)", err, gatehouse.ENOTFOUND)
+			wantCode(t, "DeleteAccountKey(again)", del(a.ID, ka.ID), gatehouse.ENOTFOUND)
+			wantEqual(t, "FindAccountKeysByUser(a)", findAccountKeys(t, s, a.ID), []*gatehouse.AccountKey{ka2})
+			wantEqual(t, "FindAccountKeysByUser(b)", findAccountKeys(t, s, b.ID), []*gatehouse.AccountKey{kb})
+		}},
+		{"DeleteAccountKeysByUser", func(t *testing.T, s gatehouse.Store) {
+			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
+			c := createUser(t, s, "c@example.com", gatehouse.UserActive)
+			kid := keyIDs("act_", 5)
+			var aKeys, bKeys []*gatehouse.AccountKey
+			for i, id := range kid {
+				if i%2 == 0 {
+					aKeys = append(aKeys, createAccountKey(t, s, newAccountKey(a.ID, id, fmt.Sprintf("a%d", i), t0.Add(time.Duration(i)*time.Second))))
+				} else {
+					bKeys = append(bKeys, createAccountKey(t, s, newAccountKey(b.ID, id, fmt.Sprintf("b%d", i), t0.Add(time.Duration(i)*time.Second))))
+				}
+			}
+			app := createApp(t, s, newApp(a.ID, appIDs(1)[0], "app"))
+			appKey := createAppKey(t, s, newAppKey(app.ID, keyIDs("app_", 1)[0], "k", t0))
+			apiKey := createKey(t, s, a.ID, "api")
+			delAll := func(userID int64) []string {
+				t.Helper()
+				var ids []string
+				update(t, s, func(tx gatehouse.Tx) error {
+					var err error
+					ids, err = tx.AccountKeys().DeleteAccountKeysByUser(t.Context(), userID)
+					return err
+				})
+				return ids
+			}
+			wantEqual(t, "DeleteAccountKeysByUser(a) ids", sortedStrings(delAll(a.ID)), strIDs(aKeys, accountKeyID))
+			for _, k := range aKeys {
+				_, err := findAccountKey(t, s, k.ID)
+				wantCode(t, "FindAccountKeyByID(deleted "+k.Name+")", err, gatehouse.ENOTFOUND)
+			}
+			if got := findAccountKeys(t, s, a.ID); len(got) != 0 {
+				t.Errorf("FindAccountKeysByUser(a) after DeleteAccountKeysByUser = %v, want none", strIDs(got, accountKeyID))
+			}
+			wantEqual(t, "FindAccountKeysByUser(b)", findAccountKeys(t, s, b.ID), bKeys)
+			// The user, their apps, app keys and API keys stay.
+			if _, err := findUser(t, s, a.ID); err != nil {
+				t.Errorf("FindUserByID(a) after DeleteAccountKeysByUser: %v", err)
+			}
+			wantEqual(t, "app keys of a", findAppKeys(t, s, app.ID), []*gatehouse.AppKey{appKey})
+			wantEqual(t, "API keys of a", findKeys(t, s, a.ID), []*gatehouse.APIKey{apiKey})
+			for _, id := range []int64{a.ID, c.ID, 1 << 40} {
+				if got := delAll(id); len(got) != 0 {
+					t.Errorf("DeleteAccountKeysByUser(%d) = %v, want none", id, got)
+				}
+			}
+			wantEqual(t, "FindAccountKeysByUser(b) at the end", findAccountKeys(t, s, b.ID), bKeys)
+		}},
+	})
+}
+
+// ---------------------------------------------------------------- transactions and times of the app stores
+
+// testAppsTx checks that the app, app-key and account-key stores take part
+// in the transaction: an aborted Update leaves none of their writes behind.
+func testAppsTx(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"UpdateRollsBackOnError", func(t *testing.T, s gatehouse.Store) {
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			id := appIDs(3)
+			kept := newApp(u.ID, id[0], "kept")
+			kept.Metadata = map[string]any{"k": "v"}
+			createApp(t, s, kept)
+			doomed := createApp(t, s, newApp(u.ID, id[1], "doomed"))
+			kid := keyIDs("app_", 3)
+			keptKey := createAppKey(t, s, newAppKey(kept.ID, kid[0], "kept", t0))
+			doomedKey := createAppKey(t, s, newAppKey(doomed.ID, kid[1], "doomed", t0))
+			aid := keyIDs("act_", 2)
+			keptAcct := createAccountKey(t, s, newAccountKey(u.ID, aid[0], "kept", t0))
+			ctx := t.Context()
+			err := s.Update(ctx, func(tx gatehouse.Tx) error {
+				if err := tx.Apps().CreateApp(ctx, newApp(u.ID, id[2], "ghost")); err != nil {
+					return err
+				}
+				if err := tx.AppKeys().CreateAppKey(ctx, newAppKey(id[2], kid[2], "ghost", t0)); err != nil {
+					return err
+				}
+				if err := tx.AccountKeys().CreateAccountKey(ctx, newAccountKey(u.ID, aid[1], "ghost", t0)); err != nil {
+					return err
+				}
+				changed := *kept
+				changed.DisplayName, changed.Metadata, changed.UpdatedAt = "changed", nil, t0.Add(time.Hour)
+				if err := tx.Apps().UpdateApp(ctx, &changed); err != nil {
+					return err
+				}
+				if _, err := tx.Apps().DeleteApp(ctx, doomed.ID); err != nil {
+					return err
+				}
+				if err := tx.AppKeys().DeleteAppKey(ctx, kept.ID, keptKey.ID); err != nil {
+					return err
+				}
+				if _, err := tx.AccountKeys().DeleteAccountKeysByUser(ctx, u.ID); err != nil {
+					return err
+				}
+				if err := tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeApp, Subject: doomed.ID, At: t0}); err != nil {
+					return err
+				}
+				// The transaction sees its own writes.
+				if _, err := tx.Apps().FindAppByID(ctx, id[2]); err != nil {
+					return fmt.Errorf("own write not visible: %w", err)
+				}
+				if _, err := tx.Apps().FindAppByID(ctx, doomed.ID); gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+					return fmt.Errorf("own delete not visible: %v", err)
+				}
+				return fmt.Errorf("wrapped: %w", errAbort)
+			})
+			if !errors.Is(err, errAbort) {
+				t.Fatalf("Update returned %v, want the error fn returned", err)
+			}
+			list, _ := findApps(t, s, u.ID, gatehouse.AppPage{Size: 10})
+			wantEqual(t, "FindAppsByAccount after rollback", list, []*gatehouse.App{kept, doomed})
+			wantMetadataNil(t, "kept app after rollback", list[0], false)
+			wantEqual(t, "keys of kept after rollback", findAppKeys(t, s, kept.ID), []*gatehouse.AppKey{keptKey})
+			wantEqual(t, "keys of doomed after rollback", findAppKeys(t, s, doomed.ID), []*gatehouse.AppKey{doomedKey})
+			_, err = findAppKey(t, s, kid[2])
+			wantCode(t, "FindAppKeyByID(rolled back)", err, gatehouse.ENOTFOUND)
+			wantEqual(t, "account keys after rollback", findAccountKeys(t, s, u.ID), []*gatehouse.AccountKey{keptAcct})
+			if got := latestSeq(t, s); got != 0 {
+				t.Errorf("LatestRevocationSeq after rollback = %d, want 0", got)
+			}
+		}},
+	})
+}
+
+// testAppsTimes is testTimes for the app, app-key and account-key times.
+func testAppsTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
+	subtests(t, open, []testCase{
+		{"MillisecondUTC", func(t *testing.T, s gatehouse.Store) {
+			zone := time.FixedZone("NPT", 5*3600+45*60)
+			in := time.Date(2031, time.July, 9, 23, 59, 58, 987_654_321, zone)
+			want := time.Date(2031, time.July, 9, 18, 14, 58, 987_000_000, time.UTC)
+			now := time.Now().In(zone)
+			nowWant := now.Truncate(time.Millisecond).UTC()
+			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			app := &gatehouse.App{ID: appIDs(1)[0], AccountID: u.ID, DisplayName: "t", CreatedAt: in, UpdatedAt: now}
+			createApp(t, s, app)
+			ak := createAppKey(t, s, newAppKey(app.ID, keyIDs("app_", 1)[0], "t", in))
+			ck := createAccountKey(t, s, newAccountKey(u.ID, keyIDs("act_", 1)[0], "t", now))
+			type timeCheck struct {
+				what      string
+				got, want time.Time
+			}
+			var times []timeCheck
+			ga, err := findApp(t, s, app.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			times = append(times, timeCheck{"App.CreatedAt", ga.CreatedAt, want}, timeCheck{"App.UpdatedAt", ga.UpdatedAt, nowWant})
+			list, _ := findApps(t, s, u.ID, gatehouse.AppPage{Size: 1})
+			for _, la := range list {
+				times = append(times, timeCheck{"App.CreatedAt (list)", la.CreatedAt, want}, timeCheck{"App.UpdatedAt (list)", la.UpdatedAt, nowWant})
+			}
+			gk, err := findAppKey(t, s, ak.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			times = append(times, timeCheck{"AppKey.CreatedAt", gk.CreatedAt, want})
+			for _, k := range findAppKeys(t, s, app.ID) {
+				times = append(times, timeCheck{"AppKey.CreatedAt (list)", k.CreatedAt, want})
+			}
+			gc, err := findAccountKey(t, s, ck.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			times = append(times, timeCheck{"AccountKey.CreatedAt", gc.CreatedAt, nowWant})
+			for _, k := range findAccountKeys(t, s, u.ID) {
+				times = append(times, timeCheck{"AccountKey.CreatedAt (list)", k.CreatedAt, nowWant})
+			}
+			upd := *ga
+			upd.UpdatedAt = in
+			update(t, s, func(tx gatehouse.Tx) error { return tx.Apps().UpdateApp(t.Context(), &upd) })
+			ga, err = findApp(t, s, app.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			times = append(times, timeCheck{"App.UpdatedAt after UpdateApp", ga.UpdatedAt, want})
+			if len(times) != 9 {
+				t.Fatalf("checked %d times, want 9 (a row is missing)", len(times))
+			}
 			for _, tt := range times {
 				if !tt.got.Equal(tt.want) {
 					t.Errorf("%s = %v, want %v", tt.what, tt.got, tt.want)
