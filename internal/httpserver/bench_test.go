@@ -1,0 +1,85 @@
+package httpserver_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
+	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+)
+
+// BenchmarkAuthenticatedRead measures an authenticated read over HTTP
+// (POST /user/get-user-api-keys with a cached API key: one cache hit and one
+// database read per request) on each backend, in parallel, so the two can
+// be compared in one run:
+//
+//	GATEHOUSE_TEST_POSTGRES=postgres://... go test -run '^$' -bench AuthenticatedRead ./internal/httpserver/
+func BenchmarkAuthenticatedRead(b *testing.B) {
+	backends := []struct {
+		name string
+		open func(b *testing.B) gatehouse.Store
+	}{
+		{"sqlite", func(b *testing.B) gatehouse.Store {
+			s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "g.db"), sqlite.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { s.Close() })
+			return s
+		}},
+		{"postgres", func(b *testing.B) gatehouse.Store { return pgtest.Open(b) }},
+	}
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			store := be.open(b)
+			svc := core.New(store, core.Options{
+				Argon2: secret.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+				Limits: core.Limits{SignupPerIP: core.Unlimited, ExchangePerIP: core.Unlimited, ExchangeFailuresPerAccount: core.Unlimited},
+			})
+			ctx := context.Background()
+			_, key, err := svc.Signup(ctx, core.SignupInput{Email: "bench@example.com", Password: "password1", ConfirmPassword: "password1"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := svc.ActivateUser(ctx, "bench@example.com"); err != nil {
+				b.Fatal(err)
+			}
+			srv := httptest.NewServer(httpserver.NewServer(slog.New(slog.DiscardHandler), svc, httpserver.Options{}))
+			b.Cleanup(srv.Close)
+			client := srv.Client()
+			client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+			do := func() {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/user/get-user-api-keys", strings.NewReader("{}"))
+				req.Header.Set("x-access-tokens", key)
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+			do()
+			b.ResetTimer()
+			b.SetParallelism(8)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					do()
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+}
