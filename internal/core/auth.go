@@ -21,7 +21,7 @@ var (
 // the cache to be trusted. Past it, every verification goes to the database,
 // so a revocation made elsewhere is never honoured later than this (plus one
 // poll interval) even if the feed stalls.
-const feedStaleAfter = time.Second
+const feedStaleAfter = 750 * time.Millisecond
 
 // Authenticate verifies a user credential (an API key or an access token)
 // and returns the principal it stands for. The path is: shape and checksum

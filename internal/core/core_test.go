@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -15,17 +16,45 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/store/postgres"
+	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
 
 var cheap = secret.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-func openStore(t testing.TB, path string) gatehouse.Store {
+// The tests run on SQLite files, or, with GATEHOUSE_TEST_STORE=postgres, on
+// PostgreSQL (the server named by GATEHOUSE_TEST_POSTGRES, which must then
+// be set: asking for PostgreSQL fails rather than skips without it).
+var onPostgres = os.Getenv("GATEHOUSE_TEST_STORE") == "postgres"
+
+// newDatabase is an empty database, gone when t ends: a SQLite file path or
+// the DSN of a fresh PostgreSQL schema, for openStore.
+func newDatabase(t testing.TB) string {
 	t.Helper()
-	if path == "" {
-		path = filepath.Join(t.TempDir(), "g.db")
+	if onPostgres {
+		if !pgtest.Configured() {
+			t.Fatal("GATEHOUSE_TEST_STORE=postgres but GATEHOUSE_TEST_POSTGRES is unset: " + pgtest.SkipMessage)
+		}
+		return pgtest.SchemaDSN(t)
 	}
-	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	return filepath.Join(t.TempDir(), "g.db")
+}
+
+// openStore opens the store at db (from newDatabase; "" is a fresh one),
+// closed when t ends. Stores opened on one db share it.
+func openStore(t testing.TB, db string) gatehouse.Store {
+	t.Helper()
+	if db == "" {
+		db = newDatabase(t)
+	}
+	var s gatehouse.Store
+	var err error
+	if onPostgres {
+		s, err = postgres.Open(context.Background(), db, postgres.Options{MaxConns: 8})
+	} else {
+		s, err = sqlite.Open(context.Background(), db, sqlite.Options{})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,9 +203,9 @@ func TestRacingDeletes(t *testing.T) {
 // admin command: a deactivation on one reaches the other's cache through
 // the revocation log within a second.
 func TestRevocationFeedAcrossServices(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "g.db")
-	a := core.New(openStore(t, path), core.Options{Argon2: cheap})
-	b := core.New(openStore(t, path), core.Options{Argon2: cheap})
+	db := newDatabase(t)
+	a := core.New(openStore(t, db), core.Options{Argon2: cheap})
+	b := core.New(openStore(t, db), core.Options{Argon2: cheap})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -25,6 +26,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/store/postgres"
+	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -101,13 +104,70 @@ func newEmail() string {
 }
 
 // ---------------------------------------------------------------------------
-// Test environment: real core over a real SQLite file behind httptest.
+// Storage backend: the suite runs on SQLite files, or, with
+// GATEHOUSE_TEST_STORE=postgres, on PostgreSQL (the server named by
+// GATEHOUSE_TEST_POSTGRES, one fresh schema per database).
+
+// onPostgres is set when GATEHOUSE_TEST_STORE=postgres.
+var onPostgres = os.Getenv("GATEHOUSE_TEST_STORE") == "postgres"
+
+// backendProblem says why the backend the environment asks for cannot be
+// used, or "" when it can. TestMain fails the whole run on it: asking for
+// PostgreSQL without naming a server must not quietly run (or skip) the
+// suite on something else.
+func backendProblem() string {
+	switch os.Getenv("GATEHOUSE_TEST_STORE") {
+	case "", "sqlite":
+		return ""
+	case "postgres":
+		if !pgtest.Configured() {
+			return "GATEHOUSE_TEST_STORE=postgres but GATEHOUSE_TEST_POSTGRES is unset: " + pgtest.SkipMessage
+		}
+		return ""
+	default:
+		return fmt.Sprintf("GATEHOUSE_TEST_STORE=%q: want sqlite (the default) or postgres", os.Getenv("GATEHOUSE_TEST_STORE"))
+	}
+}
+
+// newDatabase is an empty database, gone when t ends: a SQLite file path,
+// or a PostgreSQL DSN of a fresh schema. Nodes opened on one database share
+// it, as several servers share one database in production.
+func newDatabase(t *testing.T) string {
+	t.Helper()
+	if onPostgres {
+		if !pgtest.Configured() {
+			t.Fatal(backendProblem())
+		}
+		return pgtest.SchemaDSN(t)
+	}
+	return filepath.Join(t.TempDir(), "g.db")
+}
+
+// openStore opens the store at db (from newDatabase), closed when t ends.
+func openStore(t *testing.T, db string) gatehouse.Store {
+	t.Helper()
+	var st gatehouse.Store
+	var err error
+	if onPostgres {
+		st, err = postgres.Open(t.Context(), db, postgres.Options{MaxConns: 8})
+	} else {
+		st, err = sqlite.Open(t.Context(), db, sqlite.Options{})
+	}
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// ---------------------------------------------------------------------------
+// Test environment: real core over a real database behind httptest.
 
 type env struct {
 	srv    *httptest.Server
 	client *http.Client
 	svc    *core.Service
-	store  *sqlite.Store
+	store  gatehouse.Store
 
 	stopOnce sync.Once
 	stop     func()
@@ -134,18 +194,14 @@ var unthrottled = core.Limits{SignupPerIP: core.Unlimited, ExchangePerIP: core.U
 // core options.
 func newEnv(t *testing.T, opts ...func(*core.Options)) *env {
 	t.Helper()
-	return newNode(t, filepath.Join(t.TempDir(), "g.db"), httpserver.Options{}, opts...)
+	return newNode(t, newDatabase(t), httpserver.Options{}, opts...)
 }
 
-// newNode is one gatehouse node over the SQLite file at path; two nodes on
-// one file behave like two servers sharing a database.
-func newNode(t *testing.T, path string, sopt httpserver.Options, opts ...func(*core.Options)) *env {
+// newNode is one gatehouse node over the database db (from newDatabase);
+// two nodes on one database behave like two servers sharing it.
+func newNode(t *testing.T, db string, sopt httpserver.Options, opts ...func(*core.Options)) *env {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), path, sqlite.Options{})
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t, db)
 	opt := core.Options{Argon2: cheapArgon2, Logger: testLog, Limits: unthrottled}
 	for _, o := range opts {
 		o(&opt)
@@ -254,7 +310,7 @@ var credRE = regexp.MustCompile(`(stai-|gat_|…)[A-Za-z0-9_-]*|"secret":"[^"]*"
 
 // forbidden are words no answer may contain: they betray a stack trace or
 // database text.
-var forbidden = []string{"goroutine", "panic", "sql", "sqlite"}
+var forbidden = []string{"goroutine", "panic", "sql", "sqlite", "postgres"}
 
 // collapse is what the server's path cleaning does to "//".
 func collapse(p string) string {

@@ -17,7 +17,13 @@ var secretInLogRE = regexp.MustCompile(`stai-[A-Za-z0-9_-]{20,}|gat_[A-Za-z0-9_-
 // buffer, then scans the whole run's log: no line may carry a key, a token, a
 // JWT, any password the suite sent or any app or account key secret (or
 // Basic credential made from one) the suite saw.
+//
+// It first refuses a storage backend it cannot use (see backendProblem).
 func TestMain(m *testing.M) {
+	if p := backendProblem(); p != "" {
+		fmt.Fprintln(os.Stderr, "FAIL: "+p)
+		os.Exit(2)
+	}
 	code := m.Run()
 	// GATEHOUSE_TEST_LOGS=FILE keeps the run's log for a look.
 	if p := os.Getenv("GATEHOUSE_TEST_LOGS"); p != "" {

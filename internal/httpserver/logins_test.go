@@ -3,7 +3,6 @@ package httpserver_test
 import (
 	"net/http"
 	"net/netip"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -147,7 +146,7 @@ func TestLoginsClientIP(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newNode(t, filepath.Join(t.TempDir(), "g.db"), httpserver.Options{TrustedProxies: tc.proxies})
+			e := newNode(t, newDatabase(t), httpserver.Options{TrustedProxies: tc.proxies})
 			u := e.signup(t)
 			e.activate(t, u.email)
 			r := e.call(t, http.MethodPost, tokenPath, hdr("Content-Type", ctJSON, "X-Forwarded-For", "203.0.113.7"),

@@ -225,9 +225,9 @@ func TestRevocationDuringUse(t *testing.T) {
 // (1 s p99, 5 s worst case), even though the other had it cached.
 func TestRevocationOtherNode(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	a := newNode(t, dir+"/g.db", httpserver.Options{})
-	b := newNode(t, dir+"/g.db", httpserver.Options{})
+	db := newDatabase(t) // one database, two nodes
+	a := newNode(t, db, httpserver.Options{})
+	b := newNode(t, db, httpserver.Options{})
 	u := a.newUser(t)
 	k := a.createKey(t, u.token, "shared")
 	tok := a.exchange(t, u.email, k.APIKey)

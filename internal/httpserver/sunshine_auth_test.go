@@ -449,11 +449,11 @@ func TestSunshineAuth401(t *testing.T) {
 // though the other had them cached.
 func TestSunshineRevocationOtherNode(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	db := newDatabase(t) // one database, two nodes
 	// Both nodes must share the master key that seals key secrets.
 	master := func(o *core.Options) { o.MasterKey = bytes.Repeat([]byte{7}, 32) }
-	na := newNode(t, dir+"/g.db", httpserver.Options{}, master)
-	nb := newNode(t, dir+"/g.db", httpserver.Options{}, master)
+	na := newNode(t, db, httpserver.Options{}, master)
+	nb := newNode(t, db, httpserver.Options{}, master)
 	acct := na.newSunAccount(t)
 	spare := na.issueAccountKey(t, acct.email)
 	a := na.createApp(t, acct.key.basic(), "a")

@@ -1,7 +1,8 @@
 // Package pgtest gives tests a PostgreSQL store of their own on the server
 // named by GATEHOUSE_TEST_POSTGRES (or GATEHOUSE_TEST_POSTGRES_DSN), and
-// skips them with a clear message when it is unset. .ci/run starts a
-// throwaway cluster and sets it, so in CI these tests always run.
+// skips them with a clear message when it is unset (fails them instead
+// under GATEHOUSE_TEST_REQUIRE=1). .ci/run starts a throwaway cluster, sets
+// it and sets GATEHOUSE_TEST_REQUIRE=1, so in CI these tests always run.
 //
 // Open gives each store an empty schema of its own (milliseconds to make)
 // in one shared database, gatehouse_pgtest, dropped schema by schema when
@@ -29,7 +30,9 @@ import (
 // SkipMessage is what a test says when no server is configured.
 const SkipMessage = "set GATEHOUSE_TEST_POSTGRES=postgres://... to run the PostgreSQL tests; .ci/run does"
 
-// ServerDSN returns the test server's DSN, or skips t.
+// ServerDSN returns the test server's DSN, or skips t; with
+// GATEHOUSE_TEST_REQUIRE=1 (which .ci/run sets) it fails t instead, so a
+// CI run that lost the server cannot pass by skipping.
 func ServerDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("GATEHOUSE_TEST_POSTGRES")
@@ -37,10 +40,17 @@ func ServerDSN(t testing.TB) string {
 		dsn = os.Getenv("GATEHOUSE_TEST_POSTGRES_DSN")
 	}
 	if dsn == "" {
+		if Required() {
+			t.Fatal("GATEHOUSE_TEST_REQUIRE=1 but GATEHOUSE_TEST_POSTGRES is unset: " + SkipMessage)
+		}
 		t.Skip(SkipMessage)
 	}
 	return dsn
 }
+
+// Required reports whether GATEHOUSE_TEST_REQUIRE=1 asks that no test skip
+// for want of a PostgreSQL server.
+func Required() bool { return os.Getenv("GATEHOUSE_TEST_REQUIRE") == "1" }
 
 // Configured reports whether a test server is configured.
 func Configured() bool {
@@ -77,8 +87,12 @@ func SchemaDSN(t testing.TB) string {
 	t.Helper()
 	dsn := ServerDSN(t)
 	shared.once.Do(func() {
+		// Several test binaries (go test runs packages in parallel) may
+		// race to make it: the loser gets duplicate_database, or, when the
+		// two CREATEs overlap, a unique violation on pg_database; either
+		// way the database is there.
 		err := exec(context.Background(), dsn, `CREATE DATABASE `+sharedName)
-		if pe, ok := errors.AsType[*pgconn.PgError](err); ok && pe.Code == "42P04" { // duplicate_database
+		if pe, ok := errors.AsType[*pgconn.PgError](err); ok && (pe.Code == "42P04" || pe.Code == "23505") { // duplicate_database, unique_violation
 			err = nil
 		}
 		shared.err = err
