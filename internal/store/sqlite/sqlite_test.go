@@ -222,7 +222,10 @@ func TestOpenWaitsForWriterOnNewFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	for _, q := range []string{"BEGIN IMMEDIATE", "CREATE TABLE other_tool (x)"} {
+	// The other tool waits for locks too: while Open retries its switch to
+	// WAL it holds a shared lock for a moment, which a COMMIT in
+	// rollback-journal mode must wait out.
+	for _, q := range []string{"PRAGMA busy_timeout = 5000", "BEGIN IMMEDIATE", "CREATE TABLE other_tool (x)"} {
 		if _, err := conn.ExecContext(t.Context(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
