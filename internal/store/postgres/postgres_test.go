@@ -18,6 +18,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
+	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
 	"github.com/gatehouse/gatehouse/internal/store/storetest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -32,23 +33,10 @@ import (
 // about 150 stores. Tests that need a whole database (migrations racing,
 // per-database settings) make their own.
 
-const skipMsg = "set GATEHOUSE_TEST_POSTGRES=postgres://... to run the PostgreSQL tests; .ci/run does"
-
-func envDSN() string {
-	if dsn := os.Getenv("GATEHOUSE_TEST_POSTGRES"); dsn != "" {
-		return dsn
-	}
-	return os.Getenv("GATEHOUSE_TEST_POSTGRES_DSN")
-}
-
 // serverDSN returns the DSN of the test server, or skips t.
 func serverDSN(t *testing.T) string {
 	t.Helper()
-	dsn := envDSN()
-	if dsn == "" {
-		t.Skip(skipMsg)
-	}
-	return dsn
+	return pgtest.ServerDSN(t) // skips, or fails under GATEHOUSE_TEST_REQUIRE=1
 }
 
 // shared is the database this test binary makes for TestStore's schemas,
