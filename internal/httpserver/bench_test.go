@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
@@ -37,7 +38,15 @@ func BenchmarkAuthenticatedRead(b *testing.B) {
 			b.Cleanup(func() { s.Close() })
 			return s
 		}},
-		{"postgres", func(b *testing.B) gatehouse.Store { return pgtest.Open(b) }},
+		{"postgres", func(b *testing.B) gatehouse.Store {
+			// The production pool size (4 × GOMAXPROCS), not pgtest's small one.
+			s, err := postgres.Open(context.Background(), pgtest.SchemaDSN(b), postgres.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { s.Close() })
+			return s
+		}},
 	}
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -131,40 +130,8 @@ func exec(ctx context.Context, dsn, sql string, args ...any) error {
 	return err
 }
 
-// withParams sets connection parameters in a postgres:// URL or a
-// key=value DSN. "dbname" and "hostport" (host:port) are the address;
-// anything else is a run-time parameter or connection setting.
-func withParams(dsn string, params map[string]string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			panic(err)
-		}
-		q := u.Query()
-		for k, v := range params {
-			switch k {
-			case "dbname":
-				u.Path = "/" + v
-			case "hostport":
-				u.Host = v
-			default:
-				q.Set(k, v)
-			}
-		}
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	// key=value: a later setting overrides an earlier one.
-	for k, v := range params {
-		if k == "hostport" {
-			host, port, _ := net.SplitHostPort(v)
-			dsn += " host=" + host + " port=" + port
-			continue
-		}
-		dsn += " " + k + "=" + v
-	}
-	return dsn
-}
+// withParams sets connection parameters in a DSN (see pgtest.WithParams).
+func withParams(dsn string, params map[string]string) string { return pgtest.WithParams(dsn, params) }
 
 func randHex(n int) string {
 	b := make([]byte, n)
