@@ -35,6 +35,7 @@ type Tx interface {
 	Apps() AppStore
 	AppKeys() AppKeyStore
 	AccountKeys() AccountKeyStore
+	Settings() SettingStore
 }
 
 // UserFilter selects accounts. Zero fields do not filter.
@@ -247,4 +248,13 @@ type AccountKeyStore interface {
 	// DeleteAccountKeysByUser deletes all of a user's account keys and
 	// returns their ids.
 	DeleteAccountKeysByUser(ctx context.Context, userID int64) ([]string, error)
+}
+
+// SettingStore persists small named values the server itself keeps (for
+// now the master key's fingerprint).
+type SettingStore interface {
+	// FindSetting returns ENOTFOUND when there is none.
+	FindSetting(ctx context.Context, name string) ([]byte, error)
+	// CreateSetting stores a new value; ECONFLICT when name exists.
+	CreateSetting(ctx context.Context, name string, value []byte) error
 }

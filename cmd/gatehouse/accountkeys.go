@@ -45,6 +45,9 @@ func runAccountKeys(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	defer store.Close()
+	if err := svc.CheckMasterKey(ctx); err != nil {
+		return cliError(err)
+	}
 
 	switch sub {
 	case "create":

@@ -33,6 +33,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer store.Close()
+	if err := svc.CheckMasterKey(ctx); err != nil {
+		return cliError(err)
+	}
 
 	tlsCfg, err := serverTLS(cfg)
 	if err != nil {

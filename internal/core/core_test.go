@@ -367,3 +367,31 @@ func TestThrottles(t *testing.T) {
 		t.Fatalf("signup after refill: %v", err)
 	}
 }
+
+// The master key is checked against the database: the same key passes,
+// again and again; another key is refused before it can seal or open
+// anything.
+func TestCheckMasterKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "g.db")
+	store := openStore(t, path)
+	key := func(b byte) []byte {
+		k := make([]byte, secret.MasterKeyLen)
+		for i := range k {
+			k[i] = b
+		}
+		return k
+	}
+	a := core.New(store, core.Options{Argon2: cheap, MasterKey: key(1)})
+	for range 2 {
+		if err := a.CheckMasterKey(context.Background()); err != nil {
+			t.Fatalf("first key: %v", err)
+		}
+	}
+	if err := core.New(store, core.Options{Argon2: cheap, MasterKey: key(1)}).CheckMasterKey(context.Background()); err != nil {
+		t.Fatalf("same key, another service: %v", err)
+	}
+	err := core.New(store, core.Options{Argon2: cheap, MasterKey: key(2)}).CheckMasterKey(context.Background())
+	if gatehouse.ErrorCode(err) != gatehouse.EINVALID || !strings.Contains(gatehouse.ErrorMessage(err), "master key differs") {
+		t.Fatalf("another key: %v, want the master-key refusal", err)
+	}
+}

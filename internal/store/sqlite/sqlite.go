@@ -267,6 +267,7 @@ func (t *txn) PromptLogs() gatehouse.PromptLogStore   { return promptLogs{t.tx} 
 func (t *txn) Apps() gatehouse.AppStore               { return apps{t.tx} }
 func (t *txn) AppKeys() gatehouse.AppKeyStore         { return appKeys{t.tx} }
 func (t *txn) AccountKeys() gatehouse.AccountKeyStore { return accountKeys{t.tx} }
+func (t *txn) Settings() gatehouse.SettingStore       { return settings{t.tx} }
 
 // mapErr turns driver errors into gatehouse codes: constraint violations into
 // ECONFLICT, a missing row into ENOTFOUND, a busy, locked, full or failing

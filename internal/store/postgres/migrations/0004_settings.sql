@@ -1,0 +1,5 @@
+-- 0004: values the server keeps for itself (the master key's fingerprint).
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
