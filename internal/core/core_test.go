@@ -372,8 +372,7 @@ func TestThrottles(t *testing.T) {
 // again and again; another key is refused before it can seal or open
 // anything.
 func TestCheckMasterKey(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "g.db")
-	store := openStore(t, path)
+	store := openStore(t, "")
 	key := func(b byte) []byte {
 		k := make([]byte, secret.MasterKeyLen)
 		for i := range k {
