@@ -3,24 +3,16 @@ package core
 import (
 	"context"
 	"errors"
-	"regexp"
-	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/secret"
-	"github.com/golang-jwt/jwt/v5"
 )
 
-// JWT rules (SECURITY.md 14–17): HS256 only, whatever the header says; kid
-// required, short, [A-Za-z0-9_-], an app_ or act_ key id; the HMAC key is
-// the secret's UTF-8 bytes, as the official samples sign; scope must match
-// the key type; exp, nbf and iat honoured with 60 s leeway. exp is
-// optional unless Options.JWTRequireExp: Sunshine's own samples sign
-// {"scope": "app"} with no exp, and refusing those would break every client
-// written from them.
-const jwtLeeway = 60 * time.Second
-
-var kidRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// JWT verification itself (HS256 only, kid rules, leeway, exp) is
+// secret.VerifyAppJWT; core adds the key lookup, the scope rule and the
+// cache. exp is optional unless Options.JWTRequireExp: Sunshine's own
+// samples sign {"scope": "app"} with no exp, and refusing those would break
+// every client written from them.
 
 // maxSecretLen bounds a presented secret before any work is done.
 const maxSecretLen = 128
@@ -66,52 +58,28 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string) (gatehouse.
 	}
 	gen := s.cache.generation()
 	var p gatehouse.Principal
-	var loadErr error
-	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{"HS256"}),
-		jwt.WithLeeway(jwtLeeway),
-		jwt.WithIssuedAt(),
-		jwt.WithTimeFunc(s.now),
-	}
-	if s.opt.JWTRequireExp {
-		opts = append(opts, jwt.WithExpirationRequired())
-	}
-	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
-		kid, ok := t.Header["kid"].(string)
-		if !ok || !kidRE.MatchString(kid) {
-			return nil, errUnauthorized
-		}
+	tok, err := secret.VerifyAppJWT(token, now, s.opt.JWTRequireExp, func(kid string) ([]byte, error) {
 		var stored string
-		p, stored, loadErr = s.loadKey(ctx, kid)
-		if loadErr != nil {
-			return nil, loadErr
-		}
-		return []byte(stored), nil
-	}, opts...)
-	if loadErr != nil && gatehouse.ErrorCode(loadErr) != gatehouse.EUNAUTHORIZED {
-		return gatehouse.Principal{}, loadErr // the database, not the token
-	}
+		var err error
+		p, stored, err = s.loadKey(ctx, kid)
+		return []byte(stored), err
+	})
 	if err != nil {
-		return gatehouse.Principal{}, errUnauthorized
-	}
-	// golang-jwt reads "exp": 0 as no exp at all; a token that names an
-	// expiry must name a real one.
-	if v, ok := claims["exp"]; ok {
-		if f, ok := v.(float64); !ok || f <= 0 {
+		if errors.Is(err, secret.ErrJWT) || gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
 			return gatehouse.Principal{}, errUnauthorized
 		}
+		return gatehouse.Principal{}, err // the database, not the token
 	}
 	want := "app"
 	if p.Kind == gatehouse.CredAccountKey {
 		want = "account"
 	}
-	if scope, _ := claims["scope"].(string); scope != want {
+	if tok.Scope != want {
 		return gatehouse.Principal{}, errUnauthorized
 	}
 	expires := now.Add(s.opt.CacheMaxAge)
-	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
-		expires = minTime(expires, exp.Add(jwtLeeway))
+	if !tok.Expires.IsZero() {
+		expires = minTime(expires, tok.Expires.Add(secret.JWTLeeway))
 	}
 	s.cache.put(h, p, expires, gen)
 	return p, nil
