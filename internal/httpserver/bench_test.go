@@ -26,6 +26,40 @@ import (
 //
 //	GATEHOUSE_TEST_POSTGRES=postgres://... go test -run '^$' -bench AuthenticatedRead ./internal/httpserver/
 func BenchmarkAuthenticatedRead(b *testing.B) {
+	benchBackends(b, func(b *testing.B, url, email, key string, client *http.Client) func() {
+		return func() { benchPost(b, client, url+"/user/get-user-api-keys", key, "{}") }
+	})
+}
+
+// BenchmarkTokenExchange measures POST /user/get-token-with-api-key (a write:
+// a token row and a login row, committed before the answer) on each backend,
+// in parallel.
+func BenchmarkTokenExchange(b *testing.B) {
+	benchBackends(b, func(b *testing.B, url, email, key string, client *http.Client) func() {
+		body := `{"email":"` + email + `","api_key":"` + key + `"}`
+		return func() { benchPost(b, client, url+"/user/get-token-with-api-key", "", body) }
+	})
+}
+
+func benchPost(b *testing.B, client *http.Client, url, cred, body string) {
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if cred != "" {
+		req.Header.Set("x-access-tokens", cred)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+// benchBackends runs op, made by mk for an active account and its key, in
+// parallel against a server on each backend.
+func benchBackends(b *testing.B, mk func(b *testing.B, url, email, key string, client *http.Client) func()) {
 	backends := []struct {
 		name string
 		open func(b *testing.B) gatehouse.Store
@@ -67,19 +101,7 @@ func BenchmarkAuthenticatedRead(b *testing.B) {
 			b.Cleanup(srv.Close)
 			client := srv.Client()
 			client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
-			do := func() {
-				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/user/get-user-api-keys", strings.NewReader("{}"))
-				req.Header.Set("x-access-tokens", key)
-				resp, err := client.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					b.Fatalf("status %d", resp.StatusCode)
-				}
-			}
+			do := mk(b, srv.URL, "bench@example.com", key, client)
 			do()
 			b.ResetTimer()
 			b.SetParallelism(8)
