@@ -17,7 +17,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -295,51 +294,6 @@ func TestCAC(t *testing.T) {
 
 	srv.stop()
 	h.assertNoSecretsLogged()
-}
-
-// startServerFlags is startServer with extra flags for serve.
-func (h *e2e) startServerFlags(dataDir string, flags ...string) *server {
-	t := h.t
-	t.Helper()
-	addrc := make(chan string, 1)
-	lw := &lineWriter{all: &h.logs, onLine: func(line []byte) {
-		var m struct {
-			Msg  string `json:"msg"`
-			Addr string `json:"addr"`
-		}
-		if json.Unmarshal(line, &m) == nil && m.Msg == "listening" && m.Addr != "" {
-			select {
-			case addrc <- m.Addr:
-			default:
-			}
-		}
-	}}
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, flags...)
-	cmd := exec.Command(h.bin, args...)
-	cmd.Env = h.env
-	cmd.Stdout = io.Discard
-	cmd.Stderr = lw
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start gatehouse serve: %v", err)
-	}
-	s := &server{t: t, cmd: cmd, stderr: lw, done: make(chan error, 1)}
-	go func() { s.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if !s.exited {
-			cmd.Process.Kill()
-			<-s.done
-			s.exited = true
-		}
-	})
-	select {
-	case s.addr = <-addrc:
-	case err := <-s.done:
-		s.exited = true
-		t.Fatalf("gatehouse serve exited before listening: %v\nstderr:\n%s", err, lw.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("gatehouse serve did not log a listening line within 30s\nstderr:\n%s", lw.String())
-	}
-	return s
 }
 
 // testPKI is a throwaway CA with a server certificate for 127.0.0.1, all as

@@ -341,7 +341,12 @@ type server struct {
 	exited bool
 }
 
-func (h *e2e) startServer(dataDir string) *server {
+// startServer starts a server on dataDir with the default flags.
+func (h *e2e) startServer(dataDir string) *server { return h.startServerFlags(dataDir) }
+
+// startServerFlags starts "gatehouse serve --addr 127.0.0.1:0 --data dataDir" with
+// extra flags and waits for its listening line.
+func (h *e2e) startServerFlags(dataDir string, flags ...string) *server {
 	t := h.t
 	t.Helper()
 	addrc := make(chan string, 1)
@@ -357,7 +362,8 @@ func (h *e2e) startServer(dataDir string) *server {
 			}
 		}
 	}}
-	cmd := exec.Command(h.bin, "serve", "--addr", "127.0.0.1:0", "--data", dataDir)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, flags...)
+	cmd := exec.Command(h.bin, args...)
 	cmd.Env = h.env
 	cmd.Stdout = io.Discard
 	cmd.Stderr = lw
