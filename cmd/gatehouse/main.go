@@ -142,7 +142,7 @@ func openStore(ctx context.Context, cfg config.Config) (gatehouse.Store, error) 
 	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
 		return postgres.Open(ctx, u, postgres.Options{MaxConns: int32(cfg.DBMaxConns)})
 	default:
-		return nil, fmt.Errorf("database %q: want sqlite:PATH or postgres://...", redactURL(u))
+		return nil, fmt.Errorf("database %q: want sqlite:PATH or a postgres:// URL", redactURL(u))
 	}
 }
 

@@ -144,7 +144,7 @@ func (c Config) Validate() error {
 	}
 	u := c.DBURL()
 	if !strings.HasPrefix(u, "sqlite:") && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
-		errs = append(errs, fmt.Errorf("db: %q: want sqlite:PATH or postgres://...", u))
+		errs = append(errs, fmt.Errorf("db: %q: want sqlite:PATH or a postgres:// URL", u))
 	}
 	if c.DBMaxConns < 0 || c.DBMaxConns > 10000 {
 		errs = append(errs, fmt.Errorf("db-max-conns: %d: want 0..10000", c.DBMaxConns))

@@ -3,10 +3,10 @@ package core_test
 import (
 	"context"
 	"fmt"
+	"go/build"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -313,7 +313,10 @@ func TestHashConcurrencyCap(t *testing.T) {
 
 // core must not depend on HTTP or on a storage backend (STYLE.md §4.2).
 func TestCoreImports(t *testing.T) {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		gobin = filepath.Join(build.Default.GOROOT, "bin", "go")
+	}
 	out, err := exec.Command(gobin, "list", "-deps", "github.com/gatehouse/gatehouse/internal/core").CombinedOutput()
 	if err != nil {
 		t.Skipf("go list: %v: %s", err, out)

@@ -328,7 +328,6 @@ func TestChatBadInput(t *testing.T) {
 	e.run(t, scs)
 
 	// Not a UUID, unknown, another user's: one 404, byte for byte.
-	type probe struct{ path, body string }
 	bodyFor := func(path, id string) string {
 		if path == appendChatPath {
 			return mustJSON(t, map[string]string{"session_id": id, "message": "intruder"})

@@ -334,8 +334,6 @@ func ids[T any](xs []T, id func(T) int64) []int64 {
 }
 
 func userID(u *gatehouse.User) int64      { return u.ID }
-func keyID(k *gatehouse.APIKey) int64     { return k.ID }
-func loginID(l *gatehouse.Login) int64    { return l.ID }
 func revSeq(r gatehouse.Revocation) int64 { return r.Seq }
 
 // ---------------------------------------------------------------- users
