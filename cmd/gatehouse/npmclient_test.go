@@ -33,14 +33,14 @@ func TestOfficialSunshineClient(t *testing.T) {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("skipping the official npm client test: node is not on PATH (.ci/run installs it)")
+		requireOrSkip(t, "skipping the official npm client test: node is not on PATH (.ci/run installs it)")
 	}
 	dir, err := filepath.Abs(sunshineClientDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "sunshine-conversations-client", "package.json")); err != nil {
-		t.Skipf("skipping the official npm client test: %s/node_modules is missing; run `npm ci` in tests/sunshine-client (.ci/run does it)", dir)
+		requireOrSkip(t, "skipping the official npm client test: "+dir+"/node_modules is missing; run `npm ci` in tests/sunshine-client (.ci/run does it)")
 	}
 
 	h := newE2E(t)
@@ -152,4 +152,15 @@ func TestOfficialSunshineClient(t *testing.T) {
 	if m := jwtRE.FindString(h.logs.String()); m != "" {
 		t.Errorf("a JWT (%.12s…) appears in a process's stderr", m)
 	}
+}
+
+// requireOrSkip skips t, or fails it under GATEHOUSE_TEST_REQUIRE=1
+// (.ci/run sets it, so a CI that lost its node install cannot pass by
+// skipping).
+func requireOrSkip(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("GATEHOUSE_TEST_REQUIRE") == "1" {
+		t.Fatal("GATEHOUSE_TEST_REQUIRE=1, but: " + why)
+	}
+	t.Skip(why)
 }
