@@ -68,6 +68,9 @@ type FieldError struct{ Message string }
 
 func (e *FieldError) Error() string { return e.Message }
 
+// maxDepth bounds how deeply a request body may nest.
+const maxDepth = 64
+
 // errNUL refuses "\u0000" in a string: no text gatehouse stores may hold a
 // NUL (PostgreSQL's text type cannot, and nothing legitimate needs one).
 var errNUL = gatehouse.Errorf(gatehouse.EINVALID, "Strings in the request body must not contain NUL characters.")
@@ -124,11 +127,17 @@ func checkShape(data []byte) error {
 			return errNUL
 		}
 		switch d, _ := tok.(json.Delim); d {
-		case '{':
-			stack = append(stack, frame{obj: true, keys: map[string]struct{}{}, inKey: true})
-			continue
-		case '[':
-			stack = append(stack, frame{})
+		case '{', '[':
+			// Checked here, before anything is kept for the new level, so a
+			// deeply nested body costs no more than a shallow one.
+			if len(stack) >= maxDepth {
+				return gatehouse.Errorf(gatehouse.EINVALID, "Request body is nested too deeply.")
+			}
+			if d == '{' {
+				stack = append(stack, frame{obj: true, keys: map[string]struct{}{}, inKey: true})
+			} else {
+				stack = append(stack, frame{})
+			}
 			continue
 		case ']':
 			stack = stack[:len(stack)-1]
@@ -136,9 +145,6 @@ func checkShape(data []byte) error {
 		// A value (or a closed array) ends; in an object the next token is a key.
 		if len(stack) > 0 && stack[len(stack)-1].obj {
 			stack[len(stack)-1].inKey = true
-		}
-		if len(stack) > 64 {
-			return gatehouse.Errorf(gatehouse.EINVALID, "Request body is nested too deeply.")
 		}
 	}
 	if _, err := dec.Token(); err != io.EOF {

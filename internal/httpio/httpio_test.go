@@ -85,3 +85,18 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+func TestUnmarshalDeepNesting(t *testing.T) {
+	for _, body := range []string{
+		strings.Repeat(`{"a":`, 100000) + `1` + strings.Repeat(`}`, 100000),
+		`{"a":` + strings.Repeat(`[`, 100000) + strings.Repeat(`]`, 100000) + `}`,
+		`{"a":` + strings.Repeat(`[`, 63) + strings.Repeat(`]`, 63) + `}`,
+	} {
+		var v sample
+		err := Unmarshal([]byte(body), &v)
+		deep := len(body) > 1000
+		if deep != (gatehouse.ErrorCode(err) == gatehouse.EINVALID) {
+			t.Errorf("nesting of %d bytes: %v", len(body), err)
+		}
+	}
+}
