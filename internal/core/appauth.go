@@ -23,7 +23,7 @@ func (s *Service) AuthenticateKeySecret(ctx context.Context, id, sec string) (ga
 	if len(sec) == 0 || len(sec) > maxSecretLen || !secret.IsKeyID(id, secret.AppKeyPrefix) && !secret.IsKeyID(id, secret.AccountKeyPrefix) {
 		return gatehouse.Principal{}, errUnauthorized
 	}
-	h := secret.Hash("basic\x00" + id + "\x00" + sec)
+	h := secret.HashParts("basic\x00", id, "\x00", sec)
 	now := s.now()
 	if s.cacheTrusted(now) {
 		if p, ok := s.cache.get(h, now); ok {
@@ -49,7 +49,7 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string) (gatehouse.
 	if len(token) == 0 || len(token) > 8192 {
 		return gatehouse.Principal{}, errUnauthorized
 	}
-	h := secret.Hash("jwt\x00" + token)
+	h := secret.HashParts("jwt\x00", token)
 	now := s.now()
 	if s.cacheTrusted(now) {
 		if p, ok := s.cache.get(h, now); ok {

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // Verification on the hot path: a warm cache is the common case.
@@ -67,4 +69,48 @@ func BenchmarkSignup(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// Sunshine credentials on a warm cache: Basic (key id + secret) and an
+// app-scoped JWT, the check every /v2 request makes.
+func BenchmarkAuthenticateAppKey(b *testing.B) {
+	svc := core.New(openStore(b, ""), core.Options{Argon2: cheap})
+	ctx := context.Background()
+	_, p := activeUser(b, svc, "a@example.com")
+	acct, err := svc.CreateAccountKey(as(p), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	actx := gatehouse.NewContextWithPrincipal(ctx, gatehouse.Principal{UserID: p.UserID, Kind: gatehouse.CredAccountKey, CredID: acct.Key.ID})
+	name := "bench"
+	app, err := svc.CreateApp(actx, &name, core.AppSettingsPatch{}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	k, err := svc.CreateAppKey(actx, app.ID, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"scope": "app"})
+	tok.Header["kid"] = k.Key.ID
+	signed, err := tok.SignedString([]byte(k.Secret))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Basic/warm", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := svc.AuthenticateKeySecret(ctx, k.Key.ID, k.Secret); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("JWT/warm", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := svc.AuthenticateJWT(ctx, signed); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -132,3 +132,12 @@ func TestChecksumMatchesCRC32(t *testing.T) {
 		}
 	}
 }
+
+func TestHashParts(t *testing.T) {
+	long := strings.Repeat("j", 600)
+	for _, parts := range [][]string{{}, {"a"}, {"basic\x00", "app_x", "\x00", "s"}, {"jwt\x00", long}} {
+		if got, want := HashParts(parts...), Hash(strings.Join(parts, "")); got != want {
+			t.Errorf("HashParts(%d parts) differs from Hash of the joined string", len(parts))
+		}
+	}
+}
