@@ -87,12 +87,14 @@ func (s *Service) Authenticate(ctx context.Context, cred string) (gatehouse.Prin
 	return p, nil
 }
 
-// cacheTrusted reports whether cached verifications may be used: always when
-// no revocation feed runs (a single process sees all its revocations), and
-// otherwise only while the feed is fresh.
+// cacheTrusted reports whether cached verifications may be used: only once
+// the revocation feed has read the log (Run) and while that read is fresh.
+// Before the first read nothing says what other processes revoked, so a
+// Service whose Run has not started (or cannot reach the database) verifies
+// every credential against the database.
 func (s *Service) cacheTrusted(now time.Time) bool {
 	at := s.feedAt.Load()
-	return at == 0 || now.UnixNano()-at < int64(feedStaleAfter)
+	return at != 0 && now.UnixNano()-at < int64(feedStaleAfter)
 }
 
 func minTime(a, b time.Time) time.Time {

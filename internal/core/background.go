@@ -21,12 +21,30 @@ const (
 // revocation log (so revocations by other nodes and by admin commands reach
 // this node's cache within a second), flushes last-used times in batches off
 // the request path, and prunes expired tokens. It flushes once more on exit.
+//
+// The cache is trusted only from the feed's first successful read on. That
+// read takes the log's latest sequence number and then drops every entry
+// cached before it (bumping the cache generation, so a lookup racing it
+// cannot re-insert one): an entry verified before the feed started may have
+// been revoked by another process before that sequence number, and the feed
+// only replays what comes after it. While the database cannot be read, Run
+// retries; the cache stays untrusted meanwhile.
 func (s *Service) Run(ctx context.Context) error {
 	seq, err := s.latestSeq(ctx)
-	if err != nil {
-		return err
+	for err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		s.log.Warn("revocation feed: first read", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(feedInterval):
+		}
+		seq, err = s.latestSeq(ctx)
 	}
 	s.feedSeq.Store(seq)
+	s.cache.clear()
 	s.feedAt.Store(s.now().UnixNano())
 	feed := time.NewTicker(feedInterval)
 	usage := time.NewTicker(usageInterval)

@@ -14,6 +14,7 @@ import (
 // Verification on the hot path: a warm cache is the common case.
 func BenchmarkAuthenticate(b *testing.B) {
 	svc := core.New(openStore(b, ""), core.Options{Argon2: cheap})
+	startFeed(b, svc)
 	ctx := context.Background()
 	key, _ := activeUser(b, svc, "a@example.com")
 	tok, _, err := svc.ExchangeToken(ctx, "a@example.com", key, core.ClientInfo{})
@@ -75,6 +76,7 @@ func BenchmarkSignup(b *testing.B) {
 // app-scoped JWT, the check every /v2 request makes.
 func BenchmarkAuthenticateAppKey(b *testing.B) {
 	svc := core.New(openStore(b, ""), core.Options{Argon2: cheap})
+	startFeed(b, svc)
 	ctx := context.Background()
 	_, p := activeUser(b, svc, "a@example.com")
 	acct, err := svc.CreateAccountKey(as(p), "bench")

@@ -75,6 +75,21 @@ func as(p gatehouse.Principal) context.Context {
 	return gatehouse.NewContextWithPrincipal(context.Background(), p)
 }
 
+// startFeed runs svc's background work until t ends and waits for the
+// revocation feed's first read, from which on the cache is trusted.
+func startFeed(t testing.TB, svc *core.Service) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for deadline := time.Now().Add(5 * time.Second); !core.FeedRead(svc); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the revocation feed never read the log")
+		}
+	}
+}
+
 // activeUser signs up an active user and returns its key and principal.
 func activeUser(t testing.TB, svc *core.Service, email string) (string, gatehouse.Principal) {
 	t.Helper()
@@ -395,5 +410,50 @@ func TestCheckMasterKey(t *testing.T) {
 	err := core.New(store, core.Options{Argon2: cheap, MasterKey: key(2)}).CheckMasterKey(context.Background())
 	if gatehouse.ErrorCode(err) != gatehouse.EINVALID || !strings.Contains(gatehouse.ErrorMessage(err), "master key differs") {
 		t.Fatalf("another key: %v, want the master-key refusal", err)
+	}
+}
+
+// A node trusts its cache only once its revocation feed has read the log:
+// a revocation made by another process before that first read (before Run,
+// or between a verification and Run's start) is never missed.
+func TestCacheUntrustedBeforeFirstFeedRead(t *testing.T) {
+	db := newDatabase(t)
+	a := core.New(openStore(t, db), core.Options{Argon2: cheap})
+	b := core.New(openStore(t, db), core.Options{Argon2: cheap})
+	ctx := context.Background()
+	_, p := activeUser(t, b, "a@example.com")
+	k1, key1, err := b.CreateKey(as(p), "one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, key2, err := b.CreateKey(as(p), "two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{key1, key2} { // node a verifies (and caches) both
+		if _, err := a.Authenticate(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Another process deletes key 1 while a's feed has not started.
+	if err := b.DeleteKey(as(p), k1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Authenticate(ctx, key1); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+		t.Errorf("before the feed's first read, a deleted key: %v, want EUNAUTHORIZED", err)
+	}
+
+	// Key 2 is deleted after a verified it but before a's feed starts:
+	// the feed's first read must not make the stale entry trusted.
+	if _, err := a.Authenticate(ctx, key2); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.DeleteKey(as(p), k2.ID); err != nil {
+		t.Fatal(err)
+	}
+	startFeed(t, a)
+	if _, err := a.Authenticate(ctx, key2); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+		t.Fatalf("after the feed's first read, a key deleted before it: %v, want EUNAUTHORIZED", err)
 	}
 }

@@ -5,3 +5,6 @@ func ClearCache(s *Service) { s.cache.clear() }
 
 // CacheLen reports the number of cached verifications.
 func CacheLen(s *Service) int { return s.cache.len() }
+
+// FeedRead reports whether the revocation feed has read the log once.
+func FeedRead(s *Service) bool { return s.feedAt.Load() != 0 }
