@@ -2,13 +2,10 @@ package asksage
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
@@ -40,37 +37,29 @@ type queryFields struct {
 	sessionID    string
 }
 
-// decodeQuery reads /server/query from JSON, or from a form: the official
-// Python client posts form data (url-encoded, or multipart with a file),
-// with numbers as strings.
+// queryLimits bound /server/query bodies. A form value (the message
+// above all) may be as long as a JSON body allows; file parts, which the
+// official client sends with query_with_file, are read and dropped (gatehouse
+// forwards no files to the model server); 64 parts is several times what any
+// client sends.
+var queryLimits = httpio.BodyLimits{Body: queryBodyLimit, Value: queryBodyLimit, File: queryBodyLimit, Parts: 64}
+
+// decodeQuery reads /server/query by httpio's one body rule: a JSON object
+// is JSON whatever the Content-Type (the README's curl -d example sends one
+// labelled as a form); otherwise a form, as the official Python client posts
+// it (url-encoded, or multipart with a file), with numbers as strings.
 func decodeQuery(w http.ResponseWriter, r *http.Request) (queryFields, error) {
 	var q queryFields
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" {
-		r.Body = http.MaxBytesReader(w, r.Body, queryBodyLimit)
-		var err error
-		if mt == "multipart/form-data" {
-			err = r.ParseMultipartForm(1 << 20)
-		} else {
-			err = r.ParseForm()
-		}
-		if err != nil {
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				return q, gatehouse.Errorf(gatehouse.ETOOLARGE, "Request body is too large (limit %d bytes).", queryBodyLimit)
-			}
-			return q, gatehouse.Errorf(gatehouse.EINVALID, "Could not read the form.")
-		}
-		for _, vs := range r.PostForm {
-			for _, v := range vs {
-				if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
-					return q, gatehouse.Errorf(gatehouse.EINVALID, "Form values must be valid UTF-8 without NUL characters.")
-				}
-			}
-		}
+	var req queryRequest
+	form, err := httpio.DecodeJSONOrForm(w, r, queryLimits, &req)
+	if err != nil {
+		return q, err
+	}
+	if form != nil {
 		// A form carries strings only: a message that is a JSON history
 		// array is taken as one (and must be well formed); anything else, even
 		// "[draft] ...", is text.
-		msg := r.PostForm.Get("message")
+		msg := form.Get("message")
 		q.turns = []gatehouse.ChatTurn{{Role: gatehouse.RoleUser, Text: msg}}
 		var arr []json.RawMessage
 		if t := strings.TrimSpace(msg); strings.HasPrefix(t, "[") && json.Unmarshal([]byte(t), &arr) == nil {
@@ -80,8 +69,8 @@ func decodeQuery(w http.ResponseWriter, r *http.Request) (queryFields, error) {
 			}
 			q.turns = turns
 		}
-		q.model, q.systemPrompt, q.sessionID = r.PostForm.Get("model"), r.PostForm.Get("system_prompt"), r.PostForm.Get("session_id")
-		if t := r.PostForm.Get("temperature"); t != "" {
+		q.model, q.systemPrompt, q.sessionID = form.Get("model"), form.Get("system_prompt"), form.Get("session_id")
+		if t := form.Get("temperature"); t != "" {
 			f, err := strconv.ParseFloat(t, 64)
 			if err != nil {
 				return q, gatehouse.Errorf(gatehouse.EINVALID, "temperature must be a number.")
@@ -89,10 +78,6 @@ func decodeQuery(w http.ResponseWriter, r *http.Request) (queryFields, error) {
 			q.temperature = &f
 		}
 		return q, nil
-	}
-	var req queryRequest
-	if err := httpio.DecodeJSON(w, r, queryBodyLimit, &req); err != nil {
-		return q, err
 	}
 	turns, err := parseMessage(req.Message)
 	if err != nil {
