@@ -7,29 +7,137 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"path"
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
-// cleanPath cleans the path in place ("//v2/apps" → "/v2/apps", "/a/../b"
-// → "/b"), keeping a trailing slash. ServeMux would answer such paths with a
-// redirect, and a client that follows a 301 turns its POST into a GET.
-func cleanPath(next http.Handler) http.Handler {
+// routeAsSent serves mux so that a request routes by its path exactly as
+// the client sent it (SECURITY.md 23a): nothing it encodes becomes
+// structure, and nothing it encodes names a route. Otherwise
+// "/healthz/..%2fuser/user-api-key" could become "/user/user-api-key", and
+// a proxy rule on the path as sent ("only /v2/ from outside") be walked
+// around.
+//
+// A path is refused, before mux sees it, when it
+//   - encodes a "/", ".", "\" or "%" (%2f, %2e, %5c, %25 in either case): the
+//     bytes that build or hide structure, or a second round of decoding;
+//   - holds a "\" or a "." or ".." segment, even unencoded: they are
+//     refused, not cleaned, since a proxy that does not normalise would
+//     take "/v2/../user/x" for a /v2 request (browsers, curl and the
+//     dialects' clients remove dot segments before sending, so nothing
+//     legitimate is refused);
+//   - does not start with "/" (absolute form without a path, CONNECT's
+//     authority form, "*");
+//   - decodes to a control character (%00, %0a) or to bytes that are not
+//     UTF-8 (%ff): no route or id has one, and an id holding one would
+//     reach the store, where PostgreSQL refuses it and SQLite does not;
+//   - spells a literal segment of the route it matched with escapes
+//     ("/%75ser/user-api-key"): only a wildcard segment ({appId}, {keyId})
+//     may carry an escape, and there it is data, decoded once into an id
+//     that core checks like any other.
+//
+// A refused path is answered by notFound with the 404 of the surface its
+// first segment names: the very bytes any unknown path of that surface
+// gets, so the refusal reveals no filter.
+//
+// Repeated slashes are collapsed ("//v2/apps" → "/v2/apps", what a base URL
+// ending in "/" produces): that removes no segment, so it moves no request
+// to another surface. What reaches mux is then its own clean form, so mux
+// never redirects to a cleaned path; nor to a trailing-slash form, since
+// every "X/" pattern of routes.go has its "X" registered too.
+func routeAsSent(mux *http.ServeMux, notFound func(surface string) http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		if strings.Contains(p, "//") || strings.Contains(p, "/.") {
-			c := path.Clean("/" + p)
-			if strings.HasSuffix(p, "/") && c != "/" {
-				c += "/"
-			}
-			r.URL.Path, r.URL.RawPath = c, ""
+		p := r.URL.EscapedPath()
+		if refusedPath(p, r.URL.Path) {
+			notFound(surfaceOf(p)).ServeHTTP(w, r)
+			return
 		}
-		next.ServeHTTP(w, r)
+		if strings.Contains(p, "//") {
+			// No "/" is encoded, so the slashes of Path and RawPath are
+			// the same ones.
+			r.URL.Path, r.URL.RawPath = collapseSlashes(r.URL.Path), collapseSlashes(r.URL.RawPath)
+			p = r.URL.EscapedPath()
+		}
+		if strings.Contains(p, "%") {
+			if _, pattern := mux.Handler(r); !literalsAsSent(pattern, p) {
+				notFound(surfaceOf(p)).ServeHTTP(w, r)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
 	})
+}
+
+// refusedPath reports whether the escaped path p (decoded: decoded) hides
+// structure (see routeAsSent).
+func refusedPath(p, decoded string) bool {
+	// EscapedPath encodes every "\"; the decoded path is checked too so
+	// that no spelling of one gets through.
+	if !strings.HasPrefix(p, "/") || strings.Contains(decoded, `\`) ||
+		!utf8.ValidString(decoded) || strings.ContainsFunc(decoded, unicode.IsControl) {
+		return true
+	}
+	if strings.Contains(p, "%") {
+		low := strings.ToLower(p)
+		for _, esc := range []string{"%2f", "%2e", "%5c", "%25"} {
+			if strings.Contains(low, esc) {
+				return true
+			}
+		}
+	}
+	for seg := range strings.SplitSeq(p[1:], "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// literalsAsSent reports whether each literal segment of pattern ("POST
+// /v2/apps/{appId}/keys", "/user/") is spelled in the escaped path p
+// exactly as the pattern spells it. Wildcards match anything; a pattern's
+// trailing "/" matches the rest of p.
+func literalsAsSent(pattern, p string) bool {
+	if i := strings.IndexByte(pattern, '/'); i >= 0 {
+		pattern = pattern[i:]
+	} else {
+		return true // mux's own 404 or 405: no route matched
+	}
+	sent := strings.Split(p[1:], "/")
+	for i, seg := range strings.Split(pattern[1:], "/") {
+		switch {
+		case seg == "":
+			return true
+		case strings.HasPrefix(seg, "{"):
+		case i >= len(sent) || sent[i] != seg:
+			return false
+		}
+	}
+	return true
+}
+
+// collapseSlashes replaces each run of "/" in p with one.
+func collapseSlashes(p string) string {
+	for strings.Contains(p, "//") {
+		p = strings.ReplaceAll(p, "//", "/")
+	}
+	return p
+}
+
+// surfaceOf is the first segment of the escaped path p as sent, ending at
+// the first "/" or escape: "v2" for "/v2/apps/..%2f" and for "//v2%2f..",
+// "" for "/%76%32/apps" and for a path that is not one.
+func surfaceOf(p string) string {
+	p = strings.TrimLeft(p, "/")
+	if i := strings.IndexAny(p, `/%`); i >= 0 {
+		p = p[:i]
+	}
+	return p
 }
 
 // requestInfo gives each request an id and resolves its client IP.
@@ -126,16 +234,19 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // accessLog writes one line per request: method, route pattern, status,
 // duration, request id, client IP and principal. Never a body, a header
 // value or a credential: the path is logged as the route pattern when one
-// matched, and without its query string otherwise.
+// matched, and otherwise as sent (escapes kept) without its query string.
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		// The path as sent, escapes kept: a refused "/healthz/..%2fuser/x"
+		// is logged as such, never as the route it would have named.
+		sent := r.URL.EscapedPath()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		info := httpio.InfoFrom(r.Context())
 		route := r.Pattern
 		if route == "" {
-			route = r.URL.Path
+			route = sent
 		}
 		if len(route) > 200 {
 			route = route[:200]

@@ -14,7 +14,7 @@ import (
 
 // addRoutes is the one place every path of every surface is listed. Each
 // path without its method pattern answers 405 in its dialect's envelope.
-func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service) {
+func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service, notFound func(surface string) http.Handler) {
 	// Operations.
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(svc))
@@ -22,6 +22,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service) {
 	// sumtyme.
 	mux.Handle("POST /signup", sumtyme.HandleSignup(svc, log))
 	mux.Handle("/signup", sumtyme.HandleMethodNotAllowed())
+	mux.Handle("/signup/", notFound("signup"))
 
 	// Ask Sage User API.
 	user := asksage.Authenticate(svc, log)
@@ -63,10 +64,10 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service) {
 	mux.Handle("DELETE /user/account-keys", user(asksage.HandleAccountKeyDelete(svc, log)))
 	mux.Handle("/user/account-keys", asksage.HandleMethodNotAllowed("POST, DELETE"))
 	mux.Handle("/user/get-token-with-api-key", asksage.HandleMethodNotAllowed("POST"))
-	mux.Handle("/server/", asksage.HandleNotFound(log))
-	mux.Handle("/server", asksage.HandleNotFound(log))
-	mux.Handle("/user/", asksage.HandleNotFound(log))
-	mux.Handle("/user", asksage.HandleNotFound(log))
+	mux.Handle("/server/", notFound("server"))
+	mux.Handle("/server", notFound("server"))
+	mux.Handle("/user/", notFound("user"))
+	mux.Handle("/user", notFound("user"))
 
 	// Sunshine Conversations v2: apps and app keys.
 	v2 := sunshine.Authenticate(svc, log)
@@ -83,14 +84,32 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service) {
 	mux.Handle("GET /v2/apps/{appId}/keys/{keyId}", v2(sunshine.HandleKeysGet(svc, log)))
 	mux.Handle("DELETE /v2/apps/{appId}/keys/{keyId}", v2(sunshine.HandleKeysDelete(svc, log)))
 	mux.Handle("/v2/apps/{appId}/keys/{keyId}", sunshine.HandleMethodNotAllowed("GET, DELETE"))
-	mux.Handle("/v2/", sunshine.HandleNotFound(log))
-	mux.Handle("/v2", sunshine.HandleNotFound(log))
+	mux.Handle("/v2/", notFound("v2"))
+	mux.Handle("/v2", notFound("v2"))
 
-	mux.Handle("/", handleNotFound())
+	mux.Handle("/", notFound(""))
 }
 
-func handleNotFound() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// notFoundBySurface returns the answer to a path no route serves, by the
+// path's first segment: each surface's own 404 envelope, and the root 404
+// for the rest. The catch-all routes above and the paths routeAsSent
+// refuses share these handlers, so a refused path answers exactly as an
+// unknown one.
+func notFoundBySurface(log *slog.Logger) func(surface string) http.Handler {
+	askSage := asksage.HandleNotFound(log)
+	bySurface := map[string]http.Handler{
+		"user":   askSage,
+		"server": askSage,
+		"v2":     sunshine.HandleNotFound(log),
+		"signup": sumtyme.HandleNotFound(log),
+	}
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpio.JSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
 	})
+	return func(surface string) http.Handler {
+		if h, ok := bySurface[surface]; ok {
+			return h
+		}
+		return root
+	}
 }

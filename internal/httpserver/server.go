@@ -1,7 +1,7 @@
 // Package httpserver assembles every HTTP surface of gatehouse into one
-// http.Handler: routes.go lists every path; middleware.go adds request ids,
-// client IPs, panic recovery and the access log. The http.Server, listener
-// and shutdown belong to cmd/gatehouse.
+// http.Handler: routes.go lists every path; middleware.go makes paths route
+// as sent and adds request ids, client IPs, panic recovery and the access
+// log. The http.Server, listener and shutdown belong to cmd/gatehouse.
 package httpserver
 
 import (
@@ -21,12 +21,12 @@ type Options struct {
 
 // NewServer returns the handler serving every surface over svc.
 func NewServer(log *slog.Logger, svc *core.Service, opt Options) http.Handler {
+	notFound := notFoundBySurface(log)
 	mux := http.NewServeMux()
-	addRoutes(mux, log, svc)
-	var h http.Handler = mux
+	addRoutes(mux, log, svc, notFound)
+	h := routeAsSent(mux, notFound)
 	h = recoverPanics(log, h)
 	h = accessLog(log, h)
 	h = requestInfo(opt.TrustedProxies, h)
-	h = cleanPath(h)
 	return h
 }

@@ -46,3 +46,11 @@ func HandleMethodNotAllowed() http.Handler {
 		httpio.JSON(w, http.StatusMethodNotAllowed, errorResponse{Detail: "Method not allowed; use POST."})
 	})
 }
+
+// HandleNotFound answers a /signup/... path no route serves with 404
+// {"detail": "Not Found"}, as sumtyme's FastAPI does.
+func HandleNotFound(log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, log, gatehouse.Errorf(gatehouse.ENOTFOUND, "Not Found"))
+	})
+}
