@@ -19,20 +19,22 @@ const maxAccountKeys = 20
 
 // CreateAccountKey makes an account key (act_) for the caller: a user API
 // key or token holder managing their own account. The secret is shown once.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) CreateAccountKey(ctx context.Context, name string) (*AccountKeyView, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
-	}
-	if p.Kind != gatehouse.CredAPIKey && p.Kind != gatehouse.CredAccessToken {
-		return nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Account keys are made with a user API key or token.")
 	}
 	return s.createAccountKey(ctx, p.UserID, name, true)
 }
 
 // IssueAccountKey makes an account key for the account with that e-mail
 // (operator use); the secret is shown once.
+// Callers: the operator only (no principal).
 func (s *Service) IssueAccountKey(ctx context.Context, email, name string) (*AccountKeyView, error) {
+	if err := operator(ctx); err != nil {
+		return nil, err
+	}
 	u, err := s.FindUserByEmail(ctx, email)
 	if err != nil {
 		return nil, err
@@ -79,8 +81,9 @@ func (s *Service) createAccountKey(ctx context.Context, userID int64, name strin
 }
 
 // ListAccountKeys lists the caller's account keys, without secrets.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) ListAccountKeys(ctx context.Context) ([]*gatehouse.AccountKey, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +92,11 @@ func (s *Service) ListAccountKeys(ctx context.Context) ([]*gatehouse.AccountKey,
 
 // ListAccountKeysOf lists the account keys of the account with that e-mail
 // (operator use), without secrets.
+// Callers: the operator only (no principal).
 func (s *Service) ListAccountKeysOf(ctx context.Context, email string) ([]*gatehouse.AccountKey, error) {
+	if err := operator(ctx); err != nil {
+		return nil, err
+	}
 	u, err := s.FindUserByEmail(ctx, email)
 	if err != nil {
 		return nil, err
@@ -108,8 +115,9 @@ func (s *Service) listAccountKeys(ctx context.Context, userID int64) ([]*gatehou
 }
 
 // DeleteAccountKey deletes one of the caller's account keys.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) DeleteAccountKey(ctx context.Context, id string) error {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return err
 	}
@@ -118,7 +126,11 @@ func (s *Service) DeleteAccountKey(ctx context.Context, id string) error {
 
 // DeleteAccountKeyOf deletes an account key of the account with that
 // e-mail (operator use).
+// Callers: the operator only (no principal).
 func (s *Service) DeleteAccountKeyOf(ctx context.Context, email, id string) error {
+	if err := operator(ctx); err != nil {
+		return err
+	}
 	u, err := s.FindUserByEmail(ctx, email)
 	if err != nil {
 		return err

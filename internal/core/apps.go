@@ -82,13 +82,11 @@ func defaultSettings() gatehouse.AppSettings {
 
 // CreateApp creates an app in the caller's account. Account keys only.
 // A nil name is a missing displayName.
+// Callers: an account key (accountCallers).
 func (s *Service) CreateApp(ctx context.Context, name *string, settings AppSettingsPatch, metadata map[string]any) (*gatehouse.App, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, accountCallers)
 	if err != nil {
 		return nil, err
-	}
-	if p.Kind != gatehouse.CredAccountKey {
-		return nil, errAccountScope
 	}
 	if name == nil {
 		return nil, gatehouse.Errorf(gatehouse.EINVALID, "should have required property 'displayName'")
@@ -125,13 +123,11 @@ const (
 )
 
 // ListApps lists a page of the caller's apps in id order. Account keys only.
+// Callers: an account key (accountCallers).
 func (s *Service) ListApps(ctx context.Context, page gatehouse.AppPage) (*AppList, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, accountCallers)
 	if err != nil {
 		return nil, err
-	}
-	if p.Kind != gatehouse.CredAccountKey {
-		return nil, errAccountScope
 	}
 	if page.After != "" && page.Before != "" {
 		return nil, gatehouse.Errorf(gatehouse.EINVALID, "Invalid page query parameters")
@@ -197,8 +193,9 @@ func appAccess(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id s
 }
 
 // GetApp returns an app: account keys of its account, or its own app keys.
+// Callers: an account key, or an app key of that app (appCallers).
 func (s *Service) GetApp(ctx context.Context, id string) (*gatehouse.App, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, appCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -212,8 +209,9 @@ func (s *Service) GetApp(ctx context.Context, id string) (*gatehouse.App, error)
 
 // UpdateApp changes an app: account keys of its account, or its own app
 // keys. Metadata merges, a null value removing a key; null metadata clears.
+// Callers: an account key, or an app key of that app (appCallers).
 func (s *Service) UpdateApp(ctx context.Context, id string, patch AppPatch) (*gatehouse.App, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, appCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -265,8 +263,9 @@ func (s *Service) UpdateApp(ctx context.Context, id string, patch AppPatch) (*ga
 
 // DeleteApp deletes an app and its keys, which stop working at once here
 // and within a second on every node. Account keys only.
+// Callers: an account key (accountCallers).
 func (s *Service) DeleteApp(ctx context.Context, id string) error {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, accountCallers)
 	if err != nil {
 		return err
 	}
@@ -295,8 +294,9 @@ type AppKeyView struct {
 
 // CreateAppKey makes a key for an app (at most 10 per app). Account keys
 // only.
+// Callers: an account key (accountCallers).
 func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKeyView, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, accountCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -327,8 +327,9 @@ func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKey
 }
 
 // ListAppKeys lists an app's keys with their secrets. Account keys only.
+// Callers: an account key (accountCallers).
 func (s *Service) ListAppKeys(ctx context.Context, appID string) ([]AppKeyView, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, accountCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -355,8 +356,9 @@ func (s *Service) ListAppKeys(ctx context.Context, appID string) ([]AppKeyView, 
 }
 
 // GetAppKey returns one key of an app with its secret. Account keys only.
+// Callers: an account key (accountCallers).
 func (s *Service) GetAppKey(ctx context.Context, appID, keyID string) (*AppKeyView, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, accountCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -383,8 +385,9 @@ func (s *Service) GetAppKey(ctx context.Context, appID, keyID string) (*AppKeyVi
 
 // DeleteAppKey deletes an app key; it stops working at once here and within
 // a second on every node. Account keys only.
+// Callers: an account key (accountCallers).
 func (s *Service) DeleteAppKey(ctx context.Context, appID, keyID string) error {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, accountCallers)
 	if err != nil {
 		return err
 	}

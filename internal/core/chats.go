@@ -22,8 +22,9 @@ var errChatNotFound = &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "Chat
 const maxAppend = 1000
 
 // CreateChat starts an empty chat session for the caller.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) CreateChat(ctx context.Context, title string) (*gatehouse.ChatSession, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -41,9 +42,10 @@ func (s *Service) CreateChat(ctx context.Context, title string) (*gatehouse.Chat
 
 // AppendChat adds messages to the caller's session sessionID, or, when
 // sessionID is empty, to a new session titled title. Returns the session.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) AppendChat(ctx context.Context, sessionID, title string, msgs []gatehouse.ChatTurn) (*gatehouse.ChatSession, error) {
 	sessionID = normSessionID(sessionID)
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +96,9 @@ func (s *Service) ownChat(ctx context.Context, tx gatehouse.Tx, p gatehouse.Prin
 
 // ListChats returns the caller's sessions, most recent first, with their
 // messages (two queries in all, whatever the number of sessions).
+// Callers: an API key or an access token (userCallers).
 func (s *Service) ListChats(ctx context.Context) ([]Chat, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -123,9 +126,10 @@ func (s *Service) ListChats(ctx context.Context) ([]Chat, error) {
 }
 
 // GetChat returns one of the caller's sessions with its messages.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) GetChat(ctx context.Context, id string) (*Chat, error) {
 	id = normSessionID(id)
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -152,9 +156,10 @@ func (s *Service) GetChat(ctx context.Context, id string) (*Chat, error) {
 }
 
 // DeleteChat deletes one of the caller's sessions and its messages.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) DeleteChat(ctx context.Context, id string) error {
 	id = normSessionID(id)
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return err
 	}

@@ -183,15 +183,6 @@ type ClientInfo struct {
 	UserAgent string
 }
 
-// caller returns the authenticated principal in ctx or EUNAUTHORIZED.
-func caller(ctx context.Context) (gatehouse.Principal, error) {
-	p, ok := gatehouse.PrincipalFromContext(ctx)
-	if !ok {
-		return p, errUnauthorized
-	}
-	return p, nil
-}
-
 // hashPassword runs argon2id under the concurrency cap.
 func (s *Service) hashPassword(ctx context.Context, pw string) (string, error) {
 	if err := s.acquireHash(ctx); err != nil {

@@ -41,8 +41,9 @@ var (
 // starting "CUI-" or classification CUI) needs a CAC-authenticated session:
 // ECACREQUIRED otherwise. Returns EINVALID or ETOOLONG for a bad name and
 // ECONFLICT for a name the caller already uses.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) AddDataset(ctx context.Context, name string, class gatehouse.Classification) (*gatehouse.Dataset, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +65,9 @@ func (s *Service) AddDataset(ctx context.Context, name string, class gatehouse.C
 
 // ListDatasets lists the datasets the caller can use: their own as owner,
 // and those shared with them at the share's level.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) ListDatasets(ctx context.Context) ([]gatehouse.DatasetAccess, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -115,8 +117,9 @@ func resolveDataset(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal,
 
 // DeleteDataset deletes a dataset and every share of it. Only the owner may:
 // a user it is shared with gets EFORBIDDEN; anyone else ENOTFOUND.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) DeleteDataset(ctx context.Context, ref string) error {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return err
 	}
@@ -137,8 +140,9 @@ func (s *Service) DeleteDataset(ctx context.Context, ref string) error {
 // hold admin on it (EFORBIDDEN otherwise; ENOTFOUND without any access).
 // An unknown e-mail is ENOACCOUNT; the owner and the caller themselves
 // cannot be given a share (EINVALID). It takes effect on the next request.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) ShareDataset(ctx context.Context, ref, email string, perm gatehouse.Permission) error {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return err
 	}
@@ -158,8 +162,9 @@ func (s *Service) ShareDataset(ctx context.Context, ref, email string, perm gate
 // UnshareDataset removes the share of the account with e-mail email. The
 // owner or an admin may remove anyone's share; any user may remove their
 // own. ENOTFOUND when that account has no share.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) UnshareDataset(ctx context.Context, ref, email string) error {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,9 @@ import (
 )
 
 // ListKeys lists the caller's API keys (never their secrets).
+// Callers: an API key or an access token (userCallers).
 func (s *Service) ListKeys(ctx context.Context) ([]*gatehouse.APIKey, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -35,8 +36,9 @@ func (s *Service) ListKeys(ctx context.Context) ([]*gatehouse.APIKey, error) {
 // CreateKey makes a new API key for the caller and returns it with the key
 // in clear: the only time it is shown. Returns EINVALID for a bad name and
 // ECONFLICT when the caller already holds MaxKeysPerUser keys.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) CreateKey(ctx context.Context, name string) (*gatehouse.APIKey, string, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, "", err
 	}
@@ -45,7 +47,11 @@ func (s *Service) CreateKey(ctx context.Context, name string) (*gatehouse.APIKey
 
 // IssueKey makes a new API key for the account with that e-mail (operator
 // use, e.g. after re-activating an account), returned in clear once.
+// Callers: the operator only (no principal).
 func (s *Service) IssueKey(ctx context.Context, email, name string) (*gatehouse.APIKey, string, error) {
+	if err := operator(ctx); err != nil {
+		return nil, "", err
+	}
 	u, err := s.FindUserByEmail(ctx, email)
 	if err != nil {
 		return nil, "", err
@@ -92,8 +98,9 @@ func (s *Service) createKey(ctx context.Context, userID int64, name string, need
 // token made from it, stops working at once on this node and within a
 // second on every other. Returns ENOTFOUND for an id that is not the
 // caller's, so another user's ids reveal nothing.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) DeleteKey(ctx context.Context, id int64) error {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return err
 	}

@@ -40,8 +40,9 @@ var errNoModels = &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: "No mo
 // one), and a prompt-log row is written, in one transaction, before the
 // answer is returned. Returns EUNAVAILABLE with no model server, EUPSTREAM or
 // ETIMEOUT when it fails, ENOTFOUND for a session that is not the caller's.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
 	}
@@ -128,8 +129,9 @@ func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error
 }
 
 // ListModels lists the model server's models.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) ListModels(ctx context.Context) ([]gatehouse.Model, error) {
-	if _, err := caller(ctx); err != nil {
+	if _, err := authorize(ctx, userCallers); err != nil {
 		return nil, err
 	}
 	if s.opt.Models == nil {
@@ -145,8 +147,9 @@ const (
 )
 
 // ListPromptLogs returns the caller's prompt-log rows, newest first.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) ListPromptLogs(ctx context.Context, limit int) ([]*gatehouse.PromptLog, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
 	}

@@ -97,8 +97,9 @@ const (
 )
 
 // ListLogins returns the caller's newest logins first; limit must be 1..100.
+// Callers: an API key or an access token (userCallers).
 func (s *Service) ListLogins(ctx context.Context, limit int) ([]*gatehouse.Login, error) {
-	p, err := caller(ctx)
+	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,11 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*gatehouse.User, 
 
 // CreateUser creates an account for the operator (the CLI), with its first
 // API key, returned in clear once.
+// Callers: the operator only (no principal).
 func (s *Service) CreateUser(ctx context.Context, email, password string, admin, active bool) (*gatehouse.User, string, error) {
+	if err := operator(ctx); err != nil {
+		return nil, "", err
+	}
 	email = strings.TrimSpace(email)
 	if err := gatehouse.ValidateEmail(email); err != nil {
 		return nil, "", err
@@ -106,7 +110,11 @@ func (s *Service) createUser(ctx context.Context, email, password, company strin
 var errEmailTaken = &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: "An account with this email already exists."}
 
 // FindUserByEmail returns the account with that e-mail, or ENOTFOUND.
+// Callers: the operator only (no principal).
 func (s *Service) FindUserByEmail(ctx context.Context, email string) (*gatehouse.User, error) {
+	if err := operator(ctx); err != nil {
+		return nil, err
+	}
 	var u *gatehouse.User
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		var err error
@@ -120,7 +128,11 @@ func (s *Service) FindUserByEmail(ctx context.Context, email string) (*gatehouse
 }
 
 // ListUsers lists accounts, optionally by status.
+// Callers: the operator only (no principal).
 func (s *Service) ListUsers(ctx context.Context, f gatehouse.UserFilter) ([]*gatehouse.User, error) {
+	if err := operator(ctx); err != nil {
+		return nil, err
+	}
 	var out []*gatehouse.User
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		var err error
@@ -132,7 +144,11 @@ func (s *Service) ListUsers(ctx context.Context, f gatehouse.UserFilter) ([]*gat
 
 // ActivateUser lets a pending (or disabled) account use its credentials.
 // A disabled account comes back with no keys: deactivation revoked them.
+// Callers: the operator only (no principal).
 func (s *Service) ActivateUser(ctx context.Context, email string) (*gatehouse.User, error) {
+	if err := operator(ctx); err != nil {
+		return nil, err
+	}
 	active := gatehouse.UserActive
 	return s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{Status: &active}, nil)
 }
@@ -141,7 +157,11 @@ func (s *Service) ActivateUser(ctx context.Context, email string) (*gatehouse.Us
 // API keys, every access token, its account keys and its apps' keys (the
 // apps themselves are kept), at once on this node and, through the
 // revocation log, within a second on every other.
+// Callers: the operator only (no principal).
 func (s *Service) DeactivateUser(ctx context.Context, email string) (*gatehouse.User, error) {
+	if err := operator(ctx); err != nil {
+		return nil, err
+	}
 	disabled := gatehouse.UserDisabled
 	u, err := s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{Status: &disabled}, func(tx gatehouse.Tx, u *gatehouse.User) error {
 		if _, err := tx.Keys().DeleteKeysByUser(ctx, u.ID); err != nil {
@@ -166,7 +186,11 @@ func (s *Service) DeactivateUser(ctx context.Context, email string) (*gatehouse.
 
 // SetCAC marks an account as CAC-verified, or not. Cached verifications of
 // the account are dropped so the change applies on the next request.
+// Callers: the operator only (no principal).
 func (s *Service) SetCAC(ctx context.Context, email string, on bool) (*gatehouse.User, error) {
+	if err := operator(ctx); err != nil {
+		return nil, err
+	}
 	u, err := s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{CAC: &on}, func(tx gatehouse.Tx, u *gatehouse.User) error {
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeUser, SubjectID: u.ID, At: s.now().UTC()})
 	})

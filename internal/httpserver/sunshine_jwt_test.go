@@ -211,6 +211,12 @@ func TestSunshineJWT(t *testing.T) {
 		{"dots only", ".."},
 		{"trailing dot", valid + "."},
 		{"JWE-shaped (five segments)", parts[0] + ".." + parts[1] + "." + parts[2] + ".tag"},
+		// Strict decoding (SECURITY.md 15a): one spelling per token.
+		{"signature with its unused low bits set", parts[0] + "." + parts[1] + "." + setLowBit(parts[2])},
+		{"crit naming an unknown header", rawJWT(`{"alg":"HS256","kid":"`+k.id+`","crit":["x-unknown"],"x-unknown":1}`, `{"scope":"app"}`, sec, sha256.New)},
+		{"crit empty", rawJWT(`{"alg":"HS256","kid":"`+k.id+`","crit":[]}`, `{"scope":"app"}`, sec, sha256.New)},
+		{"duplicate kid", rawJWT(`{"alg":"HS256","kid":"app_000000000000000000000000","kid":"`+k.id+`"}`, `{"scope":"app"}`, sec, sha256.New)},
+		{"duplicate scope", rawJWT(`{"alg":"HS256","kid":"`+k.id+`"}`, `{"scope":"account","scope":"app"}`, sec, sha256.New)},
 	}
 	for _, c := range rejected {
 		t.Run("rejected: "+c.name, func(t *testing.T) {
@@ -294,6 +300,15 @@ func flipMiddle(s string) string {
 		c = 'B'
 	}
 	return s[:i] + string(c) + s[i+1:]
+}
+
+// setLowBit sets an unused low bit of the last character of an unpadded
+// base64url text whose length is not a multiple of 4: a lenient decoder
+// reads the same bytes.
+func setLowBit(s string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	i := strings.IndexByte(alphabet, s[len(s)-1])
+	return s[:len(s)-1] + string(alphabet[i|1])
 }
 
 func mustB64(t *testing.T, s string) []byte {

@@ -1,14 +1,18 @@
 package secret
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -76,8 +80,13 @@ func TestVerifyAppJWT(t *testing.T) {
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
-// FuzzVerifyAppJWT: no input panics, and an accepted token really is an
-// HS256 token with a well-formed kid, signed with the key's secret.
+// FuzzVerifyAppJWT: no input panics, every refusal is ErrJWT, and an
+// accepted token is canonical and really the key's: three segments, each
+// the canonical unpadded base64url of its bytes; header and payload JSON
+// objects without a repeated member name at any depth; an HS256 header
+// with a well-formed kid and no crit; a signature made with the secret.
+// The seed corpus holds the strict-decoding cases of jwt_strict_test.go
+// (and testdata/fuzz/FuzzVerifyAppJWT).
 func FuzzVerifyAppJWT(f *testing.F) {
 	hdr := `{"alg":"HS256","typ":"JWT","kid":"` + jwtKID + `"}`
 	f.Add(sign(hdr, `{"scope":"app"}`, jwtSecret))
@@ -85,10 +94,16 @@ func FuzzVerifyAppJWT(f *testing.F) {
 	f.Add(sign(`{"alg":"none","kid":"`+jwtKID+`"}`, `{"scope":"app"}`, jwtSecret))
 	f.Add("..")
 	f.Add("")
+	for _, c := range strictRefusals() {
+		f.Add(c.token)
+	}
+	for _, c := range strictAcceptances() {
+		f.Add(c.token)
+	}
 	f.Fuzz(func(t *testing.T, token string) {
 		got, err := VerifyAppJWT(token, jwtNow, false, lookup)
 		if err != nil {
-			if !errors.Is(err, ErrJWT) {
+			if err != ErrJWT {
 				t.Fatalf("an error other than ErrJWT: %v", err)
 			}
 			return
@@ -100,19 +115,131 @@ func FuzzVerifyAppJWT(f *testing.F) {
 		if len(parts) != 3 {
 			t.Fatalf("accepted a token of %d parts", len(parts))
 		}
-		hb, err := base64.RawURLEncoding.DecodeString(parts[0])
-		if err != nil {
-			hb, err = base64.URLEncoding.DecodeString(parts[0])
+		var dec [3][]byte
+		for i, p := range parts {
+			b, err := base64.RawURLEncoding.DecodeString(p)
+			if err != nil || base64.RawURLEncoding.EncodeToString(b) != p {
+				t.Fatalf("accepted a token whose segment %d (%q) is not canonical base64url", i, p)
+			}
+			dec[i] = b
+		}
+		for i := range 2 {
+			if err := refObject(dec[i]); err != nil {
+				t.Fatalf("accepted a token whose segment %d (%q) is not a strict JSON object: %v", i, dec[i], err)
+			}
 		}
 		var h map[string]any
-		if err != nil || json.Unmarshal(hb, &h) != nil || h["alg"] != "HS256" {
-			t.Fatalf("accepted a token whose header is %q", hb)
+		if json.Unmarshal(dec[0], &h) != nil || h["alg"] != "HS256" {
+			t.Fatalf("accepted a token whose header is %q", dec[0])
+		}
+		if _, crit := h["crit"]; crit {
+			t.Fatalf("accepted a token with crit: %q", dec[0])
 		}
 		mac := hmac.New(sha256.New, jwtSecret)
 		mac.Write([]byte(parts[0] + "." + parts[1]))
-		sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-		if err != nil || !hmac.Equal(sig, mac.Sum(nil)) {
+		if !hmac.Equal(dec[2], mac.Sum(nil)) {
 			t.Fatalf("accepted a token whose signature is not the key's")
 		}
 	})
+}
+
+// refObject is a recursive reference for strictObject: nil when b is one
+// JSON object of valid UTF-8, at most maxJWTDepth deep, with no object
+// repeating a member name.
+func refObject(b []byte) error {
+	if !utf8.Valid(b) {
+		return errors.New("invalid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return errors.New("not an object")
+	}
+	if err := refValue(dec, tok, 1); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("something after the object")
+	}
+	return nil
+}
+
+func refValue(dec *json.Decoder, tok json.Token, depth int) error {
+	switch tok {
+	case json.Delim('{'):
+		if depth > maxJWTDepth {
+			return errors.New("too deep")
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			if seen[k.(string)] {
+				return fmt.Errorf("duplicate %q", k)
+			}
+			seen[k.(string)] = true
+			v, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			if err := refValue(dec, v, depth+1); err != nil {
+				return err
+			}
+		}
+		_, err := dec.Token()
+		return err
+	case json.Delim('['):
+		if depth > maxJWTDepth {
+			return errors.New("too deep")
+		}
+		for dec.More() {
+			v, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			if err := refValue(dec, v, depth+1); err != nil {
+				return err
+			}
+		}
+		_, err := dec.Token()
+		return err
+	}
+	return nil
+}
+
+// FuzzStrictObject: strictObject agrees with the recursive reference on
+// any input, and never accepts what encoding/json would refuse.
+func FuzzStrictObject(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"a":1}`, `{"a":1,"a":2}`, `{"a":{"a":{"b":1,"b":2}}}`, `{"a":[{"x":1},{"x":1}]}`, `[]`, `{"a":1}{}`,
+		`{"a":1} `, ` {"a" : [1, "x", null, true, {"\u0061":1, "a":2}]}`, `{"k\u0069d":1,"kid":2}`,
+		`{"a":` + strings.Repeat("[", 31) + strings.Repeat("]", 31) + `}`,
+		`{"a":` + strings.Repeat("[", 32) + strings.Repeat("]", 32) + `}`, "{\"a\":\"\xff\"}", `{"a":}`, `{"a" 1}`, `{,}`,
+		`{` + manyMembers(20) + `,"m3":1}`, `{` + manyMembers(20) + `,"m\u00319":1}`, `{` + manyMembers(30) + `}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, want := strictObject(b), refObject(b) == nil
+		if got != want {
+			t.Fatalf("strictObject(%q) = %v, reference says %v (%v)", b, got, want, refObject(b))
+		}
+		if got && !json.Valid(b) {
+			t.Fatalf("strictObject(%q) accepts invalid JSON", b)
+		}
+	})
+}
+
+// BenchmarkVerifyAppJWT: the cold-cache cost of verifying a token, the
+// lookup aside.
+func BenchmarkVerifyAppJWT(b *testing.B) {
+	tok := sign(`{"alg":"HS256","typ":"JWT","kid":"`+jwtKID+`"}`, `{"scope":"app","exp":`+itoa(jwtNow.Unix()+60)+`}`, jwtSecret)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := VerifyAppJWT(tok, jwtNow, false, lookup); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

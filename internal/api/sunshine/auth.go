@@ -23,7 +23,8 @@ type credential struct {
 
 // parseAuthorization reads the one Authorization header: "Basic
 // base64(id:secret)" or "Bearer <jwt>", schemes case-insensitive. Missing,
-// repeated, oversized or malformed headers give ok=false.
+// repeated, oversized or malformed headers (Basic that is not canonical
+// base64 among them) give ok=false.
 func parseAuthorization(h http.Header) (credential, bool) {
 	vs := h.Values("Authorization")
 	if len(vs) != 1 || len(vs[0]) > maxAuthorization {
@@ -36,8 +37,11 @@ func parseAuthorization(h http.Header) (credential, bool) {
 	rest = strings.TrimSpace(rest)
 	switch strings.ToLower(scheme) {
 	case "basic":
+		// Canonical base64 only (the official clients send nothing else):
+		// re-encoding must give back the text, which refuses set unused
+		// bits, missing or extra padding and the CR/LF a decoder skips.
 		raw, err := base64.StdEncoding.DecodeString(rest)
-		if err != nil {
+		if err != nil || base64.StdEncoding.EncodeToString(raw) != rest {
 			return credential{}, false
 		}
 		id, sec, ok := strings.Cut(string(raw), ":")

@@ -11,6 +11,18 @@ import (
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
+// lowBits sets an unused low bit of the last character before the padding
+// of a padded base64 text: lenient decoders read the same bytes.
+func lowBits(s string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	t := strings.TrimRight(s, "=")
+	if len(t) == len(s) {
+		panic("lowBits: no padding, so no unused bits")
+	}
+	i := strings.IndexByte(alphabet, t[len(t)-1])
+	return t[:len(t)-1] + string(alphabet[i|1]) + s[len(t):]
+}
+
 // header builds an http.Header with the given Authorization values (none
 // when vs is empty).
 func header(vs ...string) http.Header {
@@ -60,6 +72,12 @@ func TestParseAuthorization(t *testing.T) {
 		{"bad base64", header("Basic !!!"), false, credential{}},
 		{"unpadded base64", header("Basic " + strings.TrimRight(b64("a:bc"), "=")), false, credential{}},
 		{"URL-safe base64", header("Basic " + base64.URLEncoding.EncodeToString([]byte("a:b\xfb\xff"))), false, credential{}},
+		{"base64 with unused low bits set (==)", header("Basic " + lowBits(b64(keyID+":"+secret+"xy"))), false, credential{}},
+		{"base64 with unused low bits set (=)", header("Basic " + lowBits(b64(keyID+":"+secret))), false, credential{}},
+		{"base64 with a newline inside", header("Basic " + b64(keyID + ":" + secret)[:8] + "\n" + b64(keyID + ":" + secret)[8:]), false, credential{}},
+		{"base64 with a carriage return inside", header("Basic " + b64(keyID + ":" + secret)[:8] + "\r" + b64(keyID + ":" + secret)[8:]), false, credential{}},
+		{"base64 with extra padding", header("Basic " + b64("a:bc") + "="), false, credential{}},
+		{"base64 with padding inside", header("Basic " + b64("a:bc") + b64("d")), false, credential{}},
 		{"no colon", header("Basic " + b64(keyID+secret)), false, credential{}},
 		{"empty id", header("Basic " + b64(":"+secret)), false, credential{}},
 		{"empty secret", header("Basic " + b64(keyID+":")), false, credential{}},
@@ -100,7 +118,7 @@ func TestParseAuthorizationLimit(t *testing.T) {
 func FuzzParseAuthorization(f *testing.F) {
 	for _, s := range []string{
 		"Basic " + b64(keyID+":"+secret), "Bearer " + token, "basic " + b64("a:b"), "Basic " + b64(":"),
-		"Basic " + b64("a:"), "Basic !!", "Bearer", "Bearer  x ", "Token x", "", " ", "Basic YTpi\n", "Bearer a\u00a0b",
+		"Basic " + b64("a:"), "Basic !!", "Basic YTpiYx==", "Basic YTpi\nYw==", "Bearer", "Bearer  x ", "Token x", "", " ", "Basic YTpi\n", "Bearer a\u00a0b",
 	} {
 		f.Add(s, "", false)
 	}
