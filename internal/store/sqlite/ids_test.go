@@ -91,3 +91,37 @@ func TestSchemaIntegerKeysAutoincrement(t *testing.T) {
 		t.Errorf("checked %d tables with integer keys, want at least 7 (users, api_keys, logins, datasets, chat_messages, prompt_logs, revocations)", checked)
 	}
 }
+
+// TestBackupKeepsIDs: a backup carries the record of the highest ids used
+// (sqlite_sequence), so a server started on it does not hand out again the
+// id of a key deleted before the backup was taken.
+func TestBackupKeepsIDs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := openStore(t, filepath.Join(dir, "gatehouse.db"), sqlite.Options{})
+	u := createUser(t, s, "a@example.com")
+	k := &gatehouse.APIKey{UserID: u.ID, Name: "deleted", Hint: "h", CreatedAt: t0}
+	k.Hash[0] = 1
+	err := s.Update(t.Context(), func(tx gatehouse.Tx) error {
+		if err := tx.Keys().CreateKey(t.Context(), k); err != nil {
+			return err
+		}
+		return tx.Keys().DeleteKey(t.Context(), u.ID, k.ID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(dir, "backup.db")
+	if err := s.Backup(t.Context(), backup); err != nil {
+		t.Fatal(err)
+	}
+	b := openStore(t, backup, sqlite.Options{})
+	next := &gatehouse.APIKey{UserID: u.ID, Name: "next", Hint: "h", CreatedAt: t0}
+	next.Hash[0] = 2
+	if err := b.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Keys().CreateKey(t.Context(), next) }); err != nil {
+		t.Fatal(err)
+	}
+	if next.ID <= k.ID {
+		t.Errorf("key id %d on the restored backup, want above %d, deleted before the backup", next.ID, k.ID)
+	}
+}
