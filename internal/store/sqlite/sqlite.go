@@ -11,6 +11,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -42,6 +44,8 @@ type Store struct {
 	dsn  string  // shared by both pools (pragmas), without pool-specific settings
 	w    *sql.DB // one connection, BEGIN IMMEDIATE
 	r    *sql.DB // query-only readers
+
+	migrations fs.FS // holds migrations/*.sql
 }
 
 var _ gatehouse.Store = (*Store)(nil)
@@ -49,6 +53,12 @@ var _ gatehouse.Store = (*Store)(nil)
 // Open opens (creating if needed) the database file at path, checks its
 // durability settings and applies pending migrations.
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	return open(ctx, path, opt, migrationFS)
+}
+
+// open is Open with the migrations taken from fsys (migrations/*.sql), so
+// tests can stop at an older schema or try a migration that must fail.
+func open(ctx context.Context, path string, opt Options, fsys fs.FS) (*Store, error) {
 	if path == "" || path == ":memory:" {
 		return nil, errors.New("sqlite: a file path is required")
 	}
@@ -72,7 +82,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{path: path, dsn: base, w: w}
+	s := &Store{path: path, dsn: base, w: w, migrations: fsys}
 	if err := s.checkPragmasRetrying(ctx, opt.BusyTimeout); err != nil {
 		w.Close()
 		return nil, err
@@ -146,7 +156,7 @@ func (s *Store) applyMigrations(ctx context.Context) ([]string, error) {
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("sqlite: migrations table: %w", mapErr(err))
 	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	names, err := fs.Glob(s.migrations, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -164,33 +174,161 @@ func (s *Store) applyMigrations(ctx context.Context) ([]string, error) {
 	return applied, nil
 }
 
-func (s *Store) migrateFile(ctx context.Context, name string) (bool, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
+// foreignKeysOff is the first line of a migration that must run with
+// foreign keys off: one that rebuilds a table (SQLite's twelve-step ALTER
+// TABLE), whose DROP TABLE would otherwise cascade-delete every row that
+// refers to it. Such a migration still runs in one transaction; before it
+// commits, PRAGMA foreign_key_check must find nothing, or it rolls back.
+const foreignKeysOff = "-- gatehouse:foreign_keys=off"
+
+// directivePrefix starts every runner directive. A line that starts with it
+// but is not a known directive on the first line fails the migration: a
+// misspelt or misplaced foreign_keys=off must not run a table rebuild with
+// foreign keys on.
+const directivePrefix = "-- gatehouse:"
+
+// migrationMode reads the directive on a migration's first line: whether it
+// runs with foreign keys off. A directive anywhere else is refused too, so
+// that it cannot be silently ignored.
+func migrationMode(body string) (fkOff bool, err error) {
+	for i, line := range strings.Split(body, "\n") {
+		line = strings.TrimRight(line, " \t\r")
+		if !strings.HasPrefix(strings.TrimSpace(line), directivePrefix) {
+			continue
+		}
+		switch {
+		case i > 0:
+			return false, fmt.Errorf("directive %q on line %d: directives go on the first line", line, i+1)
+		case line != foreignKeysOff:
+			return false, fmt.Errorf("unknown directive %q (known: %q)", line, foreignKeysOff)
+		}
+		fkOff = true
+	}
+	return fkOff, nil
+}
+
+func (s *Store) migrateFile(ctx context.Context, name string) (applied bool, err error) {
+	base := filepath.Base(name)
+	body, err := fs.ReadFile(s.migrations, name)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: migrate %s: %w", name, mapErr(err))
+		return false, err
+	}
+	fkOff, err := migrationMode(string(body))
+	if err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", base, err)
+	}
+	// One connection for the pragma, the transaction and the restore: the
+	// pragma is per connection and has no effect inside a transaction.
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", base, mapErr(err))
+	}
+	defer conn.Close()
+	if fkOff {
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return false, fmt.Errorf("sqlite: migrate %s: %w", base, mapErr(err))
+		}
+		defer func() {
+			if rerr := restoreForeignKeys(conn); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("sqlite: migrate %s: %w", base, rerr))
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", base, mapErr(err))
 	}
 	defer tx.Rollback()
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, filepath.Base(name)).Scan(&n); err != nil {
-		return false, fmt.Errorf("sqlite: migrate %s: %w", name, mapErr(err))
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, base).Scan(&n); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", base, mapErr(err))
 	}
 	if n > 0 {
 		return false, nil
 	}
-	body, err := migrationFS.ReadFile(name)
-	if err != nil {
-		return false, err
+	if fkOff {
+		// Never rebuild a table with foreign keys on: its DROP TABLE would
+		// delete the rows of every table that refers to it.
+		var fk int
+		if err := tx.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil {
+			return false, fmt.Errorf("sqlite: migrate %s: %w", base, mapErr(err))
+		}
+		if fk != 0 {
+			return false, fmt.Errorf("sqlite: migrate %s: foreign keys could not be turned off", base)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return false, fmt.Errorf("sqlite: migrate %s: %w", name, err)
+		return false, fmt.Errorf("sqlite: migrate %s: %w", base, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, filepath.Base(name), time.Now().UnixMilli()); err != nil {
-		return false, fmt.Errorf("sqlite: migrate %s: %w", name, mapErr(err))
+	if fkOff {
+		if err := foreignKeyCheck(ctx, tx); err != nil {
+			return false, fmt.Errorf("sqlite: migrate %s: %w", base, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, base, time.Now().UnixMilli()); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", base, mapErr(err))
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("sqlite: migrate %s: %w", name, mapErr(err))
+		return false, fmt.Errorf("sqlite: migrate %s: %w", base, mapErr(err))
 	}
 	return true, nil
+}
+
+// restoreForeignKeys turns foreign keys back on for conn and checks that
+// they are. If they cannot be, the connection is discarded (the pool's next
+// one gets foreign_keys=ON from the DSN) rather than handed on without them.
+func restoreForeignKeys(conn *sql.Conn) error {
+	// Not the caller's context: a cancelled migration must still restore.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var fk int
+	_, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = ON`)
+	if err == nil {
+		err = conn.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk)
+	}
+	if err == nil && fk == 1 {
+		return nil
+	}
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	if err == nil {
+		err = errors.New("foreign keys still off")
+	}
+	return fmt.Errorf("turn foreign keys back on: %w", err)
+}
+
+// foreignKeyCheck fails when PRAGMA foreign_key_check reports any row whose
+// parent is missing, naming the first few.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	var bad []string
+	total := 0
+	for rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fkid int
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return mapErr(err)
+		}
+		total++
+		if len(bad) < 5 {
+			row := "a row"
+			if rowid.Valid {
+				row = fmt.Sprintf("rowid %d", rowid.Int64)
+			}
+			bad = append(bad, fmt.Sprintf("%s %s refers to a missing %s", table, row, parent))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return mapErr(err)
+	}
+	if total > 0 {
+		return fmt.Errorf("foreign_key_check found %d row(s) whose parent is missing (%s); nothing was changed", total, strings.Join(bad, "; "))
+	}
+	return nil
 }
 
 // Update runs fn in one IMMEDIATE transaction on the writer connection.

@@ -1,7 +1,8 @@
 // Package storetest is the conformance suite for gatehouse.Store backends.
-// Every backend (SQLite now, PostgreSQL later) runs Run from its own tests,
-// so the backends are held to one contract: the one written on the
-// interfaces in the root package's store.go.
+// Every backend (SQLite, PostgreSQL) runs Run and RunIDs (ids.go: no id is
+// ever handed out twice, also across a reopen) from its own tests, so the
+// backends are held to one contract: the one written on the interfaces in
+// the root package's store.go.
 package storetest
 
 import (
