@@ -1,7 +1,12 @@
 package core
 
+import "context"
+
 // ClearCache empties the verification cache (for cold-path benchmarks).
 func ClearCache(s *Service) { s.cache.clear() }
 
 // CacheLen reports the number of cached verifications.
 func CacheLen(s *Service) int { return s.cache.len() }
+
+// Cleanup runs the periodic cleanup once.
+func Cleanup(s *Service, ctx context.Context) { s.cleanup(ctx) }
