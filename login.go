@@ -23,3 +23,19 @@ type Login struct {
 	Success   bool
 	Reason    string // why it failed; empty on success
 }
+
+// LoginAttempt is a failed sign-in that names no account: a token exchange
+// for an e-mail no account has. It has no account's history to go to, so it
+// is kept apart, for the operator: many of them from one place is how
+// credential stuffing shows. Writing it also gives such a failure the same
+// cost as a failure for an existing account, so timing does not tell the
+// two apart. The key or password tried is never kept.
+type LoginAttempt struct {
+	ID        int64
+	At        time.Time
+	IP        string
+	UserAgent string
+	Kind      LoginKind
+	Email     string // as sent, when it reads as an e-mail address; else empty
+	Reason    string
+}

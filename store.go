@@ -107,6 +107,13 @@ type LoginStore interface {
 	CreateLogin(ctx context.Context, l *Login) error
 	// FindLoginsByUser returns a user's newest logins first, at most limit.
 	FindLoginsByUser(ctx context.Context, userID int64, limit int) ([]*Login, error)
+	// CreateLoginAttempt inserts a failed sign-in that names no account and
+	// sets a.ID.
+	CreateLoginAttempt(ctx context.Context, a *LoginAttempt) error
+	// FindLoginAttempts returns the newest attempts first, at most limit.
+	FindLoginAttempts(ctx context.Context, limit int) ([]*LoginAttempt, error)
+	// DeleteLoginAttemptsBefore deletes the attempts made before t.
+	DeleteLoginAttemptsBefore(ctx context.Context, t time.Time) error
 }
 
 // RevocationKind names what a revocation event revokes.

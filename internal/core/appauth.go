@@ -18,10 +18,12 @@ import (
 const maxSecretLen = 128
 
 // AuthenticateKeySecret verifies an app or account key id and its secret
-// (Basic auth). Every failure is EUNAUTHORIZED with the same message.
-func (s *Service) AuthenticateKeySecret(ctx context.Context, id, sec string) (gatehouse.Principal, error) {
+// (Basic auth) presented by client ci. Every failure is EUNAUTHORIZED with
+// the same message, or ERATELIMIT under the failure throttle of ci's IP
+// (see throttle.go); a database that cannot answer is EUNAVAILABLE.
+func (s *Service) AuthenticateKeySecret(ctx context.Context, id, sec string, ci ClientInfo) (gatehouse.Principal, error) {
 	if len(sec) == 0 || len(sec) > maxSecretLen || !secret.IsKeyID(id, secret.AppKeyPrefix) && !secret.IsKeyID(id, secret.AccountKeyPrefix) {
-		return gatehouse.Principal{}, errUnauthorized
+		return gatehouse.Principal{}, s.failed(ci)
 	}
 	h := secret.HashParts("basic\x00", id, "\x00", sec)
 	now := s.now()
@@ -30,24 +32,31 @@ func (s *Service) AuthenticateKeySecret(ctx context.Context, id, sec string) (ga
 			return p, nil
 		}
 	}
+	if err := s.throttledIP(ci); err != nil {
+		return gatehouse.Principal{}, err
+	}
 	gen := s.cache.generation()
 	p, stored, err := s.loadKey(ctx, id)
+	if gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
+		return gatehouse.Principal{}, s.failed(ci)
+	}
 	if err != nil {
 		return gatehouse.Principal{}, err
 	}
 	if !constantTimeEqual(stored, sec) {
-		return gatehouse.Principal{}, errUnauthorized
+		return gatehouse.Principal{}, s.failed(ci)
 	}
 	s.cache.put(h, p, now.Add(s.opt.CacheMaxAge), gen)
 	return p, nil
 }
 
-// AuthenticateJWT verifies a JWT signed with an app or account key's secret.
-// Every failure is EUNAUTHORIZED with the same message; a database that
-// cannot answer is EUNAVAILABLE.
-func (s *Service) AuthenticateJWT(ctx context.Context, token string) (gatehouse.Principal, error) {
+// AuthenticateJWT verifies a JWT signed with an app or account key's secret,
+// presented by client ci. Every failure is EUNAUTHORIZED with the same
+// message, or ERATELIMIT under the failure throttle of ci's IP (see
+// throttle.go); a database that cannot answer is EUNAVAILABLE.
+func (s *Service) AuthenticateJWT(ctx context.Context, token string, ci ClientInfo) (gatehouse.Principal, error) {
 	if len(token) == 0 || len(token) > 8192 {
-		return gatehouse.Principal{}, errUnauthorized
+		return gatehouse.Principal{}, s.failed(ci)
 	}
 	h := secret.HashParts("jwt\x00", token)
 	now := s.now()
@@ -55,6 +64,9 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string) (gatehouse.
 		if p, ok := s.cache.get(h, now); ok {
 			return p, nil
 		}
+	}
+	if err := s.throttledIP(ci); err != nil {
+		return gatehouse.Principal{}, err
 	}
 	gen := s.cache.generation()
 	var p gatehouse.Principal
@@ -66,7 +78,7 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string) (gatehouse.
 	})
 	if err != nil {
 		if errors.Is(err, secret.ErrJWT) || gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
-			return gatehouse.Principal{}, errUnauthorized
+			return gatehouse.Principal{}, s.failed(ci)
 		}
 		return gatehouse.Principal{}, err // the database, not the token
 	}
@@ -75,7 +87,7 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string) (gatehouse.
 		want = "account"
 	}
 	if tok.Scope != want {
-		return gatehouse.Principal{}, errUnauthorized
+		return gatehouse.Principal{}, s.failed(ci)
 	}
 	expires := now.Add(s.opt.CacheMaxAge)
 	if !tok.Expires.IsZero() {

@@ -53,7 +53,7 @@ func TestAuthenticateJWTMalformedCostsNoRead(t *testing.T) {
 			store.armed.Store(true)
 			defer store.armed.Store(false)
 			before := store.txs.Load()
-			if _, err := svc.AuthenticateJWT(ctx, c.token); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+			if _, err := svc.AuthenticateJWT(ctx, c.token, core.ClientInfo{}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
 				t.Errorf("%q: %v, want EUNAUTHORIZED", c.token, err)
 			}
 			if n := store.txs.Load() - before; n != 0 {
@@ -62,7 +62,7 @@ func TestAuthenticateJWTMalformedCostsNoRead(t *testing.T) {
 		})
 	}
 	core.ClearCache(svc)
-	if p, err := svc.AuthenticateJWT(ctx, good); err != nil || p.Kind != gatehouse.CredAppKey {
+	if p, err := svc.AuthenticateJWT(ctx, good, core.ClientInfo{}); err != nil || p.Kind != gatehouse.CredAppKey {
 		t.Fatalf("the canonical token: %+v, %v", p, err)
 	}
 }

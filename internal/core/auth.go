@@ -24,15 +24,17 @@ var (
 const feedStaleAfter = 750 * time.Millisecond
 
 // Authenticate verifies a user credential (an API key or an access token)
-// and returns the principal it stands for. The path is: shape and checksum
-// (no I/O for garbage) → the bounded cache → the database. It returns
+// presented by client ci and returns the principal it stands for. The path
+// is: shape and checksum (no I/O for garbage) → the bounded cache → the
+// failure throttle of ci's IP (see throttle.go) → the database. It returns
 // EUNAUTHORIZED for anything that is not a live credential, EINACTIVE for a
-// live credential of an account that is not active, and EUNAVAILABLE when the
-// database cannot answer.
-func (s *Service) Authenticate(ctx context.Context, cred string) (gatehouse.Principal, error) {
+// live credential of an account that is not active, ERATELIMIT for a failure
+// past the IP's budget or a credential the cache does not hold while the IP
+// has no budget left, and EUNAVAILABLE when the database cannot answer.
+func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) (gatehouse.Principal, error) {
 	kind := secret.Classify(cred)
 	if kind == secret.Garbage {
-		return gatehouse.Principal{}, errUnauthorized
+		return gatehouse.Principal{}, s.failed(ci)
 	}
 	h := secret.Hash(cred)
 	now := s.now()
@@ -41,6 +43,9 @@ func (s *Service) Authenticate(ctx context.Context, cred string) (gatehouse.Prin
 			s.usage.record(p.KeyID, now)
 			return p, nil
 		}
+	}
+	if err := s.throttledIP(ci); err != nil {
+		return gatehouse.Principal{}, err
 	}
 	gen := s.cache.generation()
 	var p gatehouse.Principal
@@ -77,8 +82,8 @@ func (s *Service) Authenticate(ctx context.Context, cred string) (gatehouse.Prin
 	})
 	switch gatehouse.ErrorCode(err) {
 	case "":
-	case gatehouse.ENOTFOUND:
-		return gatehouse.Principal{}, errUnauthorized
+	case gatehouse.ENOTFOUND, gatehouse.EUNAUTHORIZED:
+		return gatehouse.Principal{}, s.failed(ci)
 	default:
 		return gatehouse.Principal{}, err
 	}

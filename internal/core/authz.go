@@ -12,7 +12,8 @@ import (
 // here, before any data is read, whichever surface (a dialect, forward-auth,
 // the console) called. Operator use cases (the command line) start with
 // operator(ctx) instead and refuse any principal. What remains (Signup,
-// ExchangeToken, Authenticate*, Ready, Run, CheckMasterKey) acts for no one.
+// ExchangeToken, Authenticate*, Unauthenticated, Ready, Run, CheckMasterKey)
+// acts for no one.
 // authz_test.go walks every exported use case × every kind and fails when
 // one is added without being listed there.
 

@@ -83,12 +83,12 @@ func newAuthzWorld(t *testing.T, svc *core.Service) *authzWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pTok := must(svc.Authenticate(ctx, tok))(t)
+	pTok := must(svc.Authenticate(ctx, tok, core.ClientInfo{}))(t)
 	ak := must(svc.IssueAccountKey(ctx, w.email, "acct"))(t)
-	pAcct := must(svc.AuthenticateKeySecret(ctx, ak.Key.ID, ak.Secret))(t)
+	pAcct := must(svc.AuthenticateKeySecret(ctx, ak.Key.ID, ak.Secret, core.ClientInfo{}))(t)
 	app := must(svc.CreateApp(as(pAcct), new("app"), core.AppSettingsPatch{}, nil))(t)
 	k := must(svc.CreateAppKey(as(pAcct), app.ID, "k"))(t)
-	pApp := must(svc.AuthenticateKeySecret(ctx, k.Key.ID, k.Secret))(t)
+	pApp := must(svc.AuthenticateKeySecret(ctx, k.Key.ID, k.Secret, core.ClientInfo{}))(t)
 	for _, c := range []struct {
 		p    gatehouse.Principal
 		kind gatehouse.CredentialKind
@@ -117,7 +117,7 @@ var (
 // noPrincipal lists the exported methods of core.Service that act for no
 // caller, so take none: credential checks, sign-up and infrastructure.
 var noPrincipal = []string{
-	"Authenticate", "AuthenticateJWT", "AuthenticateKeySecret", "CheckMasterKey", "ExchangeToken", "Ready", "Run", "Signup",
+	"Authenticate", "AuthenticateJWT", "AuthenticateKeySecret", "CheckMasterKey", "ExchangeToken", "Ready", "Run", "Signup", "Unauthenticated",
 }
 
 // authzTable is who may call each use case (issue 8 item 7), and a call

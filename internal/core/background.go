@@ -14,7 +14,11 @@ const (
 	usageInterval   = time.Second            // last-used flush
 	cleanupInterval = 10 * time.Minute       // expired tokens, old revocation events
 	revocationKeep  = time.Hour
-	feedBatch       = 1000
+	// loginAttemptKeep is how long failed sign-ins that name no account
+	// are kept: long enough to look into a credential-stuffing run, short
+	// enough that a flood of them cannot fill the disk for ever.
+	loginAttemptKeep = 30 * 24 * time.Hour
+	feedBatch        = 1000
 )
 
 // Run does the service's background work until ctx ends: it tails the
@@ -138,6 +142,9 @@ func (s *Service) cleanup(ctx context.Context) {
 	now := s.now().UTC()
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		if _, err := tx.Tokens().DeleteExpiredTokens(ctx, now); err != nil {
+			return err
+		}
+		if err := tx.Logins().DeleteLoginAttemptsBefore(ctx, now.Add(-loginAttemptKeep)); err != nil {
 			return err
 		}
 		return tx.Revocations().DeleteRevocationsBefore(ctx, now.Add(-revocationKeep))

@@ -25,7 +25,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 		b.Run(c.name+"/warm", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := svc.Authenticate(ctx, c.cred); err != nil {
+				if _, err := svc.Authenticate(ctx, c.cred, core.ClientInfo{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -34,7 +34,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				core.ClearCache(svc)
-				if _, err := svc.Authenticate(ctx, c.cred); err != nil {
+				if _, err := svc.Authenticate(ctx, c.cred, core.ClientInfo{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -51,7 +51,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 		bad := key[:len(key)-1] + last
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := svc.Authenticate(ctx, bad); err == nil {
+			if _, err := svc.Authenticate(ctx, bad, core.ClientInfo{}); err == nil {
 				b.Fatal("garbage accepted")
 			}
 		}
@@ -102,7 +102,7 @@ func BenchmarkAuthenticateAppKey(b *testing.B) {
 	b.Run("Basic/warm", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := svc.AuthenticateKeySecret(ctx, k.Key.ID, k.Secret); err != nil {
+			if _, err := svc.AuthenticateKeySecret(ctx, k.Key.ID, k.Secret, core.ClientInfo{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -110,7 +110,7 @@ func BenchmarkAuthenticateAppKey(b *testing.B) {
 	b.Run("JWT/warm", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := svc.AuthenticateJWT(ctx, signed); err != nil {
+			if _, err := svc.AuthenticateJWT(ctx, signed, core.ClientInfo{}); err != nil {
 				b.Fatal(err)
 			}
 		}

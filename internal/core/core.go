@@ -19,23 +19,39 @@ import (
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
 
-// Limits are the throttles of SECURITY.md item 13. Each is per process (see
-// package ratelimit). A zero Limit takes the default; a negative Every turns
-// that throttle off.
+// Limits are the throttles of SECURITY.md item 13, all per client IP (an
+// IPv6 client by its /64) and per process (see package ratelimit). A zero
+// Limit takes the default; a negative Every turns that throttle off. None
+// is per account: keys and secrets carry at least 192 bits, so locking an
+// account would buy nothing against guessing and would let anyone lock its
+// owner out.
 type Limits struct {
-	SignupPerIP                ratelimit.Limit
-	ExchangePerIP              ratelimit.Limit
-	ExchangeFailuresPerAccount ratelimit.Limit
+	// SignupPerIP counts sign-ups.
+	SignupPerIP ratelimit.Limit
+	// ExchangePerIP counts token exchanges, successful or not: the bound on
+	// the database work exchanges from one IP can cause.
+	ExchangePerIP ratelimit.Limit
+	// FailuresPerIP counts failed credential checks of every kind: token
+	// exchanges, x-access-tokens and X-API-Key, Basic and JWT, including
+	// missing and malformed headers. While an IP has none left, a failed
+	// exchange answers ERATELIMIT, and a credential that is not already in
+	// the verification cache is refused with ERATELIMIT without a database
+	// read; a cached credential still passes.
+	FailuresPerIP ratelimit.Limit
+	// ExchangeFailuresPerIPAccount counts failed exchanges from one IP for
+	// one e-mail, whether an account has it or not.
+	ExchangeFailuresPerIPAccount ratelimit.Limit
 }
 
 // DefaultLimits: 20 sign-ups per IP at once, then one per 6 s; 30 token
-// exchanges per IP at once, then one a second; 10 failed exchanges per
-// account, then one per 6 s — a throttle, never a lockout, so an attacker
-// cannot lock a user out for longer than the refill.
+// exchanges per IP at once, then one a second; 50 failed credential checks
+// per IP at once, then one a second; 10 failed exchanges per IP and e-mail
+// at once, then one per 6 s.
 var DefaultLimits = Limits{
-	SignupPerIP:                ratelimit.Limit{Every: 6 * time.Second, Burst: 20},
-	ExchangePerIP:              ratelimit.Limit{Every: time.Second, Burst: 30},
-	ExchangeFailuresPerAccount: ratelimit.Limit{Every: 6 * time.Second, Burst: 10},
+	SignupPerIP:                  ratelimit.Limit{Every: 6 * time.Second, Burst: 20},
+	ExchangePerIP:                ratelimit.Limit{Every: time.Second, Burst: 30},
+	FailuresPerIP:                ratelimit.Limit{Every: time.Second, Burst: 50},
+	ExchangeFailuresPerIPAccount: ratelimit.Limit{Every: 6 * time.Second, Burst: 10},
 }
 
 // Unlimited turns a throttle off.
@@ -49,18 +65,11 @@ func (l Limits) withDefaults() Limits {
 		return v
 	}
 	return Limits{
-		SignupPerIP:                def(l.SignupPerIP, DefaultLimits.SignupPerIP),
-		ExchangePerIP:              def(l.ExchangePerIP, DefaultLimits.ExchangePerIP),
-		ExchangeFailuresPerAccount: def(l.ExchangeFailuresPerAccount, DefaultLimits.ExchangeFailuresPerAccount),
+		SignupPerIP:                  def(l.SignupPerIP, DefaultLimits.SignupPerIP),
+		ExchangePerIP:                def(l.ExchangePerIP, DefaultLimits.ExchangePerIP),
+		FailuresPerIP:                def(l.FailuresPerIP, DefaultLimits.FailuresPerIP),
+		ExchangeFailuresPerIPAccount: def(l.ExchangeFailuresPerIPAccount, DefaultLimits.ExchangeFailuresPerIPAccount),
 	}
-}
-
-// throttled is the error for a request over a limit.
-func throttled(wait time.Duration) error {
-	secs := max(int((wait+time.Second-1)/time.Second), 1)
-	e := gatehouse.Errorf(gatehouse.ERATELIMIT, "Too many requests; try again in %d seconds.", secs)
-	e.RetryAfter = time.Duration(secs) * time.Second
-	return e
 }
 
 // Options configure a Service. Zero values take defaults.
@@ -89,7 +98,8 @@ type Options struct {
 	MasterKey []byte
 	// JWTRequireExp refuses app and account JWTs without an exp claim.
 	JWTRequireExp bool
-	// Limits throttle sign-up and token exchange (default DefaultLimits).
+	// Limits throttle sign-up, token exchange and failed credential checks
+	// (default DefaultLimits).
 	Limits Limits
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -111,7 +121,8 @@ type Service struct {
 
 	signupPerIP      *ratelimit.Limiter
 	exchangePerIP    *ratelimit.Limiter
-	exchangeFailures *ratelimit.Limiter // per account
+	failuresPerIP    *ratelimit.Limiter
+	exchangeFailures *ratelimit.Limiter // per IP and e-mail
 	// feedAt is the Unix-nano time of the last successful read of the
 	// revocation log, or 0 while Run has not started; see Authenticate.
 	feedAt  atomic.Int64
@@ -156,7 +167,8 @@ func New(store gatehouse.Store, opt Options) *Service {
 	return &Service{
 		signupPerIP:      ratelimit.New(lim.SignupPerIP, 0, opt.Now),
 		exchangePerIP:    ratelimit.New(lim.ExchangePerIP, 0, opt.Now),
-		exchangeFailures: ratelimit.New(lim.ExchangeFailuresPerAccount, 0, opt.Now),
+		failuresPerIP:    ratelimit.New(lim.FailuresPerIP, 0, opt.Now),
+		exchangeFailures: ratelimit.New(lim.ExchangeFailuresPerIPAccount, 0, opt.Now),
 		store:            store,
 		opt:              opt,
 		now:              opt.Now,
@@ -177,7 +189,9 @@ func (s *Service) Ready(ctx context.Context) error {
 	return nil
 }
 
-// ClientInfo describes where a request came from, for login history.
+// ClientInfo describes where a request came from, for login history and
+// the per-IP throttles. A zero ClientInfo (an admin command, a test) is
+// never throttled.
 type ClientInfo struct {
 	IP        string
 	UserAgent string

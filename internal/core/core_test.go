@@ -101,7 +101,7 @@ func activeUser(t testing.TB, svc *core.Service, email string) (string, gatehous
 	if _, err := svc.ActivateUser(ctx, email); err != nil {
 		t.Fatal(err)
 	}
-	p, err := svc.Authenticate(ctx, key)
+	p, err := svc.Authenticate(ctx, key, core.ClientInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,15 +120,15 @@ func TestTokenLivesExactly24Hours(t *testing.T) {
 		t.Fatalf("expiry = now + %v, want 86400s", got)
 	}
 	clk.Add(86399 * time.Second)
-	if _, err := svc.Authenticate(context.Background(), tok); err != nil {
+	if _, err := svc.Authenticate(context.Background(), tok, core.ClientInfo{}); err != nil {
 		t.Fatalf("token refused 1 s before expiry: %v", err)
 	}
 	clk.Add(time.Second)
-	if _, err := svc.Authenticate(context.Background(), tok); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+	if _, err := svc.Authenticate(context.Background(), tok, core.ClientInfo{}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
 		t.Fatalf("token at expiry: %v, want EUNAUTHORIZED", err)
 	}
 	core.ClearCache(svc)
-	if _, err := svc.Authenticate(context.Background(), tok); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+	if _, err := svc.Authenticate(context.Background(), tok, core.ClientInfo{}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
 		t.Fatalf("token at expiry from the database: %v, want EUNAUTHORIZED", err)
 	}
 }
@@ -146,7 +146,7 @@ func TestDeleteKeyKillsItsTokensAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []string{key2, tok} { // warm the cache
-		if _, err := svc.Authenticate(ctx, c); err != nil {
+		if _, err := svc.Authenticate(ctx, c, core.ClientInfo{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,11 +154,11 @@ func TestDeleteKeyKillsItsTokensAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []string{key2, tok} {
-		if _, err := svc.Authenticate(ctx, c); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+		if _, err := svc.Authenticate(ctx, c, core.ClientInfo{}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
 			t.Errorf("after delete: %v, want EUNAUTHORIZED", err)
 		}
 	}
-	if _, err := svc.Authenticate(ctx, key); err != nil {
+	if _, err := svc.Authenticate(ctx, key, core.ClientInfo{}); err != nil {
 		t.Errorf("the other key died too: %v", err)
 	}
 }
@@ -183,7 +183,7 @@ func TestRacingDeletes(t *testing.T) {
 				case <-stop:
 					return
 				default:
-					svc.Authenticate(ctx, key)
+					svc.Authenticate(ctx, key, core.ClientInfo{})
 				}
 			}
 		})
@@ -208,7 +208,7 @@ func TestRacingDeletes(t *testing.T) {
 		t.Fatalf("wins=%d notFound=%d, want 1 and 15", wins.Load(), notFound.Load())
 	}
 	for range 100 {
-		if _, err := svc.Authenticate(ctx, key); err == nil {
+		if _, err := svc.Authenticate(ctx, key, core.ClientInfo{}); err == nil {
 			t.Fatal("a deleted key validated")
 		}
 	}
@@ -235,7 +235,7 @@ func TestRevocationFeedAcrossServices(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond) // let a's feed start
 	for _, c := range []string{key, tok} {
-		if _, err := a.Authenticate(context.Background(), c); err != nil {
+		if _, err := a.Authenticate(context.Background(), c, core.ClientInfo{}); err != nil {
 			t.Fatalf("node a refused a live credential: %v", err)
 		}
 	}
@@ -246,7 +246,7 @@ func TestRevocationFeedAcrossServices(t *testing.T) {
 	deadline := start.Add(time.Second)
 	for _, c := range []string{key, tok} {
 		for {
-			if _, err := a.Authenticate(context.Background(), c); err != nil {
+			if _, err := a.Authenticate(context.Background(), c, core.ClientInfo{}); err != nil {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -279,7 +279,7 @@ func TestExchangeWritesLoginRows(t *testing.T) {
 	if _, _, err := svc.ExchangeToken(ctx, "a@example.com", key, ci); err != nil {
 		t.Fatal(err)
 	}
-	p, _ := svc.Authenticate(ctx, key)
+	p, _ := svc.Authenticate(ctx, key, core.ClientInfo{})
 	ls, err := svc.ListLogins(as(p), 100)
 	if err != nil {
 		t.Fatal(err)
@@ -350,20 +350,26 @@ func TestThrottles(t *testing.T) {
 	key, _ := activeUser(t, svc, "a@example.com")
 	bad := secret.NewAPIKey()
 
-	// Failed exchanges for one account: ten, then throttled — even with
-	// the right key — until the bucket refills.
+	// Failed exchanges from one IP for one e-mail: ten, then throttled
+	// until the bucket refills. The right key is never refused for them:
+	// not from another IP, not from that IP.
+	attacker := core.ClientInfo{IP: "192.0.2.1"}
 	for i := range 10 {
-		ci := core.ClientInfo{IP: fmt.Sprintf("192.0.2.%d", i)}
-		if _, _, err := svc.ExchangeToken(ctx, "a@example.com", bad, ci); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+		if _, _, err := svc.ExchangeToken(ctx, "a@example.com", bad, attacker); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
 			t.Fatalf("failure %d: %v, want EUNAUTHORIZED", i, err)
 		}
 	}
-	if _, _, err := svc.ExchangeToken(ctx, "a@example.com", key, core.ClientInfo{IP: "198.51.100.1"}); gatehouse.ErrorCode(err) != gatehouse.ERATELIMIT {
-		t.Fatalf("after 10 failures: %v, want ERATELIMIT", err)
+	if _, _, err := svc.ExchangeToken(ctx, "a@example.com", bad, attacker); gatehouse.ErrorCode(err) != gatehouse.ERATELIMIT {
+		t.Fatalf("failure 11: %v, want ERATELIMIT", err)
+	}
+	for _, ci := range []core.ClientInfo{{IP: "198.51.100.1"}, attacker} {
+		if _, _, err := svc.ExchangeToken(ctx, "a@example.com", key, ci); err != nil {
+			t.Fatalf("the right key from %s after 11 failures from %s: %v", ci.IP, attacker.IP, err)
+		}
 	}
 	clk.Add(6 * time.Second)
-	if _, _, err := svc.ExchangeToken(ctx, "a@example.com", key, core.ClientInfo{IP: "198.51.100.1"}); err != nil {
-		t.Fatalf("after the refill: %v", err)
+	if _, _, err := svc.ExchangeToken(ctx, "a@example.com", bad, attacker); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+		t.Fatalf("after the refill: %v, want EUNAUTHORIZED", err)
 	}
 
 	// Sign-ups per IP: a burst of 20, then one per 6 s.
@@ -431,7 +437,7 @@ func TestCacheUntrustedBeforeFirstFeedRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []string{key1, key2} { // node a verifies (and caches) both
-		if _, err := a.Authenticate(ctx, c); err != nil {
+		if _, err := a.Authenticate(ctx, c, core.ClientInfo{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -440,20 +446,20 @@ func TestCacheUntrustedBeforeFirstFeedRead(t *testing.T) {
 	if err := b.DeleteKey(as(p), k1.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Authenticate(ctx, key1); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+	if _, err := a.Authenticate(ctx, key1, core.ClientInfo{}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
 		t.Errorf("before the feed's first read, a deleted key: %v, want EUNAUTHORIZED", err)
 	}
 
 	// Key 2 is deleted after a verified it but before a's feed starts:
 	// the feed's first read must not make the stale entry trusted.
-	if _, err := a.Authenticate(ctx, key2); err != nil {
+	if _, err := a.Authenticate(ctx, key2, core.ClientInfo{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.DeleteKey(as(p), k2.ID); err != nil {
 		t.Fatal(err)
 	}
 	startFeed(t, a)
-	if _, err := a.Authenticate(ctx, key2); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+	if _, err := a.Authenticate(ctx, key2, core.ClientInfo{}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
 		t.Fatalf("after the feed's first read, a key deleted before it: %v, want EUNAUTHORIZED", err)
 	}
 }

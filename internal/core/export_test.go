@@ -1,5 +1,7 @@
 package core
 
+import "context"
+
 // ClearCache empties the verification cache (for cold-path benchmarks).
 func ClearCache(s *Service) { s.cache.clear() }
 
@@ -8,3 +10,6 @@ func CacheLen(s *Service) int { return s.cache.len() }
 
 // FeedRead reports whether the revocation feed has read the log once.
 func FeedRead(s *Service) bool { return s.feedAt.Load() != 0 }
+
+// Cleanup runs the periodic cleanup once.
+func Cleanup(s *Service, ctx context.Context) { s.cleanup(ctx) }

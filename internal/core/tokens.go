@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,57 +19,76 @@ import (
 // exchange writes a login row in the same transaction.
 
 // ExchangeToken trades an e-mail and API key for a 24-hour access token.
-// Every attempt for an existing account writes a login row (success or
-// failure, with IP and user agent) in the same transaction as the token.
-// Returns EINVALID for missing fields, EUNAUTHORIZED when the pair does not
-// match a live key (the same answer for an unknown e-mail and a wrong key),
-// EINACTIVE for a matching key of an account that is not active, and
-// ERATELIMIT past the per-IP or per-account throttles.
+// Every attempt writes one row in the same transaction as the token: a
+// login row of the account (success or failure, with IP and user agent),
+// or, for an e-mail no account has, a LoginAttempt. Both kinds of failure
+// do the same work (the account lookup, the key lookup, one committed
+// insert), get the same answer and count alike in the failure throttles,
+// so neither the answer, its timing nor the throttle tells whether an
+// account exists.
+//
+// Returns EINVALID for missing fields; EUNAUTHORIZED when the pair does not
+// match a live key; EINACTIVE for a matching key of an account that is not
+// active; ERATELIMIT past ExchangePerIP (before any work), or for a failure
+// past the IP's failure budget or the IP-and-e-mail one. A right key is
+// never refused because of failures, not even its own IP's: it carries 192
+// bits, so letting it through gains a guesser nothing, and that IP may be a
+// NAT or proxy its owner shares with the guesser.
 func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci ClientInfo) (string, time.Time, error) {
 	email = strings.TrimSpace(email)
 	if email == "" || apiKey == "" {
 		return "", time.Time{}, gatehouse.Errorf(gatehouse.EINVALID, "email and api_key are required.")
 	}
-	if ci.IP != "" {
-		if ok, wait := s.exchangePerIP.Allow(ci.IP); !ok {
+	if ip := clientKey(ci.IP); ip != "" {
+		if ok, wait := s.exchangePerIP.Allow(ip); !ok {
 			return "", time.Time{}, throttled(wait)
 		}
 	}
 	now := s.now().UTC()
 	clear := secret.NewAccessToken()
 	tok := &gatehouse.AccessToken{Hash: secret.Hash(clear), CreatedAt: now, ExpiresAt: now.Add(gatehouse.AccessTokenTTL)}
+	wellFormed := secret.Classify(apiKey) == secret.APIKey
+	var keyHash gatehouse.Hash
+	if wellFormed {
+		keyHash = secret.Hash(apiKey)
+	}
+	ua, attempted := truncate(ci.UserAgent, 512), attemptEmail(email) // for both kinds of row, so both cost the same
 	var outcome error
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		u, err := tx.Users().FindUserByEmail(ctx, email)
-		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-			outcome = errBadExchange
-			return nil // no account, so no history to write
-		}
-		if err != nil {
+		switch gatehouse.ErrorCode(err) {
+		case "":
+		case gatehouse.ENOTFOUND:
+			u = nil
+		default:
 			return err
 		}
-		login := &gatehouse.Login{UserID: u.ID, At: now, IP: ci.IP, UserAgent: truncate(ci.UserAgent, 512), Kind: gatehouse.LoginToken}
-		acct := strconv.FormatInt(u.ID, 10)
-		if blocked, wait := s.exchangeFailures.Blocked(acct); blocked {
-			// Too many recent failures for this account: refuse without
-			// looking at the key, so guessing gains nothing; it refills.
-			outcome, login.Reason = throttled(wait), "throttled"
-			return tx.Logins().CreateLogin(ctx, login)
-		}
+		// The key is looked up whether or not the account exists: the
+		// same work either way.
 		var k *gatehouse.APIKey
-		if secret.Classify(apiKey) == secret.APIKey {
-			k, err = tx.Keys().FindKeyByHash(ctx, secret.Hash(apiKey))
+		if wellFormed {
+			k, err = tx.Keys().FindKeyByHash(ctx, keyHash)
 			if err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
 				return err
 			}
 		}
-		switch {
-		case k == nil || k.UserID != u.ID:
-			outcome, login.Reason = errBadExchange, "invalid api key"
-			s.exchangeFailures.Allow(acct)
-		case u.Status != gatehouse.UserActive:
+		if u == nil || k == nil || k.UserID != u.ID {
+			outcome = s.exchangeFailed(ci, email)
+			reason := "invalid api key"
+			if gatehouse.ErrorCode(outcome) == gatehouse.ERATELIMIT {
+				reason = "throttled"
+			}
+			if u == nil {
+				return tx.Logins().CreateLoginAttempt(ctx, &gatehouse.LoginAttempt{
+					At: now, IP: ci.IP, UserAgent: ua, Kind: gatehouse.LoginToken, Email: attempted, Reason: reason})
+			}
+			return tx.Logins().CreateLogin(ctx, &gatehouse.Login{
+				UserID: u.ID, At: now, IP: ci.IP, UserAgent: ua, Kind: gatehouse.LoginToken, Reason: reason})
+		}
+		login := &gatehouse.Login{UserID: u.ID, At: now, IP: ci.IP, UserAgent: ua, Kind: gatehouse.LoginToken}
+		if u.Status != gatehouse.UserActive {
 			outcome, login.Reason = errInactive, "account "+string(u.Status)
-		default:
+		} else {
 			tok.UserID, tok.KeyID = u.ID, k.ID
 			if err := tx.Tokens().CreateToken(ctx, tok); err != nil {
 				return err
@@ -87,6 +105,17 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 	}
 	s.usage.record(tok.KeyID, now)
 	return clear, tok.ExpiresAt, nil
+}
+
+// attemptEmail is what a LoginAttempt keeps of the e-mail sent: the value
+// when it is a valid address, else nothing, so that a key or token pasted
+// into the wrong field is never stored.
+func attemptEmail(email string) string {
+	if gatehouse.ValidateEmail(email) != nil ||
+		strings.Contains(email, secret.APIKeyPrefix) || strings.Contains(email, secret.AccessTokenPrefix) {
+		return ""
+	}
+	return email
 }
 
 var errBadExchange = &gatehouse.Error{Code: gatehouse.EUNAUTHORIZED, Message: "Invalid email or API key."}

@@ -24,8 +24,8 @@ type SignupInput struct {
 // EUNAVAILABLE when too many passwords are being hashed at once, and
 // ERATELIMIT when the client's IP has signed up too often.
 func (s *Service) Signup(ctx context.Context, in SignupInput) (*gatehouse.User, string, error) {
-	if in.Client.IP != "" {
-		if ok, wait := s.signupPerIP.Allow(in.Client.IP); !ok {
+	if ip := clientKey(in.Client.IP); ip != "" {
+		if ok, wait := s.signupPerIP.Allow(ip); !ok {
 			return nil, "", throttled(wait)
 		}
 	}

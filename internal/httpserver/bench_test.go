@@ -87,7 +87,7 @@ func benchBackends(b *testing.B, mk func(b *testing.B, url, email, key string, c
 			store := be.open(b)
 			svc := core.New(store, core.Options{
 				Argon2: secret.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
-				Limits: core.Limits{SignupPerIP: core.Unlimited, ExchangePerIP: core.Unlimited, ExchangeFailuresPerAccount: core.Unlimited},
+				Limits: core.Limits{SignupPerIP: core.Unlimited, ExchangePerIP: core.Unlimited, FailuresPerIP: core.Unlimited, ExchangeFailuresPerIPAccount: core.Unlimited},
 			})
 			ctx := context.Background()
 			_, key, err := svc.Signup(ctx, core.SignupInput{Email: "bench@example.com", Password: "password1", ConfirmPassword: "password1"})

@@ -185,10 +185,10 @@ func withModels(m gatehouse.ModelServer) func(*core.Options) {
 	return func(o *core.Options) { o.Models = m }
 }
 
-// unthrottled turns off the sign-up and exchange throttles, which a suite
+// unthrottled turns off the sign-up, exchange and failure throttles, which a suite
 // sending hundreds of requests from 127.0.0.1 would otherwise trip; the
 // throttles have their own test (throttle_test.go).
-var unthrottled = core.Limits{SignupPerIP: core.Unlimited, ExchangePerIP: core.Unlimited, ExchangeFailuresPerAccount: core.Unlimited}
+var unthrottled = core.Limits{SignupPerIP: core.Unlimited, ExchangePerIP: core.Unlimited, FailuresPerIP: core.Unlimited, ExchangeFailuresPerIPAccount: core.Unlimited}
 
 // newEnv is one server over a fresh database, unthrottled; opts adjust the
 // core options.

@@ -1,15 +1,27 @@
 package httpserver_test
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // offsetClock is real time plus an offset the test can advance, so
@@ -44,7 +56,7 @@ func checkRetryAfter(t *testing.T, r result) {
 func TestThrottleSignup429(t *testing.T) {
 	t.Parallel()
 	clk := &offsetClock{}
-	e := newEnv(t, withClock(clk), withLimits(core.Limits{ExchangePerIP: core.Unlimited, ExchangeFailuresPerAccount: core.Unlimited}))
+	e := newEnv(t, withClock(clk), withLimits(core.Limits{ExchangePerIP: core.Unlimited}))
 	for range core.DefaultLimits.SignupPerIP.Burst {
 		e.signup(t)
 	}
@@ -56,59 +68,30 @@ func TestThrottleSignup429(t *testing.T) {
 	e.run(t, []scenario{{name: "after the refill", path: "/signup", headers: hdr("Content-Type", ctJSON), body: body, wantStatus: 200}})
 }
 
-// TestThrottleExchange429: token exchanges from one IP, and failed exchanges
-// for one account, are throttled with 429 in the envelope; the account
-// throttle refills (no lockout) and does not touch other accounts.
+// TestThrottleExchange429: token exchanges from one IP, successful or not,
+// are throttled with 429 in the envelope; using the key directly is not.
 func TestThrottleExchange429(t *testing.T) {
 	t.Parallel()
-
-	t.Run("per IP", func(t *testing.T) {
-		t.Parallel()
-		e := newEnv(t, withLimits(core.Limits{SignupPerIP: core.Unlimited, ExchangeFailuresPerAccount: core.Unlimited}))
-		u := e.signup(t)
-		e.activate(t, u.email)
-		for range core.DefaultLimits.ExchangePerIP.Burst {
-			e.exchange(t, u.email, u.key)
-		}
-		e.run(t, []scenario{{name: "over the burst", path: tokenPath, headers: hdr("Content-Type", ctJSON),
-			body:       mustJSON(t, map[string]string{"email": u.email, "api_key": u.key}),
-			wantStatus: http.StatusTooManyRequests, want: []string{`"status":429`}, notWant: []string{"access_token"}, check: checkRetryAfter}})
-		// Using the key directly is not an exchange and stays open.
-		if r := e.probe(t, u.key); r.status != http.StatusOK {
-			t.Errorf("key use while exchanges are throttled: %s", r)
-		}
-	})
-
-	t.Run("failures per account", func(t *testing.T) {
-		t.Parallel()
-		clk := &offsetClock{}
-		e := newEnv(t, withClock(clk), withLimits(core.Limits{SignupPerIP: core.Unlimited, ExchangePerIP: core.Unlimited}))
-		u := e.newUser(t)
-		other := e.newUser(t)
-		for i := range core.DefaultLimits.ExchangeFailuresPerAccount.Burst {
-			if r := e.exchangeResult(t, u.email, other.key); r.status != http.StatusUnauthorized {
-				t.Fatalf("failure %d: %s", i, r)
-			}
-		}
-		e.run(t, []scenario{
-			{name: "right key, throttled account", path: tokenPath, headers: hdr("Content-Type", ctJSON),
-				body:       mustJSON(t, map[string]string{"email": u.email, "api_key": u.key}),
-				wantStatus: http.StatusTooManyRequests, want: []string{`"status":429`}, notWant: []string{"access_token"}, check: checkRetryAfter},
-			{name: "another account is not throttled", path: tokenPath, headers: hdr("Content-Type", ctJSON),
-				body: mustJSON(t, map[string]string{"email": other.email, "api_key": other.key}), wantStatus: 200},
-			{name: "the account's key still works directly", path: keysPath, headers: withToken(u.key), body: `{}`, wantStatus: 200},
-		})
-		clk.Add(core.DefaultLimits.ExchangeFailuresPerAccount.Every)
-		e.run(t, []scenario{{name: "after the refill", path: tokenPath, headers: hdr("Content-Type", ctJSON),
-			body: mustJSON(t, map[string]string{"email": u.email, "api_key": u.key}), wantStatus: 200, want: []string{`"access_token"`}}})
-	})
+	e := newEnv(t, withLimits(core.Limits{SignupPerIP: core.Unlimited}))
+	u := e.signup(t)
+	e.activate(t, u.email)
+	for range core.DefaultLimits.ExchangePerIP.Burst {
+		e.exchange(t, u.email, u.key)
+	}
+	e.run(t, []scenario{{name: "over the burst", path: tokenPath, headers: hdr("Content-Type", ctJSON),
+		body:       mustJSON(t, map[string]string{"email": u.email, "api_key": u.key}),
+		wantStatus: http.StatusTooManyRequests, want: []string{`"status":429`}, notWant: []string{"access_token"}, check: checkRetryAfter}})
+	// Using the key directly is not an exchange and stays open.
+	if r := e.probe(t, u.key); r.status != http.StatusOK {
+		t.Errorf("key use while exchanges are throttled: %s", r)
+	}
 }
 
 // TestThrottleIgnoresForgedForwardedFor: a client that is not a trusted
 // proxy cannot dodge the per-IP sign-up throttle with X-Forwarded-For.
 func TestThrottleIgnoresForgedForwardedFor(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withLimits(core.Limits{ExchangePerIP: core.Unlimited, ExchangeFailuresPerAccount: core.Unlimited}))
+	e := newEnv(t, withLimits(core.Limits{ExchangePerIP: core.Unlimited}))
 	var last result
 	for i := range core.DefaultLimits.SignupPerIP.Burst + 1 {
 		pw := newPassword()
@@ -121,4 +104,403 @@ func TestThrottleIgnoresForgedForwardedFor(t *testing.T) {
 	if last.status != http.StatusTooManyRequests {
 		t.Errorf("signup over the burst with a fresh X-Forwarded-For: %s, want 429", last)
 	}
+}
+
+// ---------------------------------------------------------------------------
+// Failed credentials (SECURITY.md 13): throttled per client IP, never per
+// account, with known and unknown accounts treated alike.
+
+// reads counts what a core asks of the database in read transactions:
+// every use of a credential-bearing store (all), and the lookups of a
+// credential by its hash or id (lookups), which every verification that
+// misses the cache makes. The revocation feed reads only the revocation
+// log, and the last-used flush writes, so neither is counted.
+type reads struct{ all, lookups atomic.Int64 }
+
+type countingStore struct {
+	gatehouse.Store
+	n *reads
+}
+
+func (s countingStore) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	return s.Store.View(ctx, func(tx gatehouse.Tx) error { return fn(countingTx{tx, s.n}) })
+}
+
+type countingTx struct {
+	gatehouse.Tx
+	n *reads
+}
+
+func (t countingTx) Users() gatehouse.UserStore { t.n.all.Add(1); return t.Tx.Users() }
+func (t countingTx) Apps() gatehouse.AppStore   { t.n.all.Add(1); return t.Tx.Apps() }
+func (t countingTx) Keys() gatehouse.KeyStore {
+	t.n.all.Add(1)
+	return countingKeys{t.Tx.Keys(), t.n}
+}
+func (t countingTx) Tokens() gatehouse.TokenStore {
+	t.n.all.Add(1)
+	return countingTokens{t.Tx.Tokens(), t.n}
+}
+func (t countingTx) AppKeys() gatehouse.AppKeyStore {
+	t.n.all.Add(1)
+	return countingAppKeys{t.Tx.AppKeys(), t.n}
+}
+func (t countingTx) AccountKeys() gatehouse.AccountKeyStore {
+	t.n.all.Add(1)
+	return countingAccountKeys{t.Tx.AccountKeys(), t.n}
+}
+
+type countingKeys struct {
+	gatehouse.KeyStore
+	n *reads
+}
+
+func (s countingKeys) FindKeyByHash(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, error) {
+	s.n.lookups.Add(1)
+	return s.KeyStore.FindKeyByHash(ctx, h)
+}
+
+type countingTokens struct {
+	gatehouse.TokenStore
+	n *reads
+}
+
+func (s countingTokens) FindTokenByHash(ctx context.Context, h gatehouse.Hash) (*gatehouse.AccessToken, error) {
+	s.n.lookups.Add(1)
+	return s.TokenStore.FindTokenByHash(ctx, h)
+}
+
+type countingAppKeys struct {
+	gatehouse.AppKeyStore
+	n *reads
+}
+
+func (s countingAppKeys) FindAppKeyByID(ctx context.Context, id string) (*gatehouse.AppKey, error) {
+	s.n.lookups.Add(1)
+	return s.AppKeyStore.FindAppKeyByID(ctx, id)
+}
+
+type countingAccountKeys struct {
+	gatehouse.AccountKeyStore
+	n *reads
+}
+
+func (s countingAccountKeys) FindAccountKeyByID(ctx context.Context, id string) (*gatehouse.AccountKey, error) {
+	s.n.lookups.Add(1)
+	return s.AccountKeyStore.FindAccountKeyByID(ctx, id)
+}
+
+// newProxiedEnv is newEnv behind a trusted proxy (127.0.0.0/8), so each
+// request names its client in X-Forwarded-For (see from), on a clock the
+// test moves, with the throttles limits does not turn off at their
+// defaults. The reads it returns count what its core reads.
+func newProxiedEnv(t *testing.T, clk *testClock, limits core.Limits) (*env, *reads) {
+	t.Helper()
+	st := openStore(t, newDatabase(t))
+	n := new(reads)
+	svc := core.New(countingStore{st, n}, core.Options{Argon2: cheapArgon2, Logger: testLog, Limits: limits, Now: clk.Now})
+	e := &env{svc: svc, store: st}
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := svc.Run(runCtx); err != nil && runCtx.Err() == nil {
+			testLog.Error("test: svc.Run", "err", err)
+		}
+	}()
+	e.stop = func() { e.stopOnce.Do(func() { cancel(); <-done }) }
+	t.Cleanup(e.stop)
+	e.srv = httptest.NewServer(httpserver.NewServer(testLog, svc, httpserver.Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}))
+	t.Cleanup(e.srv.Close)
+	e.client = e.srv.Client()
+	e.client.Timeout = 30 * time.Second
+	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return e, n
+}
+
+// from is headers sent on behalf of client ip (through the trusted proxy).
+func from(ip string, headers []string) []string {
+	return append(slices.Clip(headers), "X-Forwarded-For", ip)
+}
+
+// exchangeFrom calls get-token-with-api-key for client ip.
+func (e *env) exchangeFrom(t *testing.T, ip, email, key string) result {
+	t.Helper()
+	return e.call(t, http.MethodPost, tokenPath, from(ip, hdr("Content-Type", ctJSON)),
+		mustJSON(t, map[string]string{"email": email, "api_key": key}))
+}
+
+// comparable is what a client sees of an answer, without the parts that
+// differ on every request.
+func comparable(r result) string {
+	h := r.header.Clone()
+	h.Del("Date")
+	h.Del("X-Request-Id")
+	var lines []string
+	for k, vs := range h {
+		lines = append(lines, k+": "+strings.Join(vs, ", "))
+	}
+	slices.Sort(lines)
+	return fmt.Sprintf("%d\n%s\n%s", r.status, strings.Join(lines, "\n"), r.body)
+}
+
+// TestThrottleExchangeOwnerNotLockedOut: wrong keys for an e-mail, from one
+// IP or from many, never make the owner's right key fail: from another IP,
+// nor from the guessing IP itself (a key carries 192 bits, so letting it
+// through gains a guesser nothing, and that IP may be a NAT the owner
+// shares). The guessing IP's own failures are throttled.
+func TestThrottleExchangeOwnerNotLockedOut(t *testing.T) {
+	t.Parallel()
+	clk := newTestClock()
+	e, _ := newProxiedEnv(t, clk, core.Limits{SignupPerIP: core.Unlimited})
+	owner := e.newUser(t)
+	other := e.newUser(t) // its key is well-formed and live, but not the owner's
+	perAccount := core.DefaultLimits.ExchangeFailuresPerIPAccount.Burst
+
+	const attacker = "203.0.113.66"
+	for i := range 2 * perAccount {
+		r := e.exchangeFrom(t, attacker, owner.email, other.key)
+		want := http.StatusUnauthorized
+		if i >= perAccount {
+			want = http.StatusTooManyRequests
+		}
+		if r.status != want {
+			t.Fatalf("wrong key %d from one IP: %s, want %d", i, r, want)
+		}
+		if want == http.StatusTooManyRequests {
+			checkRetryAfter(t, r)
+		}
+	}
+	// And from many addresses, each under its own budget.
+	for i := range 12 {
+		for range perAccount / 2 {
+			if r := e.exchangeFrom(t, fmt.Sprintf("198.51.100.%d", i+1), owner.email, secret.NewAPIKey()); r.status != http.StatusUnauthorized {
+				t.Fatalf("wrong key from 198.51.100.%d: %s, want 401", i+1, r)
+			}
+		}
+	}
+	ok := func(t *testing.T, r result) {
+		var out struct {
+			AccessToken string `json:"access_token"`
+		}
+		envelopeOf(t, r, &out)
+		if secret.Classify(out.AccessToken) != secret.AccessToken {
+			t.Errorf("no access token in %s", r)
+		}
+	}
+	body := mustJSON(t, map[string]string{"email": owner.email, "api_key": owner.key})
+	e.run(t, []scenario{
+		{name: "the owner, from another IP", path: tokenPath, headers: from("192.0.2.10", hdr("Content-Type", ctJSON)), body: body, wantStatus: 200, check: ok},
+		{name: "the owner, from the guessing IP", path: tokenPath, headers: from(attacker, hdr("Content-Type", ctJSON)), body: body, wantStatus: 200, check: ok},
+		{name: "another account, from the guessing IP", path: tokenPath, headers: from(attacker, hdr("Content-Type", ctJSON)),
+			body: mustJSON(t, map[string]string{"email": other.email, "api_key": other.key}), wantStatus: 200, check: ok},
+		{name: "the owner's key used directly", path: keysPath, headers: from("192.0.2.10", withToken(owner.key)), body: `{}`, wantStatus: 200},
+	})
+}
+
+// TestThrottleExchangeKnownUnknownAlike: an e-mail with an account and one
+// without get the same answers, byte for byte and header for header, and
+// reach 429 after the same number of tries from one IP: first on the
+// budget per IP and e-mail, then, trying a new e-mail each time, on the
+// budget per IP. Both refill alike.
+func TestThrottleExchangeKnownUnknownAlike(t *testing.T) {
+	t.Parallel()
+	clk := newTestClock()
+	e, _ := newProxiedEnv(t, clk, core.Limits{SignupPerIP: core.Unlimited, ExchangePerIP: core.Unlimited})
+	perAccount := core.DefaultLimits.ExchangeFailuresPerIPAccount.Burst
+	perIP := core.DefaultLimits.FailuresPerIP.Burst
+	wrong := secret.NewAPIKey()
+
+	// compare sends, for each try, the known and the unknown variant from
+	// their own IPs and requires the same answers; it returns the index of
+	// the first 429.
+	compare := func(t *testing.T, tries int, known, unknown func(i int) result) int {
+		t.Helper()
+		first := -1
+		for i := range tries {
+			k, u := known(i), unknown(i)
+			if comparable(k) != comparable(u) {
+				t.Fatalf("try %d differs:\nknown e-mail:   %s\nunknown e-mail: %s", i, comparable(k), comparable(u))
+			}
+			switch k.status {
+			case http.StatusUnauthorized:
+			case http.StatusTooManyRequests:
+				checkRetryAfter(t, k)
+				if first < 0 {
+					first = i
+				}
+			default:
+				t.Fatalf("try %d: %s, want 401 or 429", i, k)
+			}
+		}
+		return first
+	}
+
+	t.Run("one e-mail", func(t *testing.T) {
+		u := e.newUser(t)
+		nobody := newEmail()
+		first := compare(t, perAccount+3,
+			func(int) result { return e.exchangeFrom(t, "203.0.113.1", u.email, wrong) },
+			func(int) result { return e.exchangeFrom(t, "203.0.113.2", nobody, wrong) })
+		if first != perAccount {
+			t.Errorf("first 429 at try %d, want %d (the budget per IP and e-mail)", first, perAccount)
+		}
+		clk.Advance(core.DefaultLimits.ExchangeFailuresPerIPAccount.Every)
+		compare(t, 1,
+			func(int) result { return e.exchangeFrom(t, "203.0.113.1", u.email, wrong) },
+			func(int) result { return e.exchangeFrom(t, "203.0.113.2", nobody, wrong) })
+	})
+
+	t.Run("a new e-mail each try", func(t *testing.T) {
+		known := make([]string, perIP+3)
+		for i := range known {
+			u := e.signup(t)
+			e.activate(t, u.email)
+			known[i] = u.email
+		}
+		first := compare(t, len(known),
+			func(i int) result { return e.exchangeFrom(t, "203.0.113.3", known[i], wrong) },
+			func(int) result { return e.exchangeFrom(t, "203.0.113.4", newEmail(), wrong) })
+		if first != perIP {
+			t.Errorf("first 429 at try %d, want %d (the budget per IP)", first, perIP)
+		}
+	})
+}
+
+// TestThrottleBadCredentials429: a burst of failed credential checks of any
+// kind from one IP — bad Basic, bad JWT, unknown or malformed
+// x-access-tokens, missing headers — is answered 429 with Retry-After in
+// the dialect's envelope, with no database read. Meanwhile another IP's
+// credentials work, and from the throttled IP a credential this node has
+// already verified (a cache hit) still works, while one it would have to
+// look up is refused with the same 429. The budget refills.
+func TestThrottleBadCredentials429(t *testing.T) {
+	t.Parallel()
+	type fixture struct {
+		user user
+		key  sunKey // the user's account key
+	}
+	const sun = true
+	cases := []struct {
+		name     string
+		sunshine bool
+		bad      func(t *testing.T, fx fixture) []string
+	}{
+		{"x-access-tokens garbage", !sun, func(*testing.T, fixture) []string { return withToken("not-a-key") }},
+		{"x-access-tokens bad checksum", !sun, func(_ *testing.T, fx fixture) []string {
+			k := []byte(fx.user.key)
+			k[len(k)-1] ^= 1
+			return withToken(string(k))
+		}},
+		{"x-access-tokens unknown API key", !sun, func(*testing.T, fixture) []string { return withToken(secret.NewAPIKey()) }},
+		{"x-access-tokens unknown access token", !sun, func(*testing.T, fixture) []string { return withToken(secret.NewAccessToken()) }},
+		{"X-API-Key unknown API key", !sun, func(*testing.T, fixture) []string {
+			return hdr("X-API-Key", secret.NewAPIKey(), "Content-Type", ctJSON)
+		}},
+		{"x-access-tokens repeated", !sun, func(_ *testing.T, fx fixture) []string {
+			return hdr("x-access-tokens", fx.user.key, "x-access-tokens", fx.user.key, "Content-Type", ctJSON)
+		}},
+		{"x-access-tokens missing", !sun, func(*testing.T, fixture) []string { return hdr("Content-Type", ctJSON) }},
+		{"Basic unknown key id", sun, func(*testing.T, fixture) []string {
+			return hdr("Authorization", "Basic "+basicValue("act_"+randHex(12), "not-the-secret"), "Content-Type", ctJSON)
+		}},
+		{"Basic wrong secret", sun, func(_ *testing.T, fx fixture) []string {
+			return hdr("Authorization", "Basic "+basicValue(fx.key.id, "not-the-secret"), "Content-Type", ctJSON)
+		}},
+		{"Basic malformed", sun, func(*testing.T, fixture) []string { return hdr("Authorization", "Basic !!!", "Content-Type", ctJSON) }},
+		{"JWT garbage", sun, func(*testing.T, fixture) []string { return bearer("a.b.c") }},
+		{"JWT wrong secret", sun, func(t *testing.T, fx fixture) []string {
+			return bearer(signJWT(t, fx.key.id, "not-the-secret", jwt.MapClaims{"scope": "account", "jti": randHex(8)}))
+		}},
+		{"JWT unknown kid", sun, func(t *testing.T, fx fixture) []string {
+			return bearer(signJWT(t, "act_"+randHex(12), fx.key.secret, jwt.MapClaims{"scope": "account"}))
+		}},
+		{"Authorization missing", sun, func(*testing.T, fixture) []string { return hdr("Content-Type", ctJSON) }},
+	}
+	burst := core.DefaultLimits.FailuresPerIP.Burst
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clk := newTestClock()
+			e, n := newProxiedEnv(t, clk, core.Limits{SignupPerIP: core.Unlimited})
+			u := e.newUser(t)
+			fx := fixture{user: u, key: e.issueAccountKey(t, u.email)}
+			const attacker, bystander = "203.0.113.9", "192.0.2.20"
+			method, path := http.MethodPost, "/user/get-user-api-keys"
+			body := "{}"
+			warm, cold := withToken(u.key), withToken(u.token)
+			if tc.sunshine {
+				method, path, body = http.MethodGet, "/v2/apps", ""
+				warm = fx.key.basic()
+				cold = bearer(signJWT(t, fx.key.id, fx.key.secret, jwt.MapClaims{"scope": "account", "jti": randHex(8)}))
+			}
+			send := func(ip string, h []string) result { return e.call(t, method, path, from(ip, h), body) }
+			// Warm the cache, and wait until it serves (it is trusted
+			// once the revocation feed has read the log).
+			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				before := n.lookups.Load()
+				if r := send(bystander, warm); r.status != http.StatusOK {
+					t.Fatalf("warming the cache: %s", r)
+				}
+				if n.lookups.Load() == before {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the cache never served a verified credential")
+				}
+			}
+
+			for i := range burst {
+				if r := send(attacker, tc.bad(t, fx)); r.status != http.StatusUnauthorized {
+					t.Fatalf("bad credential %d of the burst: %s, want 401", i, r)
+				}
+			}
+			before := n.all.Load()
+			for i := range 20 {
+				r := send(attacker, tc.bad(t, fx))
+				if r.status != http.StatusTooManyRequests {
+					t.Fatalf("bad credential %d past the burst: %s, want 429", i, r)
+				}
+				checkRetryAfter(t, r)
+				if tc.sunshine {
+					wantError(t, "past the burst", r, http.StatusTooManyRequests, "too_many_requests")
+				} else {
+					var env struct {
+						Response string `json:"response"`
+						Status   int    `json:"status"`
+					}
+					if err := json.Unmarshal(r.body, &env); err != nil || env.Status != http.StatusTooManyRequests || env.Response == "" {
+						t.Fatalf("past the burst: not the Ask Sage 429 envelope: %s", r)
+					}
+				}
+			}
+			if r := send(attacker, cold); r.status != http.StatusTooManyRequests {
+				t.Errorf("a credential not in the cache, from the throttled IP: %s, want 429", r)
+			}
+			if d := n.all.Load() - before; d != 0 {
+				t.Errorf("%d database reads while the IP was throttled, want none", d)
+			}
+
+			if r := send(bystander, cold); r.status != http.StatusOK {
+				t.Errorf("another IP's credential: %s, want 200", r)
+			}
+			if r := send(attacker, cold); r.status != http.StatusOK {
+				t.Errorf("a cached credential from the throttled IP: %s, want 200", r)
+			}
+			if r := send(attacker, warm); r.status != http.StatusOK {
+				t.Errorf("a cached credential from the throttled IP: %s, want 200", r)
+			}
+
+			clk.Advance(core.DefaultLimits.FailuresPerIP.Every)
+			if r := send(attacker, tc.bad(t, fx)); r.status != http.StatusUnauthorized {
+				t.Errorf("after the refill: %s, want 401", r)
+			}
+		})
+	}
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

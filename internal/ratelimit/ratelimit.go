@@ -51,7 +51,8 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	return l.take(key, false)
 }
 
-// Blocked reports whether key's bucket is empty, without taking a token.
+// Blocked reports whether key's bucket is empty, without taking a token,
+// and if so how long until it holds one again.
 func (l *Limiter) Blocked(key string) (bool, time.Duration) {
 	ok, wait := l.take(key, true)
 	return !ok, wait
@@ -77,10 +78,12 @@ func (l *Limiter) take(key string, peek bool) (bool, time.Duration) {
 	}
 	b.seen = now
 	if peek {
-		if b.l.TokensAt(now) >= 1 {
+		tokens := b.l.TokensAt(now)
+		if tokens >= 1 {
 			return true, 0
 		}
-		return false, l.lim.Every
+		// The time until the bucket holds one token again, at least 1 ns.
+		return false, max(time.Duration((1-tokens)*float64(l.lim.Every)), 1)
 	}
 	r := b.l.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {

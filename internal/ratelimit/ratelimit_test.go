@@ -53,3 +53,32 @@ func TestZeroLimitAllows(t *testing.T) {
 		t.Fatal("nil limiter refused")
 	}
 }
+
+// Blocked peeks: it takes nothing, and the wait it reports is the time
+// until the next token, not a whole refill period.
+func TestBlockedPeeks(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := New(Limit{Every: 10 * time.Second, Burst: 2}, 10, func() time.Time { return now })
+	for range 5 {
+		if blocked, _ := l.Blocked("a"); blocked {
+			t.Fatal("Blocked on an unknown key")
+		}
+	}
+	l.Allow("a")
+	l.Allow("a")
+	now = now.Add(4 * time.Second)
+	blocked, wait := l.Blocked("a")
+	if !blocked || (wait-6*time.Second).Abs() > time.Millisecond {
+		t.Fatalf("Blocked = %v, %v; want true, 6s", blocked, wait)
+	}
+	if ok, w := l.Allow("a"); ok || (w-wait).Abs() > time.Millisecond {
+		t.Fatalf("Allow = %v, %v; want false, about %v", ok, w, wait)
+	}
+	now = now.Add(6 * time.Second)
+	if blocked, _ := l.Blocked("a"); blocked {
+		t.Fatal("Blocked after the refill")
+	}
+	if ok, _ := l.Allow("a"); !ok {
+		t.Fatal("no token after the refill")
+	}
+}

@@ -46,16 +46,17 @@ func credential(h http.Header) (string, bool) {
 // Authenticate is the dialect's one authentication middleware: it turns the
 // credential header into a gatehouse.Principal in the request context, or
 // refuses the request in the envelope. Handlers behind it never read
-// credentials.
+// credentials. Core decides the answer to every failure, a header that
+// does not parse included, since each counts against the client's IP.
 func Authenticate(svc *core.Service, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			cred, ok := credential(r.Header)
 			if !ok {
-				writeError(w, r, log, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Token is invalid."))
+				writeError(w, r, log, svc.Unauthenticated(clientInfo(r)))
 				return
 			}
-			p, err := svc.Authenticate(r.Context(), cred)
+			p, err := svc.Authenticate(r.Context(), cred, clientInfo(r))
 			if err != nil {
 				writeError(w, r, log, err)
 				return

@@ -59,21 +59,24 @@ func parseAuthorization(h http.Header) (credential, bool) {
 }
 
 // Authenticate is the dialect's one authentication middleware: Basic or
-// Bearer into a gatehouse.Principal, or one generic 401.
+// Bearer into a gatehouse.Principal, or one generic 401 (429 once the
+// client's IP is over its failure budget: core decides, a header that does
+// not parse included).
 func Authenticate(svc *core.Service, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ci := core.ClientInfo{IP: httpio.InfoFrom(r.Context()).IP, UserAgent: r.UserAgent()}
 			c, ok := parseAuthorization(r.Header)
 			if !ok {
-				writeError(w, r, log, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, titleUnauthorized))
+				writeError(w, r, log, svc.Unauthenticated(ci))
 				return
 			}
 			var p gatehouse.Principal
 			var err error
 			if c.basic {
-				p, err = svc.AuthenticateKeySecret(r.Context(), c.id, c.secret)
+				p, err = svc.AuthenticateKeySecret(r.Context(), c.id, c.secret, ci)
 			} else {
-				p, err = svc.AuthenticateJWT(r.Context(), c.token)
+				p, err = svc.AuthenticateJWT(r.Context(), c.token, ci)
 			}
 			if err != nil {
 				writeError(w, r, log, err)

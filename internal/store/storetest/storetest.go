@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"Keys", testKeys},
 		{"Tokens", testTokens},
 		{"Logins", testLogins},
+		{"LoginAttempts", testLoginAttempts},
 		{"Revocations", testRevocations},
 		{"Tx", testTx},
 		{"Times", testTimes},
