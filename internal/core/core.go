@@ -91,6 +91,8 @@ type Options struct {
 	JWTRequireExp bool
 	// Limits throttle sign-up and token exchange (default DefaultLimits).
 	Limits Limits
+	// Chats are the chat quotas (default DefaultChatLimits).
+	Chats ChatLimits
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives background errors (default: discard).
@@ -108,6 +110,7 @@ type Service struct {
 	cache   *credCache
 	box     *secret.Box
 	usage   *usageRecorder
+	chat    ChatLimits
 
 	signupPerIP      *ratelimit.Limiter
 	exchangePerIP    *ratelimit.Limiter
@@ -166,6 +169,7 @@ func New(store gatehouse.Store, opt Options) *Service {
 		cache:            newCredCache(opt.CacheSize),
 		box:              box,
 		usage:            newUsageRecorder(),
+		chat:             opt.Chats.withDefaults(),
 	}
 }
 

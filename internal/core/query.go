@@ -52,7 +52,7 @@ func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error
 		strings.TrimSpace(in.Messages[len(in.Messages)-1].Text) == "" {
 		return nil, gatehouse.Errorf(gatehouse.EINVALID, "message is required.")
 	}
-	if err := validateTurns(in.Messages); err != nil {
+	if err := s.validateTurns(in.Messages); err != nil {
 		return nil, err
 	}
 	if in.Temperature != nil && (*in.Temperature < 0 || *in.Temperature > 2) {
@@ -66,30 +66,35 @@ func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error
 	}
 
 	// Read the session (and, for a single new prompt, its history) first,
-	// so a bad session id costs no model call.
+	// and check that the exchange has room in the chat quotas, so a bad
+	// session id or a full session costs no model call.
 	var history []gatehouse.ChatTurn
-	if in.SessionID != "" {
-		err := s.store.View(ctx, func(tx gatehouse.Tx) error {
-			c, err := tx.Chats().FindChatByID(ctx, in.SessionID)
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		var c *gatehouse.ChatSession
+		if in.SessionID != "" {
+			var err error
+			c, err = tx.Chats().FindChatByID(ctx, in.SessionID)
 			if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && c.UserID != p.UserID {
 				return errChatNotFound
 			}
-			if err != nil || len(in.Messages) > 1 {
-				return err
-			}
-			msgs, err := tx.Chats().FindChatMessages(ctx, in.SessionID)
 			if err != nil {
 				return err
 			}
-			msgs = msgs[max(0, len(msgs)-historyLimit):]
-			for _, m := range msgs {
-				history = append(history, gatehouse.ChatTurn{Role: m.Role, Text: m.Text})
+			if len(in.Messages) == 1 {
+				msgs, err := tx.Chats().FindChatMessages(ctx, in.SessionID)
+				if err != nil {
+					return err
+				}
+				msgs = msgs[max(0, len(msgs)-historyLimit):]
+				for _, m := range msgs {
+					history = append(history, gatehouse.ChatTurn{Role: m.Role, Text: m.Text})
+				}
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
+		return s.checkQueryRoom(ctx, tx, p, c, in.Messages[len(in.Messages)-1].Text)
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	req := gatehouse.CompletionRequest{Model: in.Model, Temperature: in.Temperature}
@@ -106,17 +111,15 @@ func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error
 	now := s.now().UTC()
 	res := &QueryResult{ID: uuid.NewString(), Completion: *comp}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		c, err := s.ownChat(ctx, tx, p, in.SessionID, titleFrom(prompt), now)
+		// The chat and the prompt log keep the texts as storedText makes
+		// them, and the answer within the chat quotas (see appendExchange).
+		c, err := s.appendExchange(ctx, tx, p, in.SessionID, prompt, comp.Text, now)
 		if err != nil {
 			return err
 		}
 		res.SessionID = c.ID
-		turns := []gatehouse.ChatTurn{{Role: gatehouse.RoleUser, Text: prompt}, {Role: gatehouse.RoleAssistant, Text: comp.Text}}
-		if err := tx.Chats().AppendChatMessages(ctx, c.ID, toMessages(turns, now), now); err != nil {
-			return err
-		}
 		return tx.PromptLogs().CreatePromptLog(ctx, &gatehouse.PromptLog{
-			UserID: p.UserID, SessionID: c.ID, At: now, Prompt: prompt, Completion: comp.Text, Model: comp.Model,
+			UserID: p.UserID, SessionID: c.ID, At: now, Prompt: s.storedText(prompt), Completion: s.storedText(comp.Text), Model: comp.Model,
 			PromptTokens: comp.PromptTokens, CompletionTokens: comp.CompletionTokens, TotalTokens: comp.TotalTokens,
 			IP: in.Client.IP,
 		})

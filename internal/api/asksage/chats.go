@@ -1,10 +1,10 @@
 package asksage
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpio"
 )
@@ -12,6 +12,7 @@ import (
 // HandleChatsList serves POST /user/get-chats. Any body is accepted and
 // ignored (the seed sends {"response": "string"}). As the OpenAPI file
 // says, "response" is a JSON string holding {"chats": [...], "buttons": []}.
+// The answer is written while it is read (see chatStream).
 func HandleChatsList(svc *core.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct{}
@@ -19,25 +20,12 @@ func HandleChatsList(svc *core.Service, log *slog.Logger) http.Handler {
 			writeError(w, r, log, err)
 			return
 		}
-		chats, err := svc.ListChats(r.Context())
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		payload := chatsPayload{Chats: make([]chatRow, 0, len(chats)), Buttons: []any{}}
-		for _, c := range chats {
-			payload.Chats = append(payload.Chats, toChatRow(c))
-		}
-		b, err := json.Marshal(payload)
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: string(b), Status: http.StatusOK})
+		st := newChatStream(w, true)
+		streamChats(w, r, log, st, svc.ListChats(r.Context(), st))
 	})
 }
 
-// HandleChatGet serves POST /user/get-chat-session.
+// HandleChatGet serves POST /user/get-chat-session: the session object.
 func HandleChatGet(svc *core.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req sessionRequest
@@ -45,13 +33,31 @@ func HandleChatGet(svc *core.Service, log *slog.Logger) http.Handler {
 			writeError(w, r, log, err)
 			return
 		}
-		c, err := svc.GetChat(r.Context(), req.SessionID)
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: toChatRow(*c), Status: http.StatusOK})
+		st := newChatStream(w, false)
+		streamChats(w, r, log, st, svc.GetChat(r.Context(), req.SessionID, st))
 	})
+}
+
+// streamChats ends a streamed answer, given what the listing returned. An
+// error before anything was written is an ordinary error answer; after,
+// the status is gone, so the connection is cut (http.ErrAbortHandler) and
+// the client sees a truncated answer, never one that looks complete.
+func streamChats(w http.ResponseWriter, r *http.Request, log *slog.Logger, st *chatStream, err error) {
+	if err == nil {
+		err = st.finish()
+	}
+	if err == nil {
+		return
+	}
+	if !st.started {
+		writeError(w, r, log, err)
+		return
+	}
+	if st.err == nil { // not the client going away: a fault mid-answer
+		log.LogAttrs(r.Context(), slog.LevelError, "answer cut short",
+			slog.String("requestId", httpio.InfoFrom(r.Context()).ID), slog.String("code", gatehouse.ErrorCode(err)), slog.Any("err", err))
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // HandleChatDelete serves POST /user/delete-chat-session.
