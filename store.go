@@ -219,8 +219,10 @@ type ChatMessagePage struct {
 type PromptLogStore interface {
 	// CreatePromptLog inserts l and sets l.ID.
 	CreatePromptLog(ctx context.Context, l *PromptLog) error
-	// FindPromptLogsByUser returns a user's newest rows first, at most limit.
-	FindPromptLogsByUser(ctx context.Context, userID int64, limit int) ([]*PromptLog, error)
+	// FindPromptLogsByUser returns a user's rows with an ID below beforeID
+	// (every row when beforeID is 0), newest first, at most limit: a page
+	// of the log, the next page starting before the last row of this one.
+	FindPromptLogsByUser(ctx context.Context, userID, beforeID int64, limit int) ([]*PromptLog, error)
 }
 
 // AppStore persists apps.

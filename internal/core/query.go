@@ -147,21 +147,40 @@ const (
 	PromptLogsMaxLimit     = 100
 )
 
-// ListPromptLogs returns the caller's prompt-log rows, newest first.
-func (s *Service) ListPromptLogs(ctx context.Context, limit int) ([]*gatehouse.PromptLog, error) {
+// promptLogPage is how many prompt-log rows ListPromptLogs reads at a time.
+const promptLogPage = 4
+
+// ListPromptLogs gives the caller's prompt-log rows, newest first, at most
+// limit, to each a page at a time (each page read in its own short
+// transaction, so a listing is never held whole and no transaction waits
+// on a slow client). An error before the first call to each leaves
+// nothing written.
+func (s *Service) ListPromptLogs(ctx context.Context, limit int, each func([]*gatehouse.PromptLog) error) error {
 	p, err := caller(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if limit < 1 || limit > PromptLogsMaxLimit {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "limit must be between 1 and %d.", PromptLogsMaxLimit)
+		return gatehouse.Errorf(gatehouse.EINVALID, "limit must be between 1 and %d.", PromptLogsMaxLimit)
 	}
-	var out []*gatehouse.PromptLog
-	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
-		out, err = tx.PromptLogs().FindPromptLogsByUser(ctx, p.UserID, limit)
-		return err
-	})
-	return out, err
+	var before int64
+	for limit > 0 {
+		var page []*gatehouse.PromptLog
+		err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+			var err error
+			page, err = tx.PromptLogs().FindPromptLogsByUser(ctx, p.UserID, before, min(limit, promptLogPage))
+			return err
+		})
+		if err != nil || len(page) == 0 {
+			return err
+		}
+		if err := each(page); err != nil {
+			return err
+		}
+		limit -= len(page)
+		before = page[len(page)-1].ID
+	}
+	return nil
 }
 
 // WithClientCertificate returns p marked CAC-authenticated when a client

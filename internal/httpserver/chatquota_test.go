@@ -264,8 +264,22 @@ func TestChatQuotasQuery(t *testing.T) {
 	up := newUpstream(t)
 	lim := core.ChatLimits{MaxMessage: 1000, MaxSession: 4000, MaxAccount: 10000}
 	e := newEnv(t, withModels(up.client(10*time.Second)), withChatLimits(lim))
-	u := e.newUser(t)
+	// An answer over the message quota is kept cut to it, in the chat and
+	// in the prompt log (the client gets it whole).
+	w := e.newUser(t)
+	long := strings.Repeat("w", 1000)
+	qw := e.query(t, w.token, mustJSON(t, map[string]string{"message": long}))
+	if qw.Message != "echo: "+long {
+		t.Errorf("the client got %d bytes of answer, want all %d", len(qw.Message), len(long)+6)
+	}
+	if c := e.chatSession(t, w.token, qw.SessionID); len(c.Chats) != 2 || c.Chats[1].Message != ("echo: "+long)[:1000] {
+		t.Errorf("stored answer of %d bytes, want the first 1000", len(c.Chats[len(c.Chats)-1].Message))
+	}
+	if logs := e.promptLogs(t, w.token, ""); len(logs) != 1 || logs[0].Completion != ("echo: "+long)[:1000] || logs[0].Prompt != long {
+		t.Errorf("prompt log keeps %d bytes of answer, want the first 1000", len(logs[0].Completion))
+	}
 
+	u := e.newUser(t)
 	p := strings.Repeat("p", 900)
 	q1 := e.query(t, u.token, mustJSON(t, map[string]string{"message": p}))
 	c := e.chatSession(t, u.token, q1.SessionID)

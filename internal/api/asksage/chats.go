@@ -21,7 +21,7 @@ func HandleChatsList(svc *core.Service, log *slog.Logger) http.Handler {
 			return
 		}
 		st := newChatStream(w, true)
-		streamChats(w, r, log, st, svc.ListChats(r.Context(), st))
+		endStream(w, r, log, &st.jsonStream, svc.ListChats(r.Context(), st), st.finish)
 	})
 }
 
@@ -34,30 +34,8 @@ func HandleChatGet(svc *core.Service, log *slog.Logger) http.Handler {
 			return
 		}
 		st := newChatStream(w, false)
-		streamChats(w, r, log, st, svc.GetChat(r.Context(), req.SessionID, st))
+		endStream(w, r, log, &st.jsonStream, svc.GetChat(r.Context(), req.SessionID, st), st.finish)
 	})
-}
-
-// streamChats ends a streamed answer, given what the listing returned. An
-// error before anything was written is an ordinary error answer; after,
-// the status is gone, so the connection is cut (http.ErrAbortHandler) and
-// the client sees a truncated answer, never one that looks complete.
-func streamChats(w http.ResponseWriter, r *http.Request, log *slog.Logger, st *chatStream, err error) {
-	if err == nil {
-		err = st.finish()
-	}
-	if err == nil {
-		return
-	}
-	if !st.started {
-		writeError(w, r, log, err)
-		return
-	}
-	if st.err == nil { // not the client going away: a fault mid-answer
-		log.LogAttrs(r.Context(), slog.LevelError, "answer cut short",
-			slog.String("requestId", httpio.InfoFrom(r.Context()).ID), slog.String("code", gatehouse.ErrorCode(err)), slog.Any("err", err))
-	}
-	panic(http.ErrAbortHandler)
 }
 
 // HandleChatDelete serves POST /user/delete-chat-session.
@@ -125,7 +103,8 @@ func HandleChatAppend(svc *core.Service, log *slog.Logger) http.Handler {
 }
 
 // HandlePromptLogsList serves POST /user/get-user-logs: the caller's
-// prompt log, newest first (default and most: 100 rows).
+// prompt log, newest first (default and most: 100 rows), written while it
+// is read (see jsonStream).
 func HandlePromptLogsList(svc *core.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req logsRequest
@@ -140,11 +119,13 @@ func HandlePromptLogsList(svc *core.Service, log *slog.Logger) http.Handler {
 		if limit < 1 || limit > core.PromptLogsMaxLimit {
 			limit = 0 // let core refuse it with its message
 		}
-		ls, err := svc.ListPromptLogs(r.Context(), int(limit))
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: toPromptLogRows(ls), Status: http.StatusOK})
+		st := newListStream(w)
+		err := svc.ListPromptLogs(r.Context(), int(limit), func(ls []*gatehouse.PromptLog) error {
+			for _, row := range toPromptLogRows(ls) {
+				st.item(row)
+			}
+			return st.err
+		})
+		endStream(w, r, log, &st.jsonStream, err, st.finish)
 	})
 }

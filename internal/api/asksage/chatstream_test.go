@@ -136,3 +136,34 @@ func TestChatStreamWire(t *testing.T) {
 		}
 	}
 }
+
+// TestListStreamWire: get-user-logs streamed, in pages of any size, is byte
+// for byte what encoding its rows whole gave.
+func TestListStreamWire(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 7))
+	at := time.Date(2026, 11, 22, 10, 57, 25, 0, time.UTC)
+	for i := range 300 {
+		var ls []*gatehouse.PromptLog
+		for j := range r.IntN(7) {
+			ls = append(ls, &gatehouse.PromptLog{ID: int64(j + 1), UserID: 3, SessionID: randomText(r, 3), At: at, Prompt: randomText(r, 30),
+				Completion: randomText(r, 30), Model: randomText(r, 4), PromptTokens: j, CompletionTokens: 2 * j, TotalTokens: 3 * j, IP: "192.0.2.1"})
+		}
+		rec := httptest.NewRecorder()
+		st := newListStream(rec)
+		for rest := ls; len(rest) > 0; {
+			n := 1 + r.IntN(len(rest))
+			for _, row := range toPromptLogRows(rest[:n]) {
+				st.item(row)
+			}
+			rest = rest[n:]
+		}
+		if err := st.finish(); err != nil {
+			t.Fatal(err)
+		}
+		want := encode(t, envelope{Response: toPromptLogRows(ls), Status: 200}, false)
+		if got := rec.Body.Bytes(); !bytes.Equal(got, want) || rec.Code != 200 || rec.Header().Get("Content-Type") != "application/json" {
+			t.Fatalf("case %d: streamed %d\n%q\nwant\n%q", i, rec.Code, got, want)
+		}
+	}
+}

@@ -197,9 +197,12 @@ func paritySteps(t *testing.T, s gatehouse.Store) []string {
 		}
 		return ls, nil
 	})
-	step("FindPromptLogsByUser(2)", false, func(tx gatehouse.Tx) (any, error) { return tx.PromptLogs().FindPromptLogsByUser(ctx, alice.ID, 2) })
+	step("FindPromptLogsByUser(2)", false, func(tx gatehouse.Tx) (any, error) { return tx.PromptLogs().FindPromptLogsByUser(ctx, alice.ID, 0, 2) })
+	step("FindPromptLogsByUser(before, 2)", false, func(tx gatehouse.Tx) (any, error) {
+		return tx.PromptLogs().FindPromptLogsByUser(ctx, alice.ID, 3, 2)
+	})
 	step("FindPromptLogsByUser(none)", false, func(tx gatehouse.Tx) (any, error) {
-		return tx.PromptLogs().FindPromptLogsByUser(ctx, bob.ID, 10)
+		return tx.PromptLogs().FindPromptLogsByUser(ctx, bob.ID, 0, 10)
 	})
 
 	// Apps, app keys and account keys.

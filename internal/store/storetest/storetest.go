@@ -2017,10 +2017,15 @@ func testChats(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 
 func findPromptLogs(t *testing.T, s gatehouse.Store, userID int64, limit int) []*gatehouse.PromptLog {
 	t.Helper()
+	return findPromptLogsBefore(t, s, userID, 0, limit)
+}
+
+func findPromptLogsBefore(t *testing.T, s gatehouse.Store, userID, beforeID int64, limit int) []*gatehouse.PromptLog {
+	t.Helper()
 	var ls []*gatehouse.PromptLog
 	view(t, s, func(tx gatehouse.Tx) error {
 		var err error
-		ls, err = tx.PromptLogs().FindPromptLogsByUser(t.Context(), userID, limit)
+		ls, err = tx.PromptLogs().FindPromptLogsByUser(t.Context(), userID, beforeID, limit)
 		return err
 	})
 	return ls
@@ -2063,6 +2068,19 @@ func testPromptLogs(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			if !slices.IsSortedFunc(got, func(x, y *gatehouse.PromptLog) int { return cmp.Compare(y.ID, x.ID) }) {
 				t.Errorf("FindPromptLogsByUser(a) ids %v not newest first", ids(got, promptLogID))
 			}
+			// Pages: each starts before the last row of the one before.
+			var paged []*gatehouse.PromptLog
+			for before := int64(0); ; {
+				page := findPromptLogsBefore(t, s, a.ID, before, 2)
+				if len(page) == 0 {
+					break
+				}
+				paged = append(paged, page...)
+				before = page[len(page)-1].ID
+			}
+			wantEqual(t, "FindPromptLogsByUser(a) in pages of 2", paged, wantA)
+			wantEqual(t, "FindPromptLogsByUser(a, before the third)", findPromptLogsBefore(t, s, a.ID, wantA[2].ID, 10), wantA[3:])
+			wantEqual(t, "FindPromptLogsByUser(b, before a's newest)", findPromptLogsBefore(t, s, b.ID, wantA[0].ID, 10), wantB[1:])
 		}},
 		{"NoneForUser", func(t *testing.T, s gatehouse.Store) {
 			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
