@@ -13,10 +13,11 @@ Standard library only. Example (the issue's scenario):
     go build -o /tmp/gh ./cmd/gatehouse
     python3 bench/chatmem.py --bin /tmp/gh --calls 40 --chars 100000 --char '‹'
 
-The largest answer the default caps allow: fill sessions until the account
-is full (--fill), with messages as large as allowed:
+The largest answer the default quotas allow: messages as large as allowed
+(131072 quotes are 256 KiB of JSON text), 15 to a session, until the account
+is full:
 
-    python3 bench/chatmem.py --bin /tmp/gh --fill --chars 32768 --char '"'
+    python3 bench/chatmem.py --bin /tmp/gh --fill --chars 131072 --char '"' --per-session 15
 """
 
 import argparse
@@ -89,7 +90,7 @@ def main():
     ap.add_argument("--calls", type=int, default=40, help="append-chat calls (without --fill)")
     ap.add_argument("--chars", type=int, default=100000, help="characters per message")
     ap.add_argument("--char", default="\u2039", help="the character messages repeat")
-    ap.add_argument("--per-session", type=int, default=1, help="append-chat calls per session")
+    ap.add_argument("--per-session", type=int, default=1, help="messages per session (a new session after that many)")
     ap.add_argument("--fill", action="store_true", help="append until the server refuses (account full)")
     ap.add_argument("--readers", type=int, default=4)
     ap.add_argument("--rate", type=int, default=64 << 10, help="bytes/s per slow reader")
@@ -126,33 +127,32 @@ def main():
         rss0 = proc_kb(srv.pid, "VmRSS")
         msg = a.char * a.chars
         stored = 0
-        accepted = refused = 0
+        accepted = 0
         statuses = {}
-        sid = None
+        sid, in_session = None, 0
         calls = 0
+        last_refusal = None
         t0 = time.monotonic()
         while a.fill or calls < a.calls:
             body = {"message": msg}
-            if sid is not None and calls % a.per_session != 0:
+            if sid is not None and in_session < a.per_session:
                 body["session_id"] = sid
+            else:
+                sid, in_session = None, 0
             st, b = post(base, "/user/append-chat", body, token)
             calls += 1
             statuses[st] = statuses.get(st, 0) + 1
             if st == 200:
                 accepted += 1
                 stored += len(msg.encode())
-                sid = json.loads(b)["response"]["session_id"]
-            else:
-                refused += 1
-                last_refusal = b[:200].decode(errors="replace")
-                if a.fill:
-                    if sid is not None and calls % a.per_session != 1:
-                        # the session is full: start a new one
-                        calls = (calls // a.per_session + 1) * a.per_session
-                        if refused > 3:
-                            break
-                        continue
-                    break
+                sid, in_session = json.loads(b)["response"]["session_id"], in_session + 1
+                continue
+            last_refusal = b[:200].decode(errors="replace")
+            if a.fill and "session is full" in last_refusal and in_session > 0:
+                sid = None  # start a new session
+                continue
+            if a.fill:
+                break
         append_s = time.monotonic() - t0
         rss_appends = proc_kb(srv.pid, "VmHWM")
 
@@ -185,7 +185,7 @@ def main():
             "slow_readers": a.readers, "slow_rate": a.rate, "slow_seconds": a.seconds,
             "slow_bytes_read": got, "peak_rss_during_slow_kb": peak_rss, "hwm_after_slow_kb": hwm_slow,
         }
-        if refused:
+        if last_refusal:
             out["last_refusal"] = last_refusal
         print(json.dumps(out, ensure_ascii=False, indent=1))
     finally:

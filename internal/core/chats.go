@@ -302,8 +302,9 @@ func clipText(text string, n int64) string {
 // short transaction, so that neither a large listing nor a slow client
 // makes the process hold it whole or keep a transaction open: the sessions
 // are those that existed when the listing started, in the order they had
-// then, with the messages they had then. An error before the first call to
-// w leaves w untouched.
+// then, with the messages they had then (a session deleted meanwhile is
+// left out, or listed without its messages). An error before the first
+// call to w leaves w untouched.
 func (s *Service) ListChats(ctx context.Context, w ChatWriter) error {
 	p, err := caller(ctx)
 	if err != nil {

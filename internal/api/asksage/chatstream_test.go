@@ -3,6 +3,7 @@ package asksage
 import (
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -166,4 +167,33 @@ func TestListStreamWire(t *testing.T) {
 			t.Fatalf("case %d: streamed %d\n%q\nwant\n%q", i, rec.Code, got, want)
 		}
 	}
+}
+
+// TestEndStream: a listing that fails before writing anything answers the
+// error in the envelope; one that fails after the answer began cuts the
+// connection (http.ErrAbortHandler), so that a client never takes a
+// truncated listing for a whole one.
+func TestEndStream(t *testing.T) {
+	t.Parallel()
+	log := slog.New(slog.DiscardHandler)
+	req := httptest.NewRequest(http.MethodPost, "/user/get-chats", nil)
+	fail := gatehouse.Errorf(gatehouse.EUNAVAILABLE, "The database is unavailable.")
+
+	rec := httptest.NewRecorder()
+	st := newChatStream(rec, true)
+	endStream(rec, req, log, &st.jsonStream, fail, st.finish)
+	if rec.Code != http.StatusServiceUnavailable || rec.Body.String() != `{"response":"The database is unavailable.","status":503}` {
+		t.Errorf("failure before the answer: %d %s", rec.Code, rec.Body)
+	}
+
+	rec = httptest.NewRecorder()
+	st = newChatStream(rec, true)
+	st.StartChat(&gatehouse.ChatSession{ID: "x"})
+	defer func() {
+		if v := recover(); v != http.ErrAbortHandler {
+			t.Errorf("failure mid-answer: recovered %v, want http.ErrAbortHandler", v)
+		}
+	}()
+	endStream(rec, req, log, &st.jsonStream, fail, st.finish)
+	t.Errorf("failure mid-answer returned normally")
 }
