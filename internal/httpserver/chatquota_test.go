@@ -272,10 +272,10 @@ func TestChatQuotasQuery(t *testing.T) {
 	if qw.Message != "echo: "+long {
 		t.Errorf("the client got %d bytes of answer, want all %d", len(qw.Message), len(long)+6)
 	}
-	if c := e.chatSession(t, w.token, qw.SessionID); len(c.Chats) != 2 || c.Chats[1].Message != ("echo: "+long)[:1000] {
+	if c := e.chatSession(t, w.token, qw.SessionID); len(c.Chats) != 2 || c.Chats[1].Message != ("echo: " + long)[:1000] {
 		t.Errorf("stored answer of %d bytes, want the first 1000", len(c.Chats[len(c.Chats)-1].Message))
 	}
-	if logs := e.promptLogs(t, w.token, ""); len(logs) != 1 || logs[0].Completion != ("echo: "+long)[:1000] || logs[0].Prompt != long {
+	if logs := e.promptLogs(t, w.token, ""); len(logs) != 1 || logs[0].Completion != ("echo: " + long)[:1000] || logs[0].Prompt != long {
 		t.Errorf("prompt log keeps %d bytes of answer, want the first 1000", len(logs[0].Completion))
 	}
 
