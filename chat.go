@@ -19,6 +19,9 @@ type ChatSession struct {
 	Title     string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Size is what the session counts against the chat quotas: its own
+	// size plus the Size of each of its messages, as core reckons them.
+	Size int64
 }
 
 // ChatMessage is one message of a session, in order.
@@ -28,13 +31,14 @@ type ChatMessage struct {
 	Role      ChatRole
 	Text      string
 	CreatedAt time.Time
+	// Size is what the message counts against the chat quotas (set by
+	// core; see ChatSession.Size).
+	Size int64
 }
 
-// Chat limits.
-const (
-	ChatTitleMaxLen   = 200
-	ChatMessageMaxLen = 256 << 10
-)
+// ChatTitleMaxLen bounds a chat title, in characters. The quotas on
+// messages, sessions and accounts are settings (core.ChatLimits).
+const ChatTitleMaxLen = 200
 
 // PromptLog is one /server/query exchange, for get-user-logs.
 type PromptLog struct {

@@ -174,35 +174,62 @@ type DatasetStore interface {
 	DeleteShare(ctx context.Context, datasetID, userID int64) error
 }
 
-// ChatStore persists chat sessions and their messages.
+// ChatStore persists chat sessions and their messages, and what each
+// account's sessions add up to (ChatUsage).
 type ChatStore interface {
-	// CreateChat inserts c (its ID is set by the caller); ECONFLICT on a
-	// repeated id.
+	// CreateChat inserts c (its ID and Size are set by the caller) and adds
+	// c.Size to the account's usage; ECONFLICT on a repeated id.
 	CreateChat(ctx context.Context, c *ChatSession) error
 	// FindChatByID returns ENOTFOUND when there is none.
 	FindChatByID(ctx context.Context, id string) (*ChatSession, error)
-	// FindChatsByUser lists a user's sessions, most recently updated first.
-	FindChatsByUser(ctx context.Context, userID int64) ([]*ChatSession, error)
-	// FindChatMessagesByUser returns every message of every session of the
-	// user, grouped by session id, each in order: one query, not one per
-	// session.
-	FindChatMessagesByUser(ctx context.Context, userID int64) (map[string][]*ChatMessage, error)
+	// FindChatIDsByUser lists the ids of a user's sessions, most recently
+	// updated first (then most recently created, then by id).
+	FindChatIDsByUser(ctx context.Context, userID int64) ([]string, error)
+	// FindChatsByIDs returns those of the sessions ids that exist and are
+	// userID's, in no particular order.
+	FindChatsByIDs(ctx context.Context, userID int64, ids []string) ([]*ChatSession, error)
 	// FindChatMessages returns a session's messages in order.
 	FindChatMessages(ctx context.Context, sessionID string) ([]*ChatMessage, error)
-	// AppendChatMessages adds messages to a session, sets their IDs and the
-	// session's UpdatedAt to at.
+	// FindChatMessagesPage returns one page of the messages of a set of
+	// sessions, in ID order (see ChatMessagePage).
+	FindChatMessagesPage(ctx context.Context, page ChatMessagePage) ([]*ChatMessage, error)
+	// LatestChatMessageID returns the highest message ID there is, or 0:
+	// messages appended later have higher IDs.
+	LatestChatMessageID(ctx context.Context) (int64, error)
+	// AppendChatMessages adds messages to a session, sets their IDs, sets
+	// the session's UpdatedAt to at, and adds the messages' Size to the
+	// session's Size and to the account's usage; ENOTFOUND when there is
+	// no such session.
 	AppendChatMessages(ctx context.Context, sessionID string, msgs []*ChatMessage, at time.Time) error
-	// DeleteChat deletes userID's session id and its messages; ENOTFOUND
-	// when it does not exist or is another user's.
+	// ChatUsage returns the sum of the Size of userID's sessions (0 when
+	// there are none), without reading them.
+	ChatUsage(ctx context.Context, userID int64) (int64, error)
+	// DeleteChat deletes userID's session id and its messages, taking its
+	// Size off the account's usage; ENOTFOUND when it does not exist or is
+	// another user's.
 	DeleteChat(ctx context.Context, userID int64, id string) error
+}
+
+// ChatMessagePage selects the messages of SessionIDs with After < ID <=
+// UpTo. A page holds the first of them in ID order: as many as fit in
+// MaxSize (the sum of their Size) and at most MaxRows, but always at least
+// one while any remain. An empty page means there are no more.
+type ChatMessagePage struct {
+	SessionIDs []string
+	After      int64
+	UpTo       int64
+	MaxSize    int64
+	MaxRows    int
 }
 
 // PromptLogStore persists the prompt log.
 type PromptLogStore interface {
 	// CreatePromptLog inserts l and sets l.ID.
 	CreatePromptLog(ctx context.Context, l *PromptLog) error
-	// FindPromptLogsByUser returns a user's newest rows first, at most limit.
-	FindPromptLogsByUser(ctx context.Context, userID int64, limit int) ([]*PromptLog, error)
+	// FindPromptLogsByUser returns a user's rows with an ID below beforeID
+	// (every row when beforeID is 0), newest first, at most limit: a page
+	// of the log, the next page starting before the last row of this one.
+	FindPromptLogsByUser(ctx context.Context, userID, beforeID int64, limit int) ([]*PromptLog, error)
 }
 
 // AppStore persists apps.

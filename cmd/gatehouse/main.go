@@ -179,7 +179,8 @@ func newService(ctx context.Context, cfg config.Config, log *slog.Logger) (*core
 		store.Close()
 		return nil, nil, err
 	}
-	opt := core.Options{OpenSignup: cfg.OpenSignup, Logger: log, MasterKey: master, JWTRequireExp: cfg.JWTRequireExp}
+	opt := core.Options{OpenSignup: cfg.OpenSignup, Logger: log, MasterKey: master, JWTRequireExp: cfg.JWTRequireExp,
+		Chats: core.ChatLimits{MaxMessage: cfg.ChatMaxMessage, MaxSession: cfg.ChatMaxSession, MaxAccount: cfg.ChatMaxAccount}}
 	if cfg.LLMURL != "" {
 		opt.Models = llm.New(cfg.LLMURL, cfg.LLMKey, cfg.LLMModel, cfg.LLMTimeout)
 	}

@@ -39,6 +39,12 @@ type Config struct {
 	// JWTRequireExp refuses Sunshine JWTs without exp.
 	JWTRequireExp bool // --jwt-require-exp, GATEHOUSE_JWT_REQUIRE_EXP
 
+	// Chat quotas, in bytes (see chats.go).
+	ChatMaxMessage int64 // --chat-max-message, GATEHOUSE_CHAT_MAX_MESSAGE
+	ChatMaxSession int64 // --chat-max-session, GATEHOUSE_CHAT_MAX_SESSION
+	ChatMaxAccount int64 // --chat-max-account, GATEHOUSE_CHAT_MAX_ACCOUNT
+	chatErrs       []error
+
 	// TLS, and client certificates for CAC sessions.
 	TLSCert  string // --tls-cert, GATEHOUSE_TLS_CERT
 	TLSKey   string // --tls-key, GATEHOUSE_TLS_KEY
@@ -53,6 +59,10 @@ func Default() Config {
 		Addr:          "127.0.0.1:8080",
 		ShutdownGrace: 15 * time.Second,
 		LLMTimeout:    120 * time.Second,
+		// core.DefaultChatLimits
+		ChatMaxMessage: 256 << 10,
+		ChatMaxSession: 4 << 20,
+		ChatMaxAccount: 32 << 20,
 	}
 }
 
@@ -93,6 +103,7 @@ func FlagSet(name string, c *Config, getenv func(string) string, serve bool) *fl
 			c.JWTRequireExp = v
 		}
 		fs.BoolVar(&c.JWTRequireExp, "jwt-require-exp", c.JWTRequireExp, "refuse Sunshine JWTs without an exp claim (env GATEHOUSE_JWT_REQUIRE_EXP)")
+		c.chatFlags(fs, getenv)
 		str(&c.TLSCert, "tls-cert", "GATEHOUSE_TLS_CERT", "serve HTTPS with this PEM certificate")
 		str(&c.TLSKey, "tls-key", "GATEHOUSE_TLS_KEY", "the PEM private key of --tls-cert")
 		str(&c.ClientCA, "client-ca", "GATEHOUSE_CLIENT_CA", "PEM CA bundle; a verified client certificate naming an account's e-mail makes the session CAC-authenticated")
@@ -167,5 +178,6 @@ func (c Config) Validate() error {
 	if _, err := c.Proxies(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.chatErrors()...)
 	return errors.Join(errs...)
 }

@@ -152,7 +152,9 @@ func authzTable() map[string]struct {
 			return func(ctx context.Context) error { _, err := w.svc.ListLogins(ctx, 10); return err }
 		}},
 		"ListPromptLogs": {user, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
-			return func(ctx context.Context) error { _, err := w.svc.ListPromptLogs(ctx, 10); return err }
+			return func(ctx context.Context) error {
+				return w.svc.ListPromptLogs(ctx, 10, func([]*gatehouse.PromptLog) error { return nil })
+			}
 		}},
 		"AddDataset": {user, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
 			return func(ctx context.Context) error {
@@ -185,11 +187,11 @@ func authzTable() map[string]struct {
 			return func(ctx context.Context) error { _, err := w.svc.AppendChat(ctx, "", "title", msg); return err }
 		}},
 		"ListChats": {user, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
-			return func(ctx context.Context) error { _, err := w.svc.ListChats(ctx); return err }
+			return func(ctx context.Context) error { return w.svc.ListChats(ctx, &chatRecorder{}) }
 		}},
 		"GetChat": {user, func(t *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
 			c := must(w.svc.CreateChat(w.api, "title"))(t)
-			return func(ctx context.Context) error { _, err := w.svc.GetChat(ctx, c.ID); return err }
+			return func(ctx context.Context) error { return w.svc.GetChat(ctx, c.ID, &chatRecorder{}) }
 		}},
 		"DeleteChat": {user, func(t *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
 			c := must(w.svc.CreateChat(w.api, "title"))(t)

@@ -10,11 +10,105 @@ import (
 	"github.com/google/uuid"
 )
 
+// ChatLimits are the chat quotas (SECURITY.md 23c): what one message, one
+// session and one account may hold, in bytes of JSON text (see jsonSize):
+// a message counts its text plus ChatMessageOverhead, a session its title
+// plus ChatSessionOverhead plus its messages, an account all its sessions.
+// Counting text as JSON is what bounds every answer by the quota: a text
+// whose characters all need escaping counts what it costs to send. A zero
+// field takes its default (DefaultChatLimits).
+type ChatLimits struct {
+	MaxMessage int64 // the text of one message
+	MaxSession int64 // one session
+	MaxAccount int64 // all the sessions of one account
+}
+
+// DefaultChatLimits: 256 KiB of text per message (about 64,000 tokens: a
+// long document pasted whole, and the limit messages had before there
+// were quotas), 4 MiB per session (16 such messages, or over a thousand
+// turns of an ordinary conversation), 32 MiB per account (8 full sessions,
+// or thousands of ordinary ones).
+var DefaultChatLimits = ChatLimits{MaxMessage: 256 << 10, MaxSession: 4 << 20, MaxAccount: 32 << 20}
+
+// What a message and a session count beyond their text: the bookkeeping
+// each row costs (its id, times and field names in an answer), so that
+// empty messages and sessions are not free. Migration 0007 sized existing
+// rows with the same numbers.
+const (
+	ChatMessageOverhead = 128
+	ChatSessionOverhead = 256
+)
+
+func (l ChatLimits) withDefaults() ChatLimits {
+	def := func(v, d int64) int64 {
+		if v <= 0 {
+			return d
+		}
+		return v
+	}
+	return ChatLimits{
+		MaxMessage: def(l.MaxMessage, DefaultChatLimits.MaxMessage),
+		MaxSession: def(l.MaxSession, DefaultChatLimits.MaxSession),
+		MaxAccount: def(l.MaxAccount, DefaultChatLimits.MaxAccount),
+	}
+}
+
+func messageSize(text string) int64  { return jsonSize(text) + ChatMessageOverhead }
+func sessionSize(title string) int64 { return jsonSize(title) + ChatSessionOverhead }
+
+// jsonSize is the length of text as a JSON string, without its quotes, as
+// encoding/json writes it with HTML escaping off: " and \ and the control
+// characters with a short escape take 2 bytes, the other control
+// characters, U+2028, U+2029 and each byte that is not UTF-8 take 6, and
+// every other character its UTF-8 bytes.
+func jsonSize(text string) int64 {
+	var n int64
+	for i := 0; i < len(text); {
+		r, w := utf8.DecodeRuneInString(text[i:])
+		n += runeJSONSize(r, w)
+		i += w
+	}
+	return n
+}
+
+// runeJSONSize is jsonSize of one character r of w bytes (r is
+// utf8.RuneError and w is 1 for a byte that is not UTF-8).
+func runeJSONSize(r rune, w int) int64 {
+	switch {
+	case r == '"' || r == '\\' || r == '\b' || r == '\f' || r == '\n' || r == '\r' || r == '\t':
+		return 2
+	case r < 0x20 || r == '\u2028' || r == '\u2029' || r == utf8.RuneError && w == 1:
+		return 6 // \u00XX, \u2028, \ufffd
+	}
+	return int64(w)
+}
+
 // Chat is a session with its messages.
 type Chat struct {
 	Session  *gatehouse.ChatSession
 	Messages []*gatehouse.ChatMessage
 }
+
+// ChatWriter receives a chat listing while it is read, a page at a time,
+// so that no listing is ever held whole: StartChat opens a session,
+// Messages gives the next of its messages in order (zero or more calls),
+// EndChat closes it. An error from the writer stops the listing and is
+// returned.
+type ChatWriter interface {
+	StartChat(c *gatehouse.ChatSession) error
+	Messages(msgs []*gatehouse.ChatMessage) error
+	EndChat() error
+}
+
+// Listing pages: at most chatPageSize bytes (by Size) or chatPageRows
+// messages are read at a time, and session headers chatBatch at a time.
+// Each page is its own short read transaction: no transaction stays open
+// while a slow client reads.
+const (
+	chatPageSize = 1 << 20
+	chatPageRows = 2048
+	chatBatch    = 64
+)
 
 var errChatNotFound = &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "Chat session not found."}
 
@@ -33,8 +127,14 @@ func (s *Service) CreateChat(ctx context.Context, title string) (*gatehouse.Chat
 		return nil, err
 	}
 	now := s.now().UTC()
-	c := &gatehouse.ChatSession{ID: uuid.NewString(), UserID: p.UserID, Title: title, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(ctx, c) }); err != nil {
+	c := &gatehouse.ChatSession{ID: uuid.NewString(), UserID: p.UserID, Title: title, CreatedAt: now, UpdatedAt: now, Size: sessionSize(title)}
+	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.Chats().CreateChat(ctx, c); err != nil {
+			return err
+		}
+		return s.checkChatRoom(ctx, tx, c, 0)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -42,6 +142,8 @@ func (s *Service) CreateChat(ctx context.Context, title string) (*gatehouse.Chat
 
 // AppendChat adds messages to the caller's session sessionID, or, when
 // sessionID is empty, to a new session titled title. Returns the session.
+// Messages that would take the session or the account over its quota are
+// refused (ECONFLICT) and none of them is stored.
 // Callers: an API key or an access token (userCallers).
 func (s *Service) AppendChat(ctx context.Context, sessionID, title string, msgs []gatehouse.ChatTurn) (*gatehouse.ChatSession, error) {
 	sessionID = normSessionID(sessionID)
@@ -55,7 +157,7 @@ func (s *Service) AppendChat(ctx context.Context, sessionID, title string, msgs 
 	if len(msgs) > maxAppend {
 		return nil, gatehouse.Errorf(gatehouse.EINVALID, "At most %d messages may be appended at once.", maxAppend)
 	}
-	if err := validateTurns(msgs); err != nil {
+	if err := s.validateTurns(msgs); err != nil {
 		return nil, err
 	}
 	title, err = cleanTitle(title)
@@ -71,7 +173,16 @@ func (s *Service) AppendChat(ctx context.Context, sessionID, title string, msgs 
 		if c, err = s.ownChat(ctx, tx, p, sessionID, title, now); err != nil {
 			return err
 		}
-		return tx.Chats().AppendChatMessages(ctx, c.ID, toMessages(msgs, now), now)
+		ms := toMessages(msgs, now)
+		var add int64
+		for _, m := range ms {
+			add += m.Size
+		}
+		if err := s.checkChatRoom(ctx, tx, c, add); err != nil {
+			return err
+		}
+		c.Size += add
+		return tx.Chats().AppendChatMessages(ctx, c.ID, ms, now)
 	})
 	if err != nil {
 		return nil, err
@@ -80,11 +191,38 @@ func (s *Service) AppendChat(ctx context.Context, sessionID, title string, msgs 
 	return c, nil
 }
 
+// checkChatRoom refuses to add add bytes to session c (already written,
+// and already counted in its account's usage) when that would take the
+// session or the account over its quota. It runs in the transaction that
+// then writes, so the count and the write are one step: writes are
+// serialised (see gatehouse.Store), so concurrent appends cannot both pass.
+func (s *Service) checkChatRoom(ctx context.Context, tx gatehouse.Tx, c *gatehouse.ChatSession, add int64) error {
+	if c.Size+add > s.chat.MaxSession {
+		return s.errSessionFull()
+	}
+	used, err := tx.Chats().ChatUsage(ctx, c.UserID)
+	if err != nil {
+		return err
+	}
+	if used+add > s.chat.MaxAccount {
+		return s.errAccountFull()
+	}
+	return nil
+}
+
+func (s *Service) errSessionFull() error {
+	return gatehouse.Errorf(gatehouse.ECONFLICT, "This chat session is full (a session holds at most %d bytes); start a new session.", s.chat.MaxSession)
+}
+
+func (s *Service) errAccountFull() error {
+	return gatehouse.Errorf(gatehouse.ECONFLICT, "Your chat storage is full (an account's chats hold at most %d bytes); delete chat sessions to make room.", s.chat.MaxAccount)
+}
+
 // ownChat returns the caller's session id, creating it when id is empty.
 // Another user's session is ENOTFOUND, like a missing one.
 func (s *Service) ownChat(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id, title string, now time.Time) (*gatehouse.ChatSession, error) {
 	if id == "" {
-		c := &gatehouse.ChatSession{ID: uuid.NewString(), UserID: p.UserID, Title: title, CreatedAt: now, UpdatedAt: now}
+		c := &gatehouse.ChatSession{ID: uuid.NewString(), UserID: p.UserID, Title: title, CreatedAt: now, UpdatedAt: now, Size: sessionSize(title)}
 		return c, tx.Chats().CreateChat(ctx, c)
 	}
 	c, err := tx.Chats().FindChatByID(ctx, id)
@@ -94,65 +232,240 @@ func (s *Service) ownChat(ctx context.Context, tx gatehouse.Tx, p gatehouse.Prin
 	return c, err
 }
 
-// ListChats returns the caller's sessions, most recent first, with their
-// messages (two queries in all, whatever the number of sessions).
-// Callers: an API key or an access token (userCallers).
-func (s *Service) ListChats(ctx context.Context) ([]Chat, error) {
-	p, err := authorize(ctx, userCallers)
+// checkQueryRoom is asked before a query calls the model: its prompt and
+// an (empty) answer must fit in session c (nil: a new session) and in the
+// caller's account, or the query would cost a model call for nothing.
+func (s *Service) checkQueryRoom(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, c *gatehouse.ChatSession, prompt string) error {
+	prompt = s.storedText(prompt)
+	add := messageSize(prompt) + messageSize("")
+	if c == nil {
+		c = &gatehouse.ChatSession{UserID: p.UserID}
+		add += sessionSize(titleFrom(prompt))
+	}
+	return s.checkChatRoom(ctx, tx, c, add)
+}
+
+// appendExchange stores a query's prompt and the model's answer in the
+// caller's session sessionID (or a new one), and returns the session. The
+// prompt must fit (else ECONFLICT, as in
+// AppendChat); the answer is stored cut to what room is left, and to the
+// message quota.
+func (s *Service) appendExchange(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, sessionID, prompt, answer string, now time.Time) (*gatehouse.ChatSession, error) {
+	prompt, answer = s.storedText(prompt), s.storedText(answer)
+	c, err := s.ownChat(ctx, tx, p, sessionID, titleFrom(prompt), now)
 	if err != nil {
 		return nil, err
 	}
-	var out []Chat
-	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
-		sessions, err := tx.Chats().FindChatsByUser(ctx, p.UserID)
-		if err != nil {
-			return err
-		}
-		msgs, err := tx.Chats().FindChatMessagesByUser(ctx, p.UserID)
-		if err != nil {
-			return err
-		}
-		out = make([]Chat, 0, len(sessions))
-		for _, c := range sessions {
-			m := msgs[c.ID]
-			if m == nil {
-				m = []*gatehouse.ChatMessage{}
-			}
-			out = append(out, Chat{Session: c, Messages: m})
-		}
-		return nil
-	})
-	return out, err
+	need := messageSize(prompt) + messageSize("")
+	if err := s.checkChatRoom(ctx, tx, c, need); err != nil {
+		return nil, err
+	}
+	used, err := tx.Chats().ChatUsage(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	room := min(s.chat.MaxSession-c.Size, s.chat.MaxAccount-used) - need
+	answer = clipText(answer, min(room, s.chat.MaxMessage))
+	ms := toMessages([]gatehouse.ChatTurn{{Role: gatehouse.RoleUser, Text: prompt}, {Role: gatehouse.RoleAssistant, Text: answer}}, now)
+	if err := tx.Chats().AppendChatMessages(ctx, c.ID, ms, now); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-// GetChat returns one of the caller's sessions with its messages.
+// storedText is text from a query as chats and the prompt log keep it:
+// valid UTF-8 without NUL (which PostgreSQL cannot store; each becomes
+// U+FFFD), and within the message quota.
+func (s *Service) storedText(text string) string {
+	if strings.IndexByte(text, 0) >= 0 || !utf8.ValidString(text) {
+		text = strings.ReplaceAll(strings.ToValidUTF8(text, "\uFFFD"), "\x00", "\uFFFD")
+	}
+	return clipText(text, s.chat.MaxMessage)
+}
+
+// clipText cuts text to its longest prefix whose jsonSize is at most n.
+func clipText(text string, n int64) string {
+	if int64(len(text)) <= n/6 || jsonSize(text) <= n {
+		return text
+	}
+	var size int64
+	for i := 0; i < len(text); {
+		r, w := utf8.DecodeRuneInString(text[i:])
+		if size += runeJSONSize(r, w); size > n {
+			return text[:i]
+		}
+		i += w
+	}
+	return text
+}
+
+// ListChats writes the caller's sessions, most recent first, each with its
+// messages, to w. It reads them a page at a time, each page in its own
+// short transaction, so that neither a large listing nor a slow client
+// makes the process hold it whole or keep a transaction open: the sessions
+// are those that existed when the listing started, in the order they had
+// then, with the messages they had then (a session deleted meanwhile is
+// left out, or listed without its messages). An error before the first
+// call to w leaves w untouched.
 // Callers: an API key or an access token (userCallers).
-func (s *Service) GetChat(ctx context.Context, id string) (*Chat, error) {
+func (s *Service) ListChats(ctx context.Context, w ChatWriter) error {
+	p, err := authorize(ctx, userCallers)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	var upTo int64
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		if ids, err = tx.Chats().FindChatIDsByUser(ctx, p.UserID); err != nil {
+			return err
+		}
+		upTo, err = tx.Chats().LatestChatMessageID(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), chatBatch)]
+		ids = ids[len(batch):]
+		var sessions []*gatehouse.ChatSession
+		err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+			found, err := tx.Chats().FindChatsByIDs(ctx, p.UserID, batch)
+			byID := make(map[string]*gatehouse.ChatSession, len(found))
+			for _, c := range found {
+				byID[c.ID] = c
+			}
+			for _, id := range batch {
+				if c := byID[id]; c != nil { // else deleted since
+					sessions = append(sessions, c)
+				}
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		// Sessions that fit in a page together are read together.
+		for len(sessions) > 0 {
+			n, total := 1, sessions[0].Size
+			for n < len(sessions) && total+sessions[n].Size <= chatPageSize {
+				total += sessions[n].Size
+				n++
+			}
+			if err := s.writeChats(ctx, w, sessions[:n], upTo); err != nil {
+				return err
+			}
+			sessions = sessions[n:]
+		}
+	}
+	return nil
+}
+
+// writeChats writes sessions (in that order) with their messages up to
+// message id upTo. One session is streamed a page at a time; several
+// (which together fit in a page) are read whole first.
+func (s *Service) writeChats(ctx context.Context, w ChatWriter, sessions []*gatehouse.ChatSession, upTo int64) error {
+	ids := make([]string, len(sessions))
+	for i, c := range sessions {
+		ids[i] = c.ID
+	}
+	var after int64
+	page := func() ([]*gatehouse.ChatMessage, error) {
+		var msgs []*gatehouse.ChatMessage
+		err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+			var err error
+			msgs, err = tx.Chats().FindChatMessagesPage(ctx, gatehouse.ChatMessagePage{
+				SessionIDs: ids, After: after, UpTo: upTo, MaxSize: chatPageSize, MaxRows: chatPageRows})
+			return err
+		})
+		if len(msgs) > 0 {
+			after = msgs[len(msgs)-1].ID
+		}
+		return msgs, err
+	}
+	if len(sessions) == 1 {
+		return s.streamChat(w, sessions[0], page)
+	}
+	bySession := make(map[string][]*gatehouse.ChatMessage, len(sessions))
+	for {
+		msgs, err := page()
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			break
+		}
+		for _, m := range msgs {
+			bySession[m.SessionID] = append(bySession[m.SessionID], m)
+		}
+	}
+	for _, c := range sessions {
+		if err := w.StartChat(c); err != nil {
+			return err
+		}
+		if msgs := bySession[c.ID]; len(msgs) > 0 {
+			if err := w.Messages(msgs); err != nil {
+				return err
+			}
+		}
+		if err := w.EndChat(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamChat writes session c, reading its messages with page until it
+// returns none. The first page is read before c is started.
+func (s *Service) streamChat(w ChatWriter, c *gatehouse.ChatSession, page func() ([]*gatehouse.ChatMessage, error)) error {
+	msgs, err := page()
+	if err != nil {
+		return err
+	}
+	if err := w.StartChat(c); err != nil {
+		return err
+	}
+	for len(msgs) > 0 {
+		if err := w.Messages(msgs); err != nil {
+			return err
+		}
+		if msgs, err = page(); err != nil {
+			return err
+		}
+	}
+	return w.EndChat()
+}
+
+// GetChat writes one of the caller's sessions with its messages to w, a
+// page at a time, as ListChats does. An error before the first call to w
+// (not found, database down) leaves w untouched.
+// Callers: an API key or an access token (userCallers).
+func (s *Service) GetChat(ctx context.Context, id string, w ChatWriter) error {
 	id = normSessionID(id)
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := validSessionID(id); err != nil {
-		return nil, err
+		return err
 	}
-	var out *Chat
+	var c *gatehouse.ChatSession
+	var upTo int64
 	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
-		c, err := tx.Chats().FindChatByID(ctx, id)
+		c, err = tx.Chats().FindChatByID(ctx, id)
 		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && c.UserID != p.UserID {
 			return errChatNotFound
 		}
 		if err != nil {
 			return err
 		}
-		msgs, err := tx.Chats().FindChatMessages(ctx, id)
-		if err != nil {
-			return err
-		}
-		out = &Chat{Session: c, Messages: msgs}
-		return nil
+		upTo, err = tx.Chats().LatestChatMessageID(ctx)
+		return err
 	})
-	return out, err
+	if err != nil {
+		return err
+	}
+	return s.writeChats(ctx, w, []*gatehouse.ChatSession{c}, upTo)
 }
 
 // DeleteChat deletes one of the caller's sessions and its messages.
@@ -206,13 +519,15 @@ func titleFrom(text string) string {
 	return string(r[:60]) + "…"
 }
 
-func validateTurns(msgs []gatehouse.ChatTurn) error {
+// validateTurns checks the speakers and the message quota of a
+// conversation sent to append-chat or to a model.
+func (s *Service) validateTurns(msgs []gatehouse.ChatTurn) error {
 	for _, m := range msgs {
 		if m.Role != gatehouse.RoleUser && m.Role != gatehouse.RoleAssistant {
 			return gatehouse.Errorf(gatehouse.EINVALID, "Each message's user must be \"me\" or \"gpt\".")
 		}
-		if len(m.Text) > gatehouse.ChatMessageMaxLen {
-			return gatehouse.Errorf(gatehouse.EINVALID, "A message is too long (at most %d bytes).", gatehouse.ChatMessageMaxLen)
+		if int64(len(m.Text)) > s.chat.MaxMessage || jsonSize(m.Text) > s.chat.MaxMessage {
+			return gatehouse.Errorf(gatehouse.ETOOLARGE, "A chat message is too long (at most %d bytes).", s.chat.MaxMessage)
 		}
 	}
 	return nil
@@ -221,7 +536,7 @@ func validateTurns(msgs []gatehouse.ChatTurn) error {
 func toMessages(turns []gatehouse.ChatTurn, at time.Time) []*gatehouse.ChatMessage {
 	out := make([]*gatehouse.ChatMessage, len(turns))
 	for i, t := range turns {
-		out[i] = &gatehouse.ChatMessage{Role: t.Role, Text: t.Text, CreatedAt: at}
+		out[i] = &gatehouse.ChatMessage{Role: t.Role, Text: t.Text, CreatedAt: at, Size: messageSize(t.Text)}
 	}
 	return out
 }

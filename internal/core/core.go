@@ -101,6 +101,8 @@ type Options struct {
 	// Limits throttle sign-up, token exchange and failed credential checks
 	// (default DefaultLimits).
 	Limits Limits
+	// Chats are the chat quotas (default DefaultChatLimits).
+	Chats ChatLimits
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives background errors (default: discard).
@@ -118,6 +120,7 @@ type Service struct {
 	cache   *credCache
 	box     *secret.Box
 	usage   *usageRecorder
+	chat    ChatLimits
 
 	signupPerIP      *ratelimit.Limiter
 	exchangePerIP    *ratelimit.Limiter
@@ -178,6 +181,7 @@ func New(store gatehouse.Store, opt Options) *Service {
 		cache:            newCredCache(opt.CacheSize),
 		box:              box,
 		usage:            newUsageRecorder(),
+		chat:             opt.Chats.withDefaults(),
 	}
 }
 

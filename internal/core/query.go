@@ -53,7 +53,7 @@ func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error
 		strings.TrimSpace(in.Messages[len(in.Messages)-1].Text) == "" {
 		return nil, gatehouse.Errorf(gatehouse.EINVALID, "message is required.")
 	}
-	if err := validateTurns(in.Messages); err != nil {
+	if err := s.validateTurns(in.Messages); err != nil {
 		return nil, err
 	}
 	if in.Temperature != nil && (*in.Temperature < 0 || *in.Temperature > 2) {
@@ -67,30 +67,35 @@ func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error
 	}
 
 	// Read the session (and, for a single new prompt, its history) first,
-	// so a bad session id costs no model call.
+	// and check that the exchange has room in the chat quotas, so a bad
+	// session id or a full session costs no model call.
 	var history []gatehouse.ChatTurn
-	if in.SessionID != "" {
-		err := s.store.View(ctx, func(tx gatehouse.Tx) error {
-			c, err := tx.Chats().FindChatByID(ctx, in.SessionID)
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		var c *gatehouse.ChatSession
+		if in.SessionID != "" {
+			var err error
+			c, err = tx.Chats().FindChatByID(ctx, in.SessionID)
 			if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && c.UserID != p.UserID {
 				return errChatNotFound
 			}
-			if err != nil || len(in.Messages) > 1 {
-				return err
-			}
-			msgs, err := tx.Chats().FindChatMessages(ctx, in.SessionID)
 			if err != nil {
 				return err
 			}
-			msgs = msgs[max(0, len(msgs)-historyLimit):]
-			for _, m := range msgs {
-				history = append(history, gatehouse.ChatTurn{Role: m.Role, Text: m.Text})
+			if len(in.Messages) == 1 {
+				msgs, err := tx.Chats().FindChatMessages(ctx, in.SessionID)
+				if err != nil {
+					return err
+				}
+				msgs = msgs[max(0, len(msgs)-historyLimit):]
+				for _, m := range msgs {
+					history = append(history, gatehouse.ChatTurn{Role: m.Role, Text: m.Text})
+				}
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
+		return s.checkQueryRoom(ctx, tx, p, c, in.Messages[len(in.Messages)-1].Text)
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	req := gatehouse.CompletionRequest{Model: in.Model, Temperature: in.Temperature}
@@ -107,17 +112,15 @@ func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error
 	now := s.now().UTC()
 	res := &QueryResult{ID: uuid.NewString(), Completion: *comp}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		c, err := s.ownChat(ctx, tx, p, in.SessionID, titleFrom(prompt), now)
+		// The chat and the prompt log keep the texts as storedText makes
+		// them, and the answer within the chat quotas (see appendExchange).
+		c, err := s.appendExchange(ctx, tx, p, in.SessionID, prompt, comp.Text, now)
 		if err != nil {
 			return err
 		}
 		res.SessionID = c.ID
-		turns := []gatehouse.ChatTurn{{Role: gatehouse.RoleUser, Text: prompt}, {Role: gatehouse.RoleAssistant, Text: comp.Text}}
-		if err := tx.Chats().AppendChatMessages(ctx, c.ID, toMessages(turns, now), now); err != nil {
-			return err
-		}
 		return tx.PromptLogs().CreatePromptLog(ctx, &gatehouse.PromptLog{
-			UserID: p.UserID, SessionID: c.ID, At: now, Prompt: prompt, Completion: comp.Text, Model: comp.Model,
+			UserID: p.UserID, SessionID: c.ID, At: now, Prompt: s.storedText(prompt), Completion: s.storedText(comp.Text), Model: comp.Model,
 			PromptTokens: comp.PromptTokens, CompletionTokens: comp.CompletionTokens, TotalTokens: comp.TotalTokens,
 			IP: in.Client.IP,
 		})
@@ -146,22 +149,41 @@ const (
 	PromptLogsMaxLimit     = 100
 )
 
-// ListPromptLogs returns the caller's prompt-log rows, newest first.
+// promptLogPage is how many prompt-log rows ListPromptLogs reads at a time.
+const promptLogPage = 4
+
+// ListPromptLogs gives the caller's prompt-log rows, newest first, at most
+// limit, to each a page at a time (each page read in its own short
+// transaction, so a listing is never held whole and no transaction waits
+// on a slow client). An error before the first call to each leaves
+// nothing written.
 // Callers: an API key or an access token (userCallers).
-func (s *Service) ListPromptLogs(ctx context.Context, limit int) ([]*gatehouse.PromptLog, error) {
+func (s *Service) ListPromptLogs(ctx context.Context, limit int, each func([]*gatehouse.PromptLog) error) error {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if limit < 1 || limit > PromptLogsMaxLimit {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "limit must be between 1 and %d.", PromptLogsMaxLimit)
+		return gatehouse.Errorf(gatehouse.EINVALID, "limit must be between 1 and %d.", PromptLogsMaxLimit)
 	}
-	var out []*gatehouse.PromptLog
-	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
-		out, err = tx.PromptLogs().FindPromptLogsByUser(ctx, p.UserID, limit)
-		return err
-	})
-	return out, err
+	var before int64
+	for limit > 0 {
+		var page []*gatehouse.PromptLog
+		err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+			var err error
+			page, err = tx.PromptLogs().FindPromptLogsByUser(ctx, p.UserID, before, min(limit, promptLogPage))
+			return err
+		})
+		if err != nil || len(page) == 0 {
+			return err
+		}
+		if err := each(page); err != nil {
+			return err
+		}
+		limit -= len(page)
+		before = page[len(page)-1].ID
+	}
+	return nil
 }
 
 // WithClientCertificate returns p marked CAC-authenticated when a client

@@ -172,10 +172,16 @@ func JSON(w http.ResponseWriter, status int, v any) {
 		b = []byte(fmt.Sprintf(`{"error":%q}`, "internal error"))
 		status = http.StatusInternalServerError
 	}
+	StartJSON(w, status)
+	w.Write(b) // no trailing newline: the dialects' own servers send none
+}
+
+// StartJSON writes the status and headers of a JSON answer whose body the
+// caller then writes itself (an answer streamed as it is read).
+func StartJSON(w http.ResponseWriter, status int) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(b) // no trailing newline: the dialects' own servers send none
 }
 
 // Info is what the access log reports about a request; middleware puts one

@@ -322,7 +322,7 @@ func TestChatBadInput(t *testing.T) {
 		bad("delete: no session_id", deleteChatPath, `{}`, 400),
 		bad("delete: session_id a number", deleteChatPath, `{"session_id": 5}`, 400),
 		bad("get-chats: malformed", getChatsPath, `{"response": `, 400),
-		bad("append: message over 256 KiB", appendChatPath, mustJSON(t, map[string]string{"session_id": mine, "message": strings.Repeat("m", 256<<10+1)}), 400),
+		bad("append: message over 256 KiB", appendChatPath, mustJSON(t, map[string]string{"session_id": mine, "message": strings.Repeat("m", 256<<10+1)}), 413),
 		bad("append: over 1000 messages", appendChatPath, mustJSON(t, map[string]any{"session_id": mine, "chats": slices.Repeat([]map[string]string{{"user": "me", "message": "m"}}, 1001)}), 400),
 	}
 	e.run(t, scs)

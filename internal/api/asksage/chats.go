@@ -1,10 +1,10 @@
 package asksage
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpio"
 )
@@ -12,6 +12,7 @@ import (
 // HandleChatsList serves POST /user/get-chats. Any body is accepted and
 // ignored (the seed sends {"response": "string"}). As the OpenAPI file
 // says, "response" is a JSON string holding {"chats": [...], "buttons": []}.
+// The answer is written while it is read (see chatStream).
 func HandleChatsList(svc *core.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct{}
@@ -19,25 +20,12 @@ func HandleChatsList(svc *core.Service, log *slog.Logger) http.Handler {
 			writeError(w, r, log, err)
 			return
 		}
-		chats, err := svc.ListChats(r.Context())
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		payload := chatsPayload{Chats: make([]chatRow, 0, len(chats)), Buttons: []any{}}
-		for _, c := range chats {
-			payload.Chats = append(payload.Chats, toChatRow(c))
-		}
-		b, err := json.Marshal(payload)
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: string(b), Status: http.StatusOK})
+		st := newChatStream(w, true)
+		endStream(w, r, log, &st.jsonStream, svc.ListChats(r.Context(), st), st.finish)
 	})
 }
 
-// HandleChatGet serves POST /user/get-chat-session.
+// HandleChatGet serves POST /user/get-chat-session: the session object.
 func HandleChatGet(svc *core.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req sessionRequest
@@ -45,12 +33,8 @@ func HandleChatGet(svc *core.Service, log *slog.Logger) http.Handler {
 			writeError(w, r, log, err)
 			return
 		}
-		c, err := svc.GetChat(r.Context(), req.SessionID)
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: toChatRow(*c), Status: http.StatusOK})
+		st := newChatStream(w, false)
+		endStream(w, r, log, &st.jsonStream, svc.GetChat(r.Context(), req.SessionID, st), st.finish)
 	})
 }
 
@@ -119,7 +103,8 @@ func HandleChatAppend(svc *core.Service, log *slog.Logger) http.Handler {
 }
 
 // HandlePromptLogsList serves POST /user/get-user-logs: the caller's
-// prompt log, newest first (default and most: 100 rows).
+// prompt log, newest first (default and most: 100 rows), written while it
+// is read (see jsonStream).
 func HandlePromptLogsList(svc *core.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req logsRequest
@@ -134,11 +119,13 @@ func HandlePromptLogsList(svc *core.Service, log *slog.Logger) http.Handler {
 		if limit < 1 || limit > core.PromptLogsMaxLimit {
 			limit = 0 // let core refuse it with its message
 		}
-		ls, err := svc.ListPromptLogs(r.Context(), int(limit))
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: toPromptLogRows(ls), Status: http.StatusOK})
+		st := newListStream(w)
+		err := svc.ListPromptLogs(r.Context(), int(limit), func(ls []*gatehouse.PromptLog) error {
+			for _, row := range toPromptLogRows(ls) {
+				st.item(row)
+			}
+			return st.err
+		})
+		endStream(w, r, log, &st.jsonStream, err, st.finish)
 	})
 }

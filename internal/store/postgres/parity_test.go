@@ -136,7 +136,7 @@ func paritySteps(t *testing.T, s gatehouse.Store) []string {
 	step("chats", true, func(tx gatehouse.Tx) (any, error) {
 		var cs []*gatehouse.ChatSession
 		for i, id := range []string{"0b7c", "a1f0", "0B7D"} {
-			c := &gatehouse.ChatSession{ID: id, UserID: alice.ID, Title: "chat " + id, CreatedAt: at(i), UpdatedAt: at(i)}
+			c := &gatehouse.ChatSession{ID: id, UserID: alice.ID, Title: "chat " + id, CreatedAt: at(i), UpdatedAt: at(i), Size: int64(100 + i)}
 			if err := tx.Chats().CreateChat(ctx, c); err != nil {
 				return nil, err
 			}
@@ -146,13 +146,13 @@ func paritySteps(t *testing.T, s gatehouse.Store) []string {
 	})
 	step("AppendChatMessages", true, func(tx gatehouse.Tx) (any, error) {
 		ms := []*gatehouse.ChatMessage{
-			{Role: gatehouse.RoleUser, Text: "hello ✓", CreatedAt: at(20)},
-			{Role: gatehouse.RoleAssistant, Text: strings.Repeat("x", 1000), CreatedAt: at(20)},
+			{Role: gatehouse.RoleUser, Text: "hello ✓", CreatedAt: at(20), Size: 7},
+			{Role: gatehouse.RoleAssistant, Text: strings.Repeat("x", 1000), CreatedAt: at(20), Size: 1000},
 		}
 		if err := tx.Chats().AppendChatMessages(ctx, "0b7c", ms, at(21)); err != nil {
 			return nil, err
 		}
-		more := []*gatehouse.ChatMessage{{Role: gatehouse.RoleUser, Text: "second", CreatedAt: at(22)}}
+		more := []*gatehouse.ChatMessage{{Role: gatehouse.RoleUser, Text: "second", CreatedAt: at(22), Size: 6}}
 		if err := tx.Chats().AppendChatMessages(ctx, "a1f0", more, at(22)); err != nil {
 			return nil, err
 		}
@@ -164,11 +164,18 @@ func paritySteps(t *testing.T, s gatehouse.Store) []string {
 	step("AppendChatMessages(missing)", true, func(tx gatehouse.Tx) (any, error) {
 		return nil, tx.Chats().AppendChatMessages(ctx, "nope", []*gatehouse.ChatMessage{{Role: gatehouse.RoleUser, Text: "x", CreatedAt: at(1)}}, at(1))
 	})
-	step("FindChatsByUser", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().FindChatsByUser(ctx, alice.ID) })
-	step("FindChatsByUser(none)", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().FindChatsByUser(ctx, bob.ID) })
-	step("FindChatMessagesByUser", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().FindChatMessagesByUser(ctx, alice.ID) })
-	step("FindChatMessagesByUser(none)", false, func(tx gatehouse.Tx) (any, error) {
-		return tx.Chats().FindChatMessagesByUser(ctx, bob.ID)
+	step("FindChatIDsByUser", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().FindChatIDsByUser(ctx, alice.ID) })
+	step("FindChatIDsByUser(none)", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().FindChatIDsByUser(ctx, bob.ID) })
+	step("FindChatsByIDs", false, func(tx gatehouse.Tx) (any, error) {
+		cs, err := tx.Chats().FindChatsByIDs(ctx, alice.ID, []string{"a1f0", "0B7D", "0b7c", "0b7C", "nope"})
+		slices.SortFunc(cs, func(a, b *gatehouse.ChatSession) int { return strings.Compare(a.ID, b.ID) })
+		return cs, err
+	})
+	step("FindChatsByIDs(not owner)", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().FindChatsByIDs(ctx, bob.ID, []string{"a1f0"}) })
+	step("ChatUsage", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().ChatUsage(ctx, alice.ID) })
+	step("ChatUsage(none)", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().ChatUsage(ctx, bob.ID) })
+	step("FindChatMessagesPage", false, func(tx gatehouse.Tx) (any, error) {
+		return tx.Chats().FindChatMessagesPage(ctx, gatehouse.ChatMessagePage{SessionIDs: []string{"a1f0", "0b7c"}, UpTo: 1 << 40, MaxSize: 1000, MaxRows: 10})
 	})
 	step("FindChatMessages", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().FindChatMessages(ctx, "0b7c") })
 	step("FindChatMessages(none)", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().FindChatMessages(ctx, "0B7D") })
@@ -176,6 +183,7 @@ func paritySteps(t *testing.T, s gatehouse.Store) []string {
 	step("DeleteChat(not owner)", true, func(tx gatehouse.Tx) (any, error) { return nil, tx.Chats().DeleteChat(ctx, bob.ID, "0b7c") })
 	step("DeleteChat", true, func(tx gatehouse.Tx) (any, error) { return nil, tx.Chats().DeleteChat(ctx, alice.ID, "0b7c") })
 	step("FindChatMessages(deleted chat)", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().FindChatMessages(ctx, "0b7c") })
+	step("ChatUsage(after delete)", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().ChatUsage(ctx, alice.ID) })
 	step("FindChatByID(deleted)", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().FindChatByID(ctx, "0b7c") })
 	step("prompt logs", true, func(tx gatehouse.Tx) (any, error) {
 		var ls []*gatehouse.PromptLog
@@ -189,9 +197,12 @@ func paritySteps(t *testing.T, s gatehouse.Store) []string {
 		}
 		return ls, nil
 	})
-	step("FindPromptLogsByUser(2)", false, func(tx gatehouse.Tx) (any, error) { return tx.PromptLogs().FindPromptLogsByUser(ctx, alice.ID, 2) })
+	step("FindPromptLogsByUser(2)", false, func(tx gatehouse.Tx) (any, error) { return tx.PromptLogs().FindPromptLogsByUser(ctx, alice.ID, 0, 2) })
+	step("FindPromptLogsByUser(before, 2)", false, func(tx gatehouse.Tx) (any, error) {
+		return tx.PromptLogs().FindPromptLogsByUser(ctx, alice.ID, 3, 2)
+	})
 	step("FindPromptLogsByUser(none)", false, func(tx gatehouse.Tx) (any, error) {
-		return tx.PromptLogs().FindPromptLogsByUser(ctx, bob.ID, 10)
+		return tx.PromptLogs().FindPromptLogsByUser(ctx, bob.ID, 0, 10)
 	})
 
 	// Apps, app keys and account keys.

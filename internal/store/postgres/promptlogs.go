@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -17,9 +18,12 @@ func (s promptLogs) CreatePromptLog(ctx context.Context, l *gatehouse.PromptLog)
 	return mapErr(err)
 }
 
-func (s promptLogs) FindPromptLogsByUser(ctx context.Context, userID int64, limit int) ([]*gatehouse.PromptLog, error) {
+func (s promptLogs) FindPromptLogsByUser(ctx context.Context, userID, beforeID int64, limit int) ([]*gatehouse.PromptLog, error) {
+	if beforeID <= 0 {
+		beforeID = math.MaxInt64
+	}
 	rows, err := s.tx.Query(ctx, `SELECT id, user_id, session_id, at, prompt, completion, model, prompt_tokens, completion_tokens, total_tokens, ip
-		FROM prompt_logs WHERE user_id = $1 ORDER BY id DESC LIMIT $2`, userID, limitArg(limit))
+		FROM prompt_logs WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, userID, beforeID, limitArg(limit))
 	return collect(rows, err, func(row scanner) (*gatehouse.PromptLog, error) {
 		var l gatehouse.PromptLog
 		var at time.Time

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -10,16 +11,28 @@ import (
 
 type chats struct{ tx *sql.Tx }
 
+const chatCols = `id, user_id, title, created_at, updated_at, size`
+
 func (s chats) CreateChat(ctx context.Context, c *gatehouse.ChatSession) error {
-	_, err := s.tx.ExecContext(ctx, `INSERT INTO chat_sessions (id, user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-		c.ID, c.UserID, c.Title, ms(c.CreatedAt), ms(c.UpdatedAt))
+	_, err := s.tx.ExecContext(ctx, `INSERT INTO chat_sessions (`+chatCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		c.ID, c.UserID, c.Title, ms(c.CreatedAt), ms(c.UpdatedAt), c.Size)
+	if err != nil {
+		return mapErr(err)
+	}
+	return s.addUsage(ctx, c.UserID, c.Size)
+}
+
+// addUsage adds n (which may be negative) to the account's chat usage.
+func (s chats) addUsage(ctx context.Context, userID, n int64) error {
+	_, err := s.tx.ExecContext(ctx, `INSERT INTO chat_usage (user_id, size) VALUES (?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET size = chat_usage.size + excluded.size`, userID, n)
 	return mapErr(err)
 }
 
 func scanChat(row interface{ Scan(...any) error }) (*gatehouse.ChatSession, error) {
 	var c gatehouse.ChatSession
 	var created, updated int64
-	if err := row.Scan(&c.ID, &c.UserID, &c.Title, &created, &updated); err != nil {
+	if err := row.Scan(&c.ID, &c.UserID, &c.Title, &created, &updated, &c.Size); err != nil {
 		return nil, mapErr(err)
 	}
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
@@ -27,16 +40,45 @@ func scanChat(row interface{ Scan(...any) error }) (*gatehouse.ChatSession, erro
 }
 
 func (s chats) FindChatByID(ctx context.Context, id string) (*gatehouse.ChatSession, error) {
-	return scanChat(s.tx.QueryRowContext(ctx, `SELECT id, user_id, title, created_at, updated_at FROM chat_sessions WHERE id = ?`, id))
+	return scanChat(s.tx.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chat_sessions WHERE id = ?`, id))
 }
 
-func (s chats) FindChatsByUser(ctx context.Context, userID int64) ([]*gatehouse.ChatSession, error) {
-	rows, err := s.tx.QueryContext(ctx, `SELECT id, user_id, title, created_at, updated_at FROM chat_sessions WHERE user_id = ? ORDER BY updated_at DESC, created_at DESC, id`, userID)
+func (s chats) FindChatIDsByUser(ctx context.Context, userID int64) ([]string, error) {
+	rows, err := s.tx.QueryContext(ctx, `SELECT id FROM chat_sessions WHERE user_id = ? ORDER BY updated_at DESC, created_at DESC, id`, userID)
 	if err != nil {
 		return nil, mapErr(err)
 	}
 	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, id)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// placeholders returns "?, ?, ..." for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func (s chats) FindChatsByIDs(ctx context.Context, userID int64, ids []string) ([]*gatehouse.ChatSession, error) {
 	out := []*gatehouse.ChatSession{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{userID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.tx.QueryContext(ctx, `SELECT `+chatCols+` FROM chat_sessions WHERE user_id = ? AND id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
 	for rows.Next() {
 		c, err := scanChat(rows)
 		if err != nil {
@@ -47,6 +89,8 @@ func (s chats) FindChatsByUser(ctx context.Context, userID int64) ([]*gatehouse.
 	return out, mapErr(rows.Err())
 }
 
+const messageCols = `id, session_id, role, body, created_at, size`
+
 func scanMessages(rows *sql.Rows) ([]*gatehouse.ChatMessage, error) {
 	defer rows.Close()
 	out := []*gatehouse.ChatMessage{}
@@ -54,7 +98,7 @@ func scanMessages(rows *sql.Rows) ([]*gatehouse.ChatMessage, error) {
 		var m gatehouse.ChatMessage
 		var role string
 		var created int64
-		if err := rows.Scan(&m.ID, &m.SessionID, &role, &m.Text, &created); err != nil {
+		if err := rows.Scan(&m.ID, &m.SessionID, &role, &m.Text, &created, &m.Size); err != nil {
 			return nil, mapErr(err)
 		}
 		m.Role, m.CreatedAt = gatehouse.ChatRole(role), fromMS(created)
@@ -63,42 +107,86 @@ func scanMessages(rows *sql.Rows) ([]*gatehouse.ChatMessage, error) {
 	return out, mapErr(rows.Err())
 }
 
-func (s chats) FindChatMessagesByUser(ctx context.Context, userID int64) (map[string][]*gatehouse.ChatMessage, error) {
-	rows, err := s.tx.QueryContext(ctx, `SELECT m.id, m.session_id, m.role, m.body, m.created_at
-		FROM chat_messages m JOIN chat_sessions c ON c.id = m.session_id WHERE c.user_id = ? ORDER BY m.id`, userID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	msgs, err := scanMessages(rows)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]*gatehouse.ChatMessage)
-	for _, m := range msgs {
-		out[m.SessionID] = append(out[m.SessionID], m)
-	}
-	return out, nil
-}
-
 func (s chats) FindChatMessages(ctx context.Context, sessionID string) ([]*gatehouse.ChatMessage, error) {
-	rows, err := s.tx.QueryContext(ctx, `SELECT id, session_id, role, body, created_at FROM chat_messages WHERE session_id = ? ORDER BY id`, sessionID)
+	rows, err := s.tx.QueryContext(ctx, `SELECT `+messageCols+` FROM chat_messages WHERE session_id = ? ORDER BY id`, sessionID)
 	if err != nil {
 		return nil, mapErr(err)
 	}
 	return scanMessages(rows)
 }
 
+// FindChatMessagesPage first reads ids and sizes (from the index
+// chat_messages_session_size, no body) to find where the page ends, then
+// reads the bodies up to there.
+func (s chats) FindChatMessagesPage(ctx context.Context, p gatehouse.ChatMessagePage) ([]*gatehouse.ChatMessage, error) {
+	if len(p.SessionIDs) == 0 || p.MaxRows <= 0 || p.UpTo <= p.After {
+		return []*gatehouse.ChatMessage{}, nil
+	}
+	in := placeholders(len(p.SessionIDs))
+	args := make([]any, 0, len(p.SessionIDs)+3)
+	for _, id := range p.SessionIDs {
+		args = append(args, id)
+	}
+	args = append(args, p.After, p.UpTo, p.MaxRows)
+	rows, err := s.tx.QueryContext(ctx, `SELECT id, size FROM chat_messages INDEXED BY chat_messages_session_size
+		WHERE session_id IN (`+in+`) AND id > ? AND id <= ? ORDER BY id LIMIT ?`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	last, err := pageEnd(rows, p.MaxSize)
+	if err != nil || last == 0 {
+		return []*gatehouse.ChatMessage{}, err
+	}
+	args[len(args)-2] = last
+	rows, err = s.tx.QueryContext(ctx, `SELECT `+messageCols+` FROM chat_messages
+		WHERE session_id IN (`+in+`) AND id > ? AND id <= ? ORDER BY id`, args[:len(args)-1]...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return scanMessages(rows)
+}
+
+// pageEnd reads (id, size) rows and returns the id of the last one that
+// fits in maxSize (the first one always does), or 0 when there are none.
+func pageEnd(rows *sql.Rows, maxSize int64) (int64, error) {
+	defer rows.Close()
+	var last, total int64
+	for rows.Next() {
+		var id, size int64
+		if err := rows.Scan(&id, &size); err != nil {
+			return 0, mapErr(err)
+		}
+		if total += size; last != 0 && total > maxSize {
+			break
+		}
+		last = id
+	}
+	return last, mapErr(rows.Err())
+}
+
+func (s chats) LatestChatMessageID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM chat_messages`).Scan(&id)
+	return id, mapErr(err)
+}
+
 func (s chats) AppendChatMessages(ctx context.Context, sessionID string, msgs []*gatehouse.ChatMessage, at time.Time) error {
-	res, err := s.tx.ExecContext(ctx, `UPDATE chat_sessions SET updated_at = ? WHERE id = ?`, ms(at), sessionID)
+	var size int64
+	for _, m := range msgs {
+		size += m.Size
+	}
+	var userID int64
+	err := s.tx.QueryRowContext(ctx, `UPDATE chat_sessions SET updated_at = ?, size = size + ? WHERE id = ? RETURNING user_id`,
+		ms(at), size, sessionID).Scan(&userID)
+	if err == sql.ErrNoRows {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Chat session not found.")
+	}
 	if err != nil {
 		return mapErr(err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Chat session not found.")
-	}
 	for _, m := range msgs {
-		res, err := s.tx.ExecContext(ctx, `INSERT INTO chat_messages (session_id, role, body, created_at) VALUES (?, ?, ?, ?)`,
-			sessionID, string(m.Role), m.Text, ms(m.CreatedAt))
+		res, err := s.tx.ExecContext(ctx, `INSERT INTO chat_messages (session_id, role, body, created_at, size) VALUES (?, ?, ?, ?, ?)`,
+			sessionID, string(m.Role), m.Text, ms(m.CreatedAt), m.Size)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -107,16 +195,26 @@ func (s chats) AppendChatMessages(ctx context.Context, sessionID string, msgs []
 		}
 		m.SessionID = sessionID
 	}
-	return nil
+	return s.addUsage(ctx, userID, size)
+}
+
+func (s chats) ChatUsage(ctx context.Context, userID int64) (int64, error) {
+	var n int64
+	err := s.tx.QueryRowContext(ctx, `SELECT size FROM chat_usage WHERE user_id = ?`, userID).Scan(&n)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return n, mapErr(err)
 }
 
 func (s chats) DeleteChat(ctx context.Context, userID int64, id string) error {
-	res, err := s.tx.ExecContext(ctx, `DELETE FROM chat_sessions WHERE id = ? AND user_id = ?`, id, userID)
+	var size int64
+	err := s.tx.QueryRowContext(ctx, `DELETE FROM chat_sessions WHERE id = ? AND user_id = ? RETURNING size`, id, userID).Scan(&size)
+	if err == sql.ErrNoRows {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Chat session not found.")
+	}
 	if err != nil {
 		return mapErr(err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Chat session not found.")
-	}
-	return nil
+	return s.addUsage(ctx, userID, -size)
 }

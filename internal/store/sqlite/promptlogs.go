@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"math"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -20,9 +21,12 @@ func (s promptLogs) CreatePromptLog(ctx context.Context, l *gatehouse.PromptLog)
 	return err
 }
 
-func (s promptLogs) FindPromptLogsByUser(ctx context.Context, userID int64, limit int) ([]*gatehouse.PromptLog, error) {
+func (s promptLogs) FindPromptLogsByUser(ctx context.Context, userID, beforeID int64, limit int) ([]*gatehouse.PromptLog, error) {
+	if beforeID <= 0 {
+		beforeID = math.MaxInt64
+	}
 	rows, err := s.tx.QueryContext(ctx, `SELECT id, user_id, session_id, at, prompt, completion, model, prompt_tokens, completion_tokens, total_tokens, ip
-		FROM prompt_logs WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
+		FROM prompt_logs WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, userID, beforeID, limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"Datasets", testDatasets},
 		{"Shares", testShares},
 		{"Chats", testChats},
+		{"ChatSizes", testChatSizes},
 		{"PromptLogs", testPromptLogs},
 		{"ContentTx", testContentTx},
 		{"ContentTimes", testContentTimes},
@@ -1720,13 +1721,32 @@ func findChat(t *testing.T, s gatehouse.Store, id string) (*gatehouse.ChatSessio
 	return c, err
 }
 
+// findChats lists a user's sessions in the store's order: the ids from
+// FindChatIDsByUser, each read back with FindChatsByIDs.
 func findChats(t *testing.T, s gatehouse.Store, userID int64) []*gatehouse.ChatSession {
 	t.Helper()
 	var cs []*gatehouse.ChatSession
 	view(t, s, func(tx gatehouse.Tx) error {
-		var err error
-		cs, err = tx.Chats().FindChatsByUser(t.Context(), userID)
-		return err
+		ids, err := tx.Chats().FindChatIDsByUser(t.Context(), userID)
+		if err != nil {
+			return err
+		}
+		found, err := tx.Chats().FindChatsByIDs(t.Context(), userID, ids)
+		if err != nil {
+			return err
+		}
+		byID := map[string]*gatehouse.ChatSession{}
+		for _, c := range found {
+			byID[c.ID] = c
+		}
+		if len(byID) != len(ids) || len(found) != len(ids) {
+			return fmt.Errorf("FindChatsByIDs(%d, %q) = %s: want each of those sessions once", userID, ids, show(found))
+		}
+		cs = []*gatehouse.ChatSession{}
+		for _, id := range ids {
+			cs = append(cs, byID[id])
+		}
+		return nil
 	})
 	return cs
 }
@@ -1742,13 +1762,38 @@ func findMessages(t *testing.T, s gatehouse.Store, sessionID string) []*gatehous
 	return ms
 }
 
+// findMessagesByUser returns every message of every session of the user,
+// grouped by session, read with FindChatMessagesPage in pages of at most
+// two messages (so that paging is exercised wherever this is used).
 func findMessagesByUser(t *testing.T, s gatehouse.Store, userID int64) map[string][]*gatehouse.ChatMessage {
 	t.Helper()
-	var m map[string][]*gatehouse.ChatMessage
+	m := map[string][]*gatehouse.ChatMessage{}
 	view(t, s, func(tx gatehouse.Tx) error {
-		var err error
-		m, err = tx.Chats().FindChatMessagesByUser(t.Context(), userID)
-		return err
+		ids, err := tx.Chats().FindChatIDsByUser(t.Context(), userID)
+		if err != nil {
+			return err
+		}
+		upTo, err := tx.Chats().LatestChatMessageID(t.Context())
+		if err != nil {
+			return err
+		}
+		var after int64
+		for {
+			page, err := tx.Chats().FindChatMessagesPage(t.Context(), gatehouse.ChatMessagePage{SessionIDs: ids, After: after, UpTo: upTo, MaxSize: 1 << 40, MaxRows: 2})
+			if err != nil {
+				return err
+			}
+			if len(page) == 0 {
+				return nil
+			}
+			for _, msg := range page {
+				if msg.ID <= after {
+					return fmt.Errorf("FindChatMessagesPage after %d returned message %d", after, msg.ID)
+				}
+				after = msg.ID
+				m[msg.SessionID] = append(m[msg.SessionID], msg)
+			}
+		}
 	})
 	return m
 }
@@ -1816,10 +1861,10 @@ func testChats(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			}
 			wantEqual(t, "chat after conflicting CreateChat", got, c)
 			if got := findChats(t, s, b.ID); len(got) != 0 {
-				t.Errorf("FindChatsByUser(b) after conflict = %s, want none", show(got))
+				t.Errorf("sessions of(b) after conflict = %s, want none", show(got))
 			}
 		}},
-		{"FindChatsByUserNewestFirst", func(t *testing.T, s gatehouse.Store) {
+		{"FindChatIDsByUserNewestFirst", func(t *testing.T, s gatehouse.Store) {
 			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
 			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
 			none := createUser(t, s, "none@example.com", gatehouse.UserActive)
@@ -1828,22 +1873,22 @@ func testChats(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			c2 := createChat(t, s, s2, a.ID, t0.Add(3*time.Minute))
 			cb := createChat(t, s, s3, b.ID, t0.Add(5*time.Minute))
 			c3 := createChat(t, s, s4, a.ID, t0.Add(2*time.Minute))
-			wantEqual(t, "FindChatsByUser(a)", findChats(t, s, a.ID), []*gatehouse.ChatSession{c2, c3, c1})
-			wantEqual(t, "FindChatsByUser(b)", findChats(t, s, b.ID), []*gatehouse.ChatSession{cb})
+			wantEqual(t, "sessions of(a)", findChats(t, s, a.ID), []*gatehouse.ChatSession{c2, c3, c1})
+			wantEqual(t, "sessions of(b)", findChats(t, s, b.ID), []*gatehouse.ChatSession{cb})
 			for _, id := range []int64{none.ID, 1 << 40} {
 				if got := findChats(t, s, id); len(got) != 0 {
-					t.Errorf("FindChatsByUser(%d) = %s, want none", id, show(got))
+					t.Errorf("sessions of(%d) = %s, want none", id, show(got))
 				}
 			}
 			// Appending moves a session to the front.
 			appendMessages(t, s, s1, messages(s1, t0, "hello"), t0.Add(4*time.Minute))
 			c1.UpdatedAt = t0.Add(4 * time.Minute)
-			wantEqual(t, "FindChatsByUser(a) after append", findChats(t, s, a.ID), []*gatehouse.ChatSession{c1, c2, c3})
+			wantEqual(t, "sessions of(a) after append", findChats(t, s, a.ID), []*gatehouse.ChatSession{c1, c2, c3})
 		}},
 		{"AppendChatMessages", func(t *testing.T, s gatehouse.Store) {
 			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
 			c := createChat(t, s, s1, u.ID, t0)
-			big := string(bytes.Repeat([]byte("x"), gatehouse.ChatMessageMaxLen))
+			big := string(bytes.Repeat([]byte("x"), 256<<10))
 			first := messages(s1, t0.Add(time.Minute), "What is 2+2?", "4 — «ünïcode» 🙂\nsecond line")
 			appendMessages(t, s, s1, first, t0.Add(time.Minute))
 			if first[0].ID == first[1].ID {
@@ -1876,10 +1921,10 @@ func testChats(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				t.Errorf("FindChatMessages(unknown session) = %s, want none", show(got))
 			}
 			if got := findMessagesByUser(t, s, u.ID); len(got) != 0 {
-				t.Errorf("FindChatMessagesByUser after failed append = %s, want none", show(got))
+				t.Errorf("paged messages after failed append = %s, want none", show(got))
 			}
 		}},
-		{"FindChatMessagesByUser", func(t *testing.T, s gatehouse.Store) {
+		{"MessagesByUserPaged", func(t *testing.T, s gatehouse.Store) {
 			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
 			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
 			none := createUser(t, s, "none@example.com", gatehouse.UserActive)
@@ -1901,21 +1946,21 @@ func testChats(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			delete(want, s4)
 			got := findMessagesByUser(t, s, a.ID)
 			if ms, ok := got[s3]; ok && len(ms) != 0 {
-				t.Errorf("FindChatMessagesByUser(a)[s3] = %s, want no messages", show(ms))
+				t.Errorf("paged messages of(a)[s3] = %s, want no messages", show(ms))
 			}
 			delete(got, s3) // a session without messages may be absent or empty
-			wantEqual(t, "FindChatMessagesByUser(a)", got, want)
+			wantEqual(t, "paged messages of(a)", got, want)
 			for sid, ms := range got {
 				for _, m := range ms {
 					if m.SessionID != sid {
-						t.Errorf("FindChatMessagesByUser(a)[%s] holds a message of session %s", sid, m.SessionID)
+						t.Errorf("paged messages of(a)[%s] holds a message of session %s", sid, m.SessionID)
 					}
 				}
 			}
-			wantEqual(t, "FindChatMessagesByUser(b)", findMessagesByUser(t, s, b.ID), wantB)
+			wantEqual(t, "paged messages of(b)", findMessagesByUser(t, s, b.ID), wantB)
 			for _, id := range []int64{none.ID, 1 << 40} {
 				if got := findMessagesByUser(t, s, id); len(got) != 0 {
-					t.Errorf("FindChatMessagesByUser(%d) = %s, want none", id, show(got))
+					t.Errorf("paged messages of(%d) = %s, want none", id, show(got))
 				}
 			}
 			// FindChatMessages agrees with the grouped view.
@@ -1957,8 +2002,8 @@ func testChats(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			if got := findMessages(t, s, s1); len(got) != 0 {
 				t.Errorf("FindChatMessages(deleted session) = %s, want none", show(got))
 			}
-			wantEqual(t, "FindChatsByUser(a) after delete", findChats(t, s, a.ID), []*gatehouse.ChatSession{kept})
-			wantEqual(t, "FindChatMessagesByUser(a) after delete", findMessagesByUser(t, s, a.ID),
+			wantEqual(t, "sessions of(a) after delete", findChats(t, s, a.ID), []*gatehouse.ChatSession{kept})
+			wantEqual(t, "paged messages of(a) after delete", findMessagesByUser(t, s, a.ID),
 				map[string][]*gatehouse.ChatMessage{s2: keptMsgs})
 			wantCode(t, "DeleteChat(again)", del(a.ID, s1), gatehouse.ENOTFOUND)
 			// The id is free again, with no messages of the old session.
@@ -1974,10 +2019,15 @@ func testChats(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 
 func findPromptLogs(t *testing.T, s gatehouse.Store, userID int64, limit int) []*gatehouse.PromptLog {
 	t.Helper()
+	return findPromptLogsBefore(t, s, userID, 0, limit)
+}
+
+func findPromptLogsBefore(t *testing.T, s gatehouse.Store, userID, beforeID int64, limit int) []*gatehouse.PromptLog {
+	t.Helper()
 	var ls []*gatehouse.PromptLog
 	view(t, s, func(tx gatehouse.Tx) error {
 		var err error
-		ls, err = tx.PromptLogs().FindPromptLogsByUser(t.Context(), userID, limit)
+		ls, err = tx.PromptLogs().FindPromptLogsByUser(t.Context(), userID, beforeID, limit)
 		return err
 	})
 	return ls
@@ -2020,6 +2070,19 @@ func testPromptLogs(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			if !slices.IsSortedFunc(got, func(x, y *gatehouse.PromptLog) int { return cmp.Compare(y.ID, x.ID) }) {
 				t.Errorf("FindPromptLogsByUser(a) ids %v not newest first", ids(got, promptLogID))
 			}
+			// Pages: each starts before the last row of the one before.
+			var paged []*gatehouse.PromptLog
+			for before := int64(0); ; {
+				page := findPromptLogsBefore(t, s, a.ID, before, 2)
+				if len(page) == 0 {
+					break
+				}
+				paged = append(paged, page...)
+				before = page[len(page)-1].ID
+			}
+			wantEqual(t, "FindPromptLogsByUser(a) in pages of 2", paged, wantA)
+			wantEqual(t, "FindPromptLogsByUser(a, before the third)", findPromptLogsBefore(t, s, a.ID, wantA[2].ID, 10), wantA[3:])
+			wantEqual(t, "FindPromptLogsByUser(b, before a's newest)", findPromptLogsBefore(t, s, b.ID, wantA[0].ID, 10), wantB[1:])
 		}},
 		{"NoneForUser", func(t *testing.T, s gatehouse.Store) {
 			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
@@ -2088,7 +2151,7 @@ func testContentTx(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				t.Fatal(err)
 			}
 			wantEqual(t, "share after rollback", got, keptShare)
-			wantEqual(t, "FindChatsByUser(a) after rollback", findChats(t, s, a.ID), []*gatehouse.ChatSession{keptChat})
+			wantEqual(t, "sessions of(a) after rollback", findChats(t, s, a.ID), []*gatehouse.ChatSession{keptChat})
 			if got := findMessages(t, s, "c-kept"); len(got) != 0 {
 				t.Errorf("messages after rollback = %s, want none", show(got))
 			}
