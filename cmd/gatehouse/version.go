@@ -54,10 +54,12 @@ func formatVersion(linkVersion, linkCommit string, bi *debug.BuildInfo) string {
 		ver = "(devel)"
 	}
 	var detail []string
-	if rev != "" {
-		if len(rev) > 12 {
-			rev = rev[:12]
-		}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	// A pseudo-version (v0.0.0-20260301100000-0123456789ab+dirty) already
+	// names the revision.
+	if rev != "" && !strings.Contains(ver, rev) {
 		if dirty {
 			rev += "+dirty"
 		}
