@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
 
@@ -14,14 +13,12 @@ import (
 // the server and putting the copy in place of DATA/gatehouse.db (with the
 // same master.key). For PostgreSQL use pg_dump.
 func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg := config.Default()
-	fs := config.FlagSet("backup", &cfg, getenv, false)
-	pos, err := parse(fs, &cfg, args, stderr)
+	cfg, _, pos, err := parse("backup", args, getenv)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError{"backup: want FILE"}
+	if _, ok := cfg.SQLitePath(); !ok {
+		return fmt.Errorf("backup: only the SQLite backend is backed up by gatehouse; for PostgreSQL use pg_dump")
 	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
@@ -33,7 +30,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("backup: only the SQLite backend is backed up by gatehouse; for PostgreSQL use pg_dump")
 	}
 	if err := s.Backup(ctx, pos[0]); err != nil {
-		return cliError(err)
+		return cliError(err, cfg)
 	}
 	fmt.Fprintf(stdout, "backed up to %s\n", pos[0])
 	return nil

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // cliResult is what one in-process run of the command line produced.
@@ -16,12 +18,16 @@ type cliResult struct {
 }
 
 // runCLI calls run in-process with env as the whole environment (nothing
-// is read from the test's own) and stdin as standard input.
+// is read from the test's own) and stdin as standard input. A command that
+// should fail but serves instead is stopped after a while, and then
+// returns nil.
 func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) cliResult {
 	t.Helper()
 	var stdout, stderr strings.Builder
 	getenv := func(k string) string { return env[k] }
-	err := run(t.Context(), args, getenv, strings.NewReader(stdin), &stdout, &stderr)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	err := run(ctx, args, getenv, strings.NewReader(stdin), &stdout, &stderr)
 	return cliResult{stdout: stdout.String(), stderr: stderr.String(), err: err}
 }
 

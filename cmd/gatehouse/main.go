@@ -6,12 +6,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -28,50 +28,53 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
+		// run has written a usage error, with the usage, itself.
+		if _, ok := errors.AsType[usageError](err); !ok {
 			fmt.Fprintln(os.Stderr, "gatehouse:", err)
 		}
 		os.Exit(exitCode(err))
 	}
 }
 
-const usage = `gatehouse — accounts and API keys for API platforms
-
-usage:
-  gatehouse serve    [--addr 127.0.0.1:8080] [--open-signup] [--trusted-proxies CIDRS]
-                     [--llm-url URL [--llm-key KEY] [--llm-model M] [--llm-timeout 2m]]
-                     [--tls-cert F --tls-key F [--client-ca F]]
-  gatehouse migrate
-  gatehouse backup   FILE                                 (SQLite: a consistent online copy)
-  gatehouse users    create EMAIL [--admin] [--active]   (password read from stdin)
-  gatehouse users    activate EMAIL | deactivate EMAIL | list | set-cac EMAIL on|off
-  gatehouse keys     create EMAIL [--name NAME]           (prints a new API key once)
-  gatehouse account-keys create EMAIL [--name NAME] [--json]   (prints the act_ key id and secret once)
-  gatehouse account-keys list EMAIL [--json] | delete EMAIL ID
-  gatehouse version
-
-every command takes --data DIR (default ./gatehouse-data) and --db URL
-(sqlite:PATH or postgres://...; default the SQLite file in the data
-directory) and --db-max-conns N (PostgreSQL pool size); every flag
-also reads a GATEHOUSE_* environment variable.
-`
-
-// usageError marks a command-line mistake (exit status 2).
-type usageError struct{ msg string }
+// usageError marks a command-line mistake (exit status 2): a bad flag,
+// argument or setting. usage, when set, is printed after the message.
+type usageError struct{ msg, usage string }
 
 func (e usageError) Error() string { return e.msg }
 
+// helpShown is returned when --help asked for a usage: run prints it on
+// stdout and succeeds.
+type helpShown struct{ usage string }
+
+func (helpShown) Error() string { return "help requested" }
+
 func exitCode(err error) int {
-	if _, ok := errors.AsType[usageError](err); ok || errors.Is(err, flag.ErrHelp) {
+	if _, ok := errors.AsType[usageError](err); ok {
 		return 2
 	}
 	return 1
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, getenv, stdin, stdout, stderr)
+	if h, ok := errors.AsType[helpShown](err); ok {
+		fmt.Fprint(stdout, h.usage)
+		return nil
+	}
+	if u, ok := errors.AsType[usageError](err); ok {
+		for line := range strings.SplitSeq(u.msg, "\n") {
+			fmt.Fprintf(stderr, "gatehouse: %s\n", line)
+		}
+		if u.usage != "" {
+			fmt.Fprintf(stderr, "\n%s", u.usage)
+		}
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return usageError{"no command given"}
+		return usageError{"no command given", mainUsage()}
 	}
 	switch args[0] {
 	case "serve":
@@ -87,39 +90,42 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "account-keys", "account-key":
 		return runAccountKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintf(stdout, "gatehouse %s%s\n", gatehouse.Version, map[bool]string{true: " (" + gatehouse.Commit + ")", false: ""}[gatehouse.Commit != ""])
+		if _, _, _, err := parse("version", args[1:], getenv); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "gatehouse %s\n", version())
 		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+	case "help", "-h", "-help", "--help":
+		// "help COMMAND ..." is "COMMAND ... --help".
+		if len(args) > 1 && args[0] == "help" && !isHelpFlag(args[1]) {
+			return dispatch(ctx, append(append([]string(nil), args[1:]...), "--help"), getenv, stdin, stdout, stderr)
+		}
+		return helpShown{mainUsage()}
 	}
-	fmt.Fprint(stderr, usage)
-	return usageError{fmt.Sprintf("unknown command %q", args[0])}
+	return usageError{fmt.Sprintf("unknown command %q", args[0]), mainUsage()}
 }
 
-// parse parses a command's flags, allowing flags after positional
-// arguments ("users activate a@b.c --data DIR"), and validates the config.
-func parse(fs *flag.FlagSet, cfg *config.Config, args []string, stderr io.Writer) ([]string, error) {
-	fs.SetOutput(stderr)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usageError{err.Error()}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+func isHelpFlag(s string) bool {
+	switch s {
+	case "-h", "-help", "--help", "--h":
+		return true
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, usageError{err.Error()}
+	return false
+}
+
+// subcommand picks the subcommand of group ("users") from args, answering
+// --help with the group's usage.
+func subcommand(group string, args []string) (string, []string, error) {
+	if len(args) == 0 {
+		return "", nil, usageError{group + ": want a subcommand: " + strings.Join(subcommandNames(group), ", "), groupUsage(group)}
 	}
-	return pos, nil
+	if isHelpFlag(args[0]) || args[0] == "help" {
+		return "", nil, helpShown{groupUsage(group)}
+	}
+	if findDoc(group+" "+args[0]) == nil {
+		return "", nil, usageError{fmt.Sprintf("%s: unknown subcommand %q (want %s)", group, args[0], strings.Join(subcommandNames(group), ", ")), groupUsage(group)}
+	}
+	return args[0], args[1:], nil
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -130,40 +136,55 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 // openStore opens the configured backend. Only cmd knows which one is used.
+// The data directory is created on demand for the default database; a
+// SQLite file given with --db must be in a directory that exists (a typo
+// there creates nothing).
 func openStore(ctx context.Context, cfg config.Config) (gatehouse.Store, error) {
 	u := cfg.DBURL()
-	switch {
-	case strings.HasPrefix(u, "sqlite:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(u, "sqlite:"), "//")
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, err
+	if path, ok := cfg.SQLitePath(); ok {
+		if cfg.DB == "" {
+			if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+				return nil, fmt.Errorf("data directory: %w", err)
+			}
+		} else if dir := filepath.Dir(path); !isDir(dir) {
+			return nil, fmt.Errorf("database %s: directory %s does not exist (create it first; only the data directory is created on demand)", u, dir)
 		}
 		return sqlite.Open(ctx, path, sqlite.Options{})
-	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		return postgres.Open(ctx, u, postgres.Options{MaxConns: int32(cfg.DBMaxConns)})
-	default:
-		return nil, fmt.Errorf("database %q: want sqlite:PATH or a postgres:// URL", redactURL(u))
 	}
+	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
+		return postgres.Open(ctx, u, postgres.Options{MaxConns: int32(cfg.DBMaxConns)})
+	}
+	return nil, fmt.Errorf("database %q: want sqlite:PATH or a postgres:// URL", config.RedactDB(u))
 }
 
-// redactURL hides a password in a database URL.
-func redactURL(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		if at := strings.LastIndex(u, "@"); at > i {
-			return u[:i+3] + "…@" + u[at+1:]
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
+
+// dbName names the configured database for messages: a SQLite file by its
+// absolute path, a PostgreSQL URL without its password.
+func dbName(cfg config.Config) string {
+	if path, ok := cfg.SQLitePath(); ok {
+		if abs, err := filepath.Abs(path); err == nil {
+			return "sqlite:" + abs
 		}
 	}
-	return u
+	return config.RedactDB(cfg.DBURL())
 }
 
 // loadMasterKey reads GATEHOUSE_MASTER_KEY, or the key file in the data
-// directory, creating it (mode 0600) on first start.
+// directory, creating both (mode 0700 and 0600) on first start.
 func loadMasterKey(cfg config.Config) ([]byte, error) {
 	if cfg.MasterKey != "" {
-		return secret.ParseMasterKey(cfg.MasterKey)
+		k, err := secret.ParseMasterKey(cfg.MasterKey)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", config.MasterKeyEnv, err)
+		}
+		return k, nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	return secret.LoadOrCreateMasterKey(cfg.MasterKeyPath())
 }
@@ -185,4 +206,17 @@ func newService(ctx context.Context, cfg config.Config, log *slog.Logger) (*core
 		opt.Models = llm.New(cfg.LLMURL, cfg.LLMKey, cfg.LLMModel, cfg.LLMTimeout)
 	}
 	return core.New(store, opt), store, nil
+}
+
+// cliError shows a gatehouse error's safe message. Something not found is
+// said to be missing from the database that was looked in, so that a
+// command run against the wrong data directory says so.
+func cliError(err error, cfg config.Config) error {
+	switch gatehouse.ErrorCode(err) {
+	case gatehouse.EINTERNAL:
+		return err
+	case gatehouse.ENOTFOUND:
+		return fmt.Errorf("%s in %s", strings.TrimSuffix(gatehouse.ErrorMessage(err), "."), dbName(cfg))
+	}
+	return fmt.Errorf("%s", gatehouse.ErrorMessage(err))
 }

@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-
-	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 // runMigrate applies pending migrations and reports them.
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg := config.Default()
-	fs := config.FlagSet("migrate", &cfg, getenv, false)
-	if _, err := parse(fs, &cfg, args, stderr); err != nil {
+	cfg, _, _, err := parse("migrate", args, getenv)
+	if err != nil {
 		return err
 	}
 	store, err := openStore(ctx, cfg)

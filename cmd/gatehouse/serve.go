@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 )
@@ -21,9 +20,8 @@ import (
 // runServe serves until ctx ends (SIGINT/SIGTERM), then lets in-flight
 // requests finish and returns nil.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg := config.Default()
-	fs := config.FlagSet("serve", &cfg, getenv, true)
-	if _, err := parse(fs, &cfg, args, stderr); err != nil {
+	cfg, _, _, err := parse("serve", args, getenv)
+	if err != nil {
 		return err
 	}
 	log := newLogger(cfg, stderr)
@@ -34,7 +32,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer store.Close()
 	if err := svc.CheckMasterKey(ctx); err != nil {
-		return cliError(err)
+		return cliError(err, cfg)
 	}
 
 	tlsCfg, err := serverTLS(cfg)
@@ -68,7 +66,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "clientCA", cfg.ClientCA != "", "llm", cfg.LLMURL != "", "db", redactURL(cfg.DBURL()), "version", gatehouse.Version, "openSignup", cfg.OpenSignup)
+	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "clientCA", cfg.ClientCA != "", "llm", cfg.LLMURL != "", "db", config.RedactDB(cfg.DBURL()), "version", version(), "openSignup", cfg.OpenSignup)
 
 	select {
 	case err = <-errc:

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 // runUsers serves "gatehouse users ...". Each subcommand goes through core,
@@ -18,31 +17,31 @@ import (
 // on the same database honours the change (deactivation within a second,
 // through the revocation log).
 func runUsers(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return usageError{"users: want create, activate, deactivate, list or set-cac"}
-	}
-	sub := args[0]
-	cfg := config.Default()
-	fs := config.FlagSet("users "+sub, &cfg, getenv, false)
-	var admin, active, asJSON bool
-	switch sub {
-	case "create":
-		fs.BoolVar(&admin, "admin", false, "make the account an administrator")
-		fs.BoolVar(&active, "active", false, "activate the account at once")
-	case "list":
-		fs.BoolVar(&asJSON, "json", false, "print JSON lines")
-	}
-	pos, err := parse(fs, &cfg, args[1:], stderr)
+	sub, args, err := subcommand("users", args)
 	if err != nil {
 		return err
 	}
-	want := map[string]int{"create": 1, "activate": 1, "deactivate": 1, "list": 0, "set-cac": 2}
-	n, known := want[sub]
-	if !known {
-		return usageError{fmt.Sprintf("users: unknown subcommand %q", sub)}
+	cfg, o, pos, err := parse("users "+sub, args, getenv)
+	if err != nil {
+		return err
 	}
-	if len(pos) != n {
-		return usageError{fmt.Sprintf("users %s: want %d argument(s), got %d", sub, n, len(pos))}
+	// Everything about the command line is checked before anything is
+	// opened or created.
+	var pw string
+	var cacOn bool
+	switch sub {
+	case "create":
+		if pw, err = readPassword(stdin); err != nil {
+			return err
+		}
+	case "set-cac":
+		switch strings.ToLower(pos[1]) {
+		case "on", "true", "yes":
+			cacOn = true
+		case "off", "false", "no":
+		default:
+			return usageError{"users set-cac: want on or off", commandUsage("users set-cac")}
+		}
 	}
 	log := newLogger(cfg, stderr)
 	svc, store, err := newService(ctx, cfg, log)
@@ -53,47 +52,35 @@ func runUsers(ctx context.Context, args []string, getenv func(string) string, st
 
 	switch sub {
 	case "create":
-		pw, err := readPassword(stdin)
+		u, key, err := svc.CreateUser(ctx, pos[0], pw, o.admin, o.active)
 		if err != nil {
-			return err
-		}
-		u, key, err := svc.CreateUser(ctx, pos[0], pw, admin, active)
-		if err != nil {
-			return cliError(err)
+			return cliError(err, cfg)
 		}
 		fmt.Fprintf(stdout, "created %s (id %d, %s)\napi key (shown once): %s\n", u.Email, u.ID, u.Status, key)
 	case "activate":
 		u, err := svc.ActivateUser(ctx, pos[0])
 		if err != nil {
-			return cliError(err)
+			return cliError(err, cfg)
 		}
 		fmt.Fprintf(stdout, "%s is %s\n", u.Email, u.Status)
 	case "deactivate":
 		u, err := svc.DeactivateUser(ctx, pos[0])
 		if err != nil {
-			return cliError(err)
+			return cliError(err, cfg)
 		}
 		fmt.Fprintf(stdout, "%s is %s; its API keys and tokens are revoked\n", u.Email, u.Status)
 	case "set-cac":
-		var on bool
-		switch strings.ToLower(pos[1]) {
-		case "on", "true", "yes":
-			on = true
-		case "off", "false", "no":
-		default:
-			return usageError{"users set-cac: want on or off"}
-		}
-		u, err := svc.SetCAC(ctx, pos[0], on)
+		u, err := svc.SetCAC(ctx, pos[0], cacOn)
 		if err != nil {
-			return cliError(err)
+			return cliError(err, cfg)
 		}
 		fmt.Fprintf(stdout, "%s cac=%v\n", u.Email, u.CAC)
 	case "list":
 		us, err := svc.ListUsers(ctx, gatehouse.UserFilter{})
 		if err != nil {
-			return cliError(err)
+			return cliError(err, cfg)
 		}
-		if asJSON {
+		if o.json {
 			enc := json.NewEncoder(stdout)
 			for _, u := range us {
 				enc.Encode(map[string]any{"id": u.ID, "email": u.Email, "status": u.Status, "admin": u.Admin, "cac": u.CAC, "created_at": u.CreatedAt})
@@ -118,15 +105,7 @@ func readPassword(stdin io.Reader) (string, error) {
 	}
 	pw := strings.TrimRight(line, "\r\n")
 	if pw == "" {
-		return "", usageError{"users create: give the password on standard input"}
+		return "", usageError{"users create: give the password on standard input (its first line)", commandUsage("users create")}
 	}
 	return pw, nil
-}
-
-// cliError shows a gatehouse error's safe message.
-func cliError(err error) error {
-	if c := gatehouse.ErrorCode(err); c != gatehouse.EINTERNAL {
-		return fmt.Errorf("%s", gatehouse.ErrorMessage(err))
-	}
-	return err
 }

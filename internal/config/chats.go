@@ -2,31 +2,14 @@ package config
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 )
 
-// chatFlags adds the chat quota flags (serve only). A GATEHOUSE_CHAT_*
-// value that does not parse is reported by Validate, naming the variable.
-func (c *Config) chatFlags(fs *flag.FlagSet, getenv func(string) string) {
-	size := func(p *int64, flagName, env, usage string) {
-		if v := getenv(env); v != "" {
-			if err := (*byteSize)(p).Set(v); err != nil {
-				c.chatErrs = append(c.chatErrs, fmt.Errorf("%s=%q: %w", env, v, err))
-			}
-		}
-		fs.Var((*byteSize)(p), flagName, usage+" (env "+env+")")
-	}
-	size(&c.ChatMaxMessage, "chat-max-message", "GATEHOUSE_CHAT_MAX_MESSAGE", "largest chat message: a `size` in bytes of JSON text, or with KiB, MiB, GiB")
-	size(&c.ChatMaxSession, "chat-max-session", "GATEHOUSE_CHAT_MAX_SESSION", "most one chat session may hold (a `size`, as chat-max-message)")
-	size(&c.ChatMaxAccount, "chat-max-account", "GATEHOUSE_CHAT_MAX_ACCOUNT", "most all the chats of one account may hold (a `size`, as chat-max-message)")
-}
-
 // chatErrors reports the chat quota settings that cannot work.
 func (c Config) chatErrors() []error {
-	errs := append([]error(nil), c.chatErrs...)
+	var errs []error
 	if c.ChatMaxMessage <= 0 || c.ChatMaxSession <= 0 || c.ChatMaxAccount <= 0 {
 		errs = append(errs, errors.New("chat-max-message, chat-max-session and chat-max-account must be positive"))
 	} else if c.ChatMaxMessage > c.ChatMaxSession || c.ChatMaxSession > c.ChatMaxAccount {

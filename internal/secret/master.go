@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // MasterKeyLen is the length of the master key in bytes (AES-256).
@@ -24,28 +26,29 @@ func ParseMasterKey(s string) ([]byte, error) {
 
 // LoadOrCreateMasterKey reads the master key from path, or creates it there
 // with mode 0600 when the file does not exist. It refuses a key file that
-// other users can read.
+// other users can read. The directory must exist.
+//
+// Creation is atomic: the key is written and synced to a temporary file in
+// the same directory, which is then hard-linked to path. link(2) fails when
+// path exists and never replaces it, so of several processes starting at
+// once exactly one key wins, every process gets that key, and no reader
+// ever sees an empty or half-written file.
 func LoadOrCreateMasterKey(path string) ([]byte, error) {
+	key, err := readMasterKey(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return key, err
+	}
+	key, err = createMasterKey(path)
+	if errors.Is(err, fs.ErrExist) { // another process linked its key first
+		return readMasterKey(path)
+	}
+	return key, err
+}
+
+func readMasterKey(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		key := make([]byte, MasterKeyLen)
-		rand.Read(key)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, fs.ErrExist) {
-			return LoadOrCreateMasterKey(path) // another process won the race
-		}
-		if err != nil {
-			return nil, fmt.Errorf("create master key: %w", err)
-		}
-		if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("write master key: %w", err)
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("write master key: %w", err)
-		}
-		return key, f.Close()
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read master key: %w", err)
@@ -58,4 +61,54 @@ func LoadOrCreateMasterKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("master key file %s: %w", path, err)
 	}
 	return key, nil
+}
+
+// createMasterKey makes a new key at path. It returns an error matching
+// fs.ErrExist when path exists, leaving that file alone.
+func createMasterKey(path string) ([]byte, error) {
+	key := make([]byte, MasterKeyLen)
+	rand.Read(key)
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*") // mode 0600
+	if err != nil {
+		return nil, fmt.Errorf("create master key: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write master key: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write master key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("write master key: %w", err)
+	}
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("create master key %s: %w (the data directory's file system must support hard links; or set GATEHOUSE_MASTER_KEY)", path, err)
+	}
+	// The new name must survive a crash: secrets get sealed with this key.
+	if err := syncDir(dir); err != nil {
+		return nil, fmt.Errorf("create master key %s: sync directory: %w", path, err)
+	}
+	return key, nil
+}
+
+// syncDir makes the directory's entries durable. File systems that cannot
+// sync a directory (EINVAL) are let through.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
+		return err
+	}
+	return nil
 }
