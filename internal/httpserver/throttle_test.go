@@ -34,7 +34,7 @@ func withClock(c *offsetClock) func(*core.Options) { return func(o *core.Options
 
 func withLimits(l core.Limits) func(*core.Options) { return func(o *core.Options) { o.Limits = l } }
 
-var waitRE = regexp.MustCompile(`try again in (\d+) seconds`)
+var waitRE = regexp.MustCompile(`try again in (\d+) seconds?\.`)
 
 // checkRetryAfter asserts a 429 carries Retry-After, and that it agrees with
 // the wait the message announces.
