@@ -206,11 +206,15 @@ func newNode(t *testing.T, db string, sopt httpserver.Options, opts ...func(*cor
 	for _, o := range opts {
 		o(&opt)
 	}
-	svc := core.New(st, opt)
+	return startEnv(t, st, core.New(st, opt), sopt)
+}
 
+// startEnv serves svc (over st) as a test server, with its background work
+// (revocation feed, last-used flush) running as in production; both stop
+// before the store closes.
+func startEnv(t *testing.T, st gatehouse.Store, svc *core.Service, sopt httpserver.Options) *env {
+	t.Helper()
 	e := &env{svc: svc, store: st}
-	// The background work (revocation feed, last-used flush) runs as in
-	// production; it must stop before the store closes.
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -199,23 +198,7 @@ func newProxiedEnv(t *testing.T, clk *testClock, limits core.Limits) (*env, *rea
 	st := openStore(t, newDatabase(t))
 	n := new(reads)
 	svc := core.New(countingStore{st, n}, core.Options{Argon2: cheapArgon2, Logger: testLog, Limits: limits, Now: clk.Now})
-	e := &env{svc: svc, store: st}
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := svc.Run(runCtx); err != nil && runCtx.Err() == nil {
-			testLog.Error("test: svc.Run", "err", err)
-		}
-	}()
-	e.stop = func() { e.stopOnce.Do(func() { cancel(); <-done }) }
-	t.Cleanup(e.stop)
-	e.srv = httptest.NewServer(httpserver.NewServer(testLog, svc, httpserver.Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}))
-	t.Cleanup(e.srv.Close)
-	e.client = e.srv.Client()
-	e.client.Timeout = 30 * time.Second
-	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return e, n
+	return startEnv(t, st, svc, httpserver.Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}), n
 }
 
 // from is headers sent on behalf of client ip (through the trusted proxy).
