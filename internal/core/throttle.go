@@ -29,9 +29,19 @@ import (
 // an IPv6 address by its /64 (one subscriber's usual allocation, so moving
 // through it dodges nothing). "" (no client, such as an admin command) is
 // never throttled.
+//
+// It runs on every failed check, so the common cases allocate nothing: no
+// client, and an IPv4 address (which ParseAddr accepts only in its
+// canonical dotted form, so it is its own key).
 func clientKey(ip string) string {
+	if ip == "" {
+		return ""
+	}
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
+		return ip
+	}
+	if a.Is4() {
 		return ip
 	}
 	a = a.Unmap()
