@@ -5,11 +5,12 @@ import (
 	"errors"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/appjwt"
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
 
 // JWT verification itself (HS256 only, kid rules, leeway, exp) is
-// secret.VerifyAppJWT; core adds the key lookup, the scope rule and the
+// appjwt.Verify; core adds the key lookup, the scope rule and the
 // cache. exp is optional unless Options.JWTRequireExp: Sunshine's own
 // samples sign {"scope": "app"} with no exp, and refusing those would break
 // every client written from them.
@@ -70,14 +71,14 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string, ci ClientIn
 	}
 	gen := s.cache.generation()
 	var p gatehouse.Principal
-	tok, err := secret.VerifyAppJWT(token, now, s.opt.JWTRequireExp, func(kid string) ([]byte, error) {
+	tok, err := appjwt.Verify(token, now, s.opt.JWTRequireExp, func(kid string) ([]byte, error) {
 		var stored string
 		var err error
 		p, stored, err = s.loadKey(ctx, kid)
 		return []byte(stored), err
 	})
 	if err != nil {
-		if errors.Is(err, secret.ErrJWT) || gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
+		if errors.Is(err, appjwt.ErrInvalid) || gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
 			return gatehouse.Principal{}, s.failed(ci)
 		}
 		return gatehouse.Principal{}, err // the database, not the token
@@ -91,7 +92,7 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string, ci ClientIn
 	}
 	expires := now.Add(s.opt.CacheMaxAge)
 	if !tok.Expires.IsZero() {
-		expires = minTime(expires, tok.Expires.Add(secret.JWTLeeway))
+		expires = minTime(expires, tok.Expires.Add(appjwt.Leeway))
 	}
 	s.cache.put(h, p, expires, gen)
 	return p, nil
