@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
@@ -76,8 +77,8 @@ func (l Limits) withDefaults() Limits {
 type Options struct {
 	// OpenSignup activates accounts at sign-up (development only).
 	OpenSignup bool
-	// Argon2 are the password hashing parameters (default secret.DefaultArgon2).
-	Argon2 secret.Argon2Params
+	// Argon2 are the password hashing parameters (default password.DefaultParams).
+	Argon2 password.Params
 	// MaxConcurrentHashes caps password hashes running at once (default
 	// max(2, GOMAXPROCS)); callers beyond it wait up to HashWait, then get
 	// EUNAVAILABLE.
@@ -115,7 +116,7 @@ type Service struct {
 	opt     Options
 	now     func() time.Time
 	log     *slog.Logger
-	hasher  secret.PasswordHasher
+	hasher  password.Hasher
 	hashSem chan struct{}
 	cache   *credCache
 	box     *secret.Box
@@ -134,8 +135,8 @@ type Service struct {
 
 // New returns a Service over store.
 func New(store gatehouse.Store, opt Options) *Service {
-	if opt.Argon2 == (secret.Argon2Params{}) {
-		opt.Argon2 = secret.DefaultArgon2
+	if opt.Argon2 == (password.Params{}) {
+		opt.Argon2 = password.DefaultParams
 	}
 	if opt.MaxConcurrentHashes <= 0 {
 		opt.MaxConcurrentHashes = max(2, runtime.GOMAXPROCS(0))
@@ -176,7 +177,7 @@ func New(store gatehouse.Store, opt Options) *Service {
 		opt:              opt,
 		now:              opt.Now,
 		log:              opt.Logger,
-		hasher:           secret.PasswordHasher{Params: opt.Argon2},
+		hasher:           password.Hasher{Params: opt.Argon2},
 		hashSem:          make(chan struct{}, opt.MaxConcurrentHashes),
 		cache:            newCredCache(opt.CacheSize),
 		box:              box,

@@ -15,13 +15,14 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
 
-var cheap = secret.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // The tests run on SQLite files, or, with GATEHOUSE_TEST_STORE=postgres, on
 // PostgreSQL (the server named by GATEHOUSE_TEST_POSTGRES, which must then
@@ -300,7 +301,7 @@ func TestExchangeWritesLoginRows(t *testing.T) {
 // of unbounded memory.
 func TestHashConcurrencyCap(t *testing.T) {
 	svc := core.New(openStore(t, ""), core.Options{
-		Argon2:              secret.Argon2Params{Memory: 8 * 1024, Time: 3, Threads: 1, SaltLen: 16, KeyLen: 32},
+		Argon2:              password.Params{Memory: 8 * 1024, Time: 3, Threads: 1, SaltLen: 16, KeyLen: 32},
 		MaxConcurrentHashes: 1,
 		HashWait:            time.Millisecond,
 	})

@@ -1,4 +1,4 @@
-package secret
+package password
 
 import (
 	"crypto/rand"
@@ -11,8 +11,8 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// Argon2Params are the argon2id cost parameters.
-type Argon2Params struct {
+// Params are the argon2id cost parameters.
+type Params struct {
 	Memory  uint32 // KiB
 	Time    uint32
 	Threads uint8
@@ -20,18 +20,18 @@ type Argon2Params struct {
 	KeyLen  uint32
 }
 
-// DefaultArgon2 follows the OWASP Password Storage Cheat Sheet's first
+// DefaultParams follows the OWASP Password Storage Cheat Sheet's first
 // argon2id option (m = 19 MiB, t = 2, p = 1).
-var DefaultArgon2 = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-// PasswordHasher hashes and checks passwords as PHC strings
+// Hasher hashes and checks passwords as PHC strings
 // ($argon2id$v=19$m=...,t=...,p=...$salt$hash).
-type PasswordHasher struct {
-	Params Argon2Params
+type Hasher struct {
+	Params Params
 }
 
 // Hash returns the PHC string of pw.
-func (h PasswordHasher) Hash(pw string) (string, error) {
+func (h Hasher) Hash(pw string) (string, error) {
 	p := h.Params
 	salt := make([]byte, p.SaltLen)
 	rand.Read(salt)
@@ -41,11 +41,11 @@ func (h PasswordHasher) Hash(pw string) (string, error) {
 }
 
 // ErrUnknownHash is returned for a stored hash the hasher does not understand.
-var ErrUnknownHash = errors.New("secret: unknown password hash format")
+var ErrUnknownHash = errors.New("password: unknown password hash format")
 
 // Verify reports whether pw matches the PHC string phc, and whether the hash
 // should be recomputed because the parameters have since risen.
-func (h PasswordHasher) Verify(pw, phc string) (ok, rehash bool, err error) {
+func (h Hasher) Verify(pw, phc string) (ok, rehash bool, err error) {
 	parts := strings.Split(phc, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, false, ErrUnknownHash
