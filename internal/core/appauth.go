@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/appjwt"
+	"github.com/gatehouse/gatehouse/internal/seal"
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
 
@@ -146,7 +147,7 @@ func (s *Service) loadKey(ctx context.Context, id string) (gatehouse.Principal, 
 	}
 	sec, err := s.box.Open(id, sealed)
 	if err != nil {
-		if errors.Is(err, secret.ErrSealed) {
+		if errors.Is(err, seal.ErrSealed) {
 			s.log.Error("a key secret does not open: is the master key the one it was sealed with?", "keyId", id)
 		}
 		return p, "", errUnauthorized

@@ -17,7 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/seal"
 )
 
 // Limits are the throttles of SECURITY.md item 13, all per client IP (an
@@ -119,7 +119,7 @@ type Service struct {
 	hasher  password.Hasher
 	hashSem chan struct{}
 	cache   *credCache
-	box     *secret.Box
+	box     *seal.Box
 	usage   *usageRecorder
 	chat    ChatLimits
 
@@ -160,10 +160,10 @@ func New(store gatehouse.Store, opt Options) *Service {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opt.MasterKey == nil {
-		opt.MasterKey = make([]byte, secret.MasterKeyLen)
+		opt.MasterKey = make([]byte, seal.MasterKeyLen)
 		rand.Read(opt.MasterKey)
 	}
-	box, err := secret.NewBox(opt.MasterKey)
+	box, err := seal.NewBox(opt.MasterKey)
 	if err != nil {
 		panic("core: " + err.Error()) // a programming error: cmd validates the key
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/seal"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
@@ -399,7 +400,7 @@ func TestThrottles(t *testing.T) {
 func TestCheckMasterKey(t *testing.T) {
 	store := openStore(t, "")
 	key := func(b byte) []byte {
-		k := make([]byte, secret.MasterKeyLen)
+		k := make([]byte, seal.MasterKeyLen)
 		for i := range k {
 			k[i] = b
 		}
