@@ -52,7 +52,7 @@ func (s *Service) createAccountKey(ctx context.Context, userID int64, name strin
 	}
 	now := s.now().UTC()
 	sec := secret.NewKeySecret()
-	k := &gatehouse.AccountKey{ID: secret.NewAccountKeyID(now), UserID: userID, Name: name, CreatedAt: now}
+	k := &gatehouse.AccountKey{ID: secret.AccountKeyPrefix + s.ids.New(now), UserID: userID, Name: name, CreatedAt: now}
 	k.SecretSealed = s.box.Seal(k.ID, []byte(sec))
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		u, err := tx.Users().FindUserByID(ctx, userID)

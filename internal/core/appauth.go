@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/appjwt"
+	"github.com/gatehouse/gatehouse/internal/objectid"
 	"github.com/gatehouse/gatehouse/internal/seal"
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
@@ -24,7 +25,7 @@ const maxSecretLen = 128
 // the same message, or ERATELIMIT under the failure throttle of ci's IP
 // (see throttle.go); a database that cannot answer is EUNAVAILABLE.
 func (s *Service) AuthenticateKeySecret(ctx context.Context, id, sec string, ci ClientInfo) (gatehouse.Principal, error) {
-	if len(sec) == 0 || len(sec) > maxSecretLen || !secret.IsKeyID(id, secret.AppKeyPrefix) && !secret.IsKeyID(id, secret.AccountKeyPrefix) {
+	if len(sec) == 0 || len(sec) > maxSecretLen || !objectid.ValidWithPrefix(id, secret.AppKeyPrefix) && !objectid.ValidWithPrefix(id, secret.AccountKeyPrefix) {
 		return gatehouse.Principal{}, s.failed(ci)
 	}
 	h := secret.HashParts("basic\x00", id, "\x00", sec)
@@ -107,7 +108,7 @@ func (s *Service) loadKey(ctx context.Context, id string) (gatehouse.Principal, 
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		var userID int64
 		switch {
-		case secret.IsKeyID(id, secret.AppKeyPrefix):
+		case objectid.ValidWithPrefix(id, secret.AppKeyPrefix):
 			k, err := tx.AppKeys().FindAppKeyByID(ctx, id)
 			if err != nil {
 				return err
@@ -118,7 +119,7 @@ func (s *Service) loadKey(ctx context.Context, id string) (gatehouse.Principal, 
 			}
 			userID, sealed = a.AccountID, k.SecretSealed
 			p.Kind, p.CredID, p.AppID = gatehouse.CredAppKey, k.ID, a.ID
-		case secret.IsKeyID(id, secret.AccountKeyPrefix):
+		case objectid.ValidWithPrefix(id, secret.AccountKeyPrefix):
 			k, err := tx.AccountKeys().FindAccountKeyByID(ctx, id)
 			if err != nil {
 				return err

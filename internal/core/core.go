@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/objectid"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
 	"github.com/gatehouse/gatehouse/internal/seal"
@@ -120,6 +121,7 @@ type Service struct {
 	hashSem chan struct{}
 	cache   *credCache
 	box     *seal.Box
+	ids     *objectid.Generator // app and key ids
 	usage   *usageRecorder
 	chat    ChatLimits
 
@@ -181,6 +183,7 @@ func New(store gatehouse.Store, opt Options) *Service {
 		hashSem:          make(chan struct{}, opt.MaxConcurrentHashes),
 		cache:            newCredCache(opt.CacheSize),
 		box:              box,
+		ids:              objectid.NewGenerator(),
 		usage:            newUsageRecorder(),
 		chat:             opt.Chats.withDefaults(),
 	}
