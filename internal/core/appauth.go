@@ -6,9 +6,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/appjwt"
+	"github.com/gatehouse/gatehouse/internal/credential"
 	"github.com/gatehouse/gatehouse/internal/objectid"
 	"github.com/gatehouse/gatehouse/internal/seal"
-	"github.com/gatehouse/gatehouse/internal/secret"
 )
 
 // JWT verification itself (HS256 only, kid rules, leeway, exp) is
@@ -25,10 +25,10 @@ const maxSecretLen = 128
 // the same message, or ERATELIMIT under the failure throttle of ci's IP
 // (see throttle.go); a database that cannot answer is EUNAVAILABLE.
 func (s *Service) AuthenticateKeySecret(ctx context.Context, id, sec string, ci ClientInfo) (gatehouse.Principal, error) {
-	if len(sec) == 0 || len(sec) > maxSecretLen || !objectid.ValidWithPrefix(id, secret.AppKeyPrefix) && !objectid.ValidWithPrefix(id, secret.AccountKeyPrefix) {
+	if len(sec) == 0 || len(sec) > maxSecretLen || !objectid.ValidWithPrefix(id, credential.AppKeyPrefix) && !objectid.ValidWithPrefix(id, credential.AccountKeyPrefix) {
 		return gatehouse.Principal{}, s.failed(ci)
 	}
-	h := secret.HashParts("basic\x00", id, "\x00", sec)
+	h := credential.HashParts("basic\x00", id, "\x00", sec)
 	now := s.now()
 	if s.cacheTrusted(now) {
 		if p, ok := s.cache.get(h, now); ok {
@@ -61,7 +61,7 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string, ci ClientIn
 	if len(token) == 0 || len(token) > 8192 {
 		return gatehouse.Principal{}, s.failed(ci)
 	}
-	h := secret.HashParts("jwt\x00", token)
+	h := credential.HashParts("jwt\x00", token)
 	now := s.now()
 	if s.cacheTrusted(now) {
 		if p, ok := s.cache.get(h, now); ok {
@@ -108,7 +108,7 @@ func (s *Service) loadKey(ctx context.Context, id string) (gatehouse.Principal, 
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		var userID int64
 		switch {
-		case objectid.ValidWithPrefix(id, secret.AppKeyPrefix):
+		case objectid.ValidWithPrefix(id, credential.AppKeyPrefix):
 			k, err := tx.AppKeys().FindAppKeyByID(ctx, id)
 			if err != nil {
 				return err
@@ -119,7 +119,7 @@ func (s *Service) loadKey(ctx context.Context, id string) (gatehouse.Principal, 
 			}
 			userID, sealed = a.AccountID, k.SecretSealed
 			p.Kind, p.CredID, p.AppID = gatehouse.CredAppKey, k.ID, a.ID
-		case objectid.ValidWithPrefix(id, secret.AccountKeyPrefix):
+		case objectid.ValidWithPrefix(id, credential.AccountKeyPrefix):
 			k, err := tx.AccountKeys().FindAccountKeyByID(ctx, id)
 			if err != nil {
 				return err

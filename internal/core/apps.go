@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/credential"
 	"github.com/gatehouse/gatehouse/internal/objectid"
-	"github.com/gatehouse/gatehouse/internal/secret"
 )
 
 // Sunshine errors with their own wire codes: the dialect tells them apart
@@ -305,8 +305,8 @@ func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKey
 		return nil, err
 	}
 	now := s.now().UTC()
-	sec := secret.NewKeySecret()
-	k := &gatehouse.AppKey{ID: secret.AppKeyPrefix + s.ids.New(now), AppID: appID, DisplayName: name, CreatedAt: now}
+	sec := credential.NewKeySecret()
+	k := &gatehouse.AppKey{ID: credential.AppKeyPrefix + s.ids.New(now), AppID: appID, DisplayName: name, CreatedAt: now}
 	k.SecretSealed = s.box.Seal(k.ID, []byte(sec))
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		if _, err := appAccess(ctx, tx, p, appID, true); err != nil {

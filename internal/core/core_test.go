@@ -15,9 +15,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/credential"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/seal"
-	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
@@ -350,7 +350,7 @@ func TestThrottles(t *testing.T) {
 	svc := core.New(openStore(t, ""), core.Options{Argon2: cheap, Now: clk.Now})
 	ctx := context.Background()
 	key, _ := activeUser(t, svc, "a@example.com")
-	bad := secret.NewAPIKey()
+	bad := credential.NewAPIKey()
 
 	// Failed exchanges from one IP for one e-mail: ten, then throttled
 	// until the bucket refills. The right key is never refused for them:
