@@ -67,7 +67,7 @@ func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) 
 			if !now.Before(t.ExpiresAt) {
 				return errUnauthorized
 			}
-			userID, p.KeyID, p.Kind, p.ExpiresAt = t.UserID, t.KeyID, gatehouse.CredAccessToken, t.ExpiresAt
+			userID, p.KeyID, p.Kind = t.UserID, t.KeyID, gatehouse.CredAccessToken
 			expires = minTime(expires, t.ExpiresAt)
 		}
 		u, err := tx.Users().FindUserByID(ctx, userID)
