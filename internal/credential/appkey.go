@@ -5,8 +5,9 @@ import (
 	"encoding/base64"
 )
 
-// App and account key id prefixes: a key id is a prefix and an ObjectId
-// (objectid.ValidWithPrefix).
+// App and account key (Sunshine credential) id prefixes: a key id is a
+// prefix and an ObjectId (objectid.ValidWithPrefix); its secret is made by
+// NewKeySecret.
 const (
 	AppKeyPrefix     = "app_"
 	AccountKeyPrefix = "act_"
