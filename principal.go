@@ -1,9 +1,6 @@
 package gatehouse
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // CredentialKind names the kind of credential a caller presented.
 type CredentialKind uint8
@@ -34,15 +31,14 @@ func (k CredentialKind) String() string {
 // Principal is who is calling and with what. The dialect middleware puts one
 // in the request context; core decides what it may do.
 type Principal struct {
-	UserID    int64
-	Email     string
-	Kind      CredentialKind
-	KeyID     int64  // the API key used, or the one the token was made from
-	CredID    string // the app_ or act_ key used
-	AppID     string // for an app key: the one app it may touch
-	Admin     bool
-	CAC       bool      // the session counts as CAC-authenticated
-	ExpiresAt time.Time // zero for API keys
+	UserID int64
+	Email  string
+	Kind   CredentialKind
+	KeyID  int64  // the API key used, or the one the token was made from
+	CredID string // the app_ or act_ key used
+	AppID  string // for an app key: the one app it may touch
+	Admin  bool
+	CAC    bool // the session counts as CAC-authenticated
 }
 
 type principalKey struct{}

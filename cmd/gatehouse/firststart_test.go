@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/seal"
 	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
 )
 
@@ -40,7 +40,7 @@ func checkFirstStartDir(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatalf("no master key after first start: %v", err)
 	}
-	if _, err := secret.ParseMasterKey(string(b)); err != nil {
+	if _, err := seal.ParseMasterKey(string(b)); err != nil {
 		t.Fatalf("master.key: %v", err)
 	}
 	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {

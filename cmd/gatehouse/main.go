@@ -19,7 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/llm"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/seal"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
@@ -177,7 +177,7 @@ func dbName(cfg config.Config) string {
 // directory, creating both (mode 0700 and 0600) on first start.
 func loadMasterKey(cfg config.Config) ([]byte, error) {
 	if cfg.MasterKey != "" {
-		k, err := secret.ParseMasterKey(cfg.MasterKey)
+		k, err := seal.ParseMasterKey(cfg.MasterKey)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", config.MasterKeyEnv, err)
 		}
@@ -186,7 +186,7 @@ func loadMasterKey(cfg config.Config) ([]byte, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	return secret.LoadOrCreateMasterKey(cfg.MasterKeyPath())
+	return seal.LoadOrCreateMasterKey(cfg.MasterKeyPath())
 }
 
 // newService opens the store and builds the core service over it.

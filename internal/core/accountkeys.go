@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/credential"
 )
 
 // AccountKeyView is an account key with, on creation only, its secret.
@@ -51,8 +51,8 @@ func (s *Service) createAccountKey(ctx context.Context, userID int64, name strin
 		return nil, err
 	}
 	now := s.now().UTC()
-	sec := secret.NewKeySecret()
-	k := &gatehouse.AccountKey{ID: secret.NewAccountKeyID(now), UserID: userID, Name: name, CreatedAt: now}
+	sec := credential.NewKeySecret()
+	k := &gatehouse.AccountKey{ID: credential.AccountKeyPrefix + s.ids.New(now), UserID: userID, Name: name, CreatedAt: now}
 	k.SecretSealed = s.box.Seal(k.ID, []byte(sec))
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		u, err := tx.Users().FindUserByID(ctx, userID)

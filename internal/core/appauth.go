@@ -5,11 +5,14 @@ import (
 	"errors"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/appjwt"
+	"github.com/gatehouse/gatehouse/internal/credential"
+	"github.com/gatehouse/gatehouse/internal/objectid"
+	"github.com/gatehouse/gatehouse/internal/seal"
 )
 
 // JWT verification itself (HS256 only, kid rules, leeway, exp) is
-// secret.VerifyAppJWT; core adds the key lookup, the scope rule and the
+// appjwt.Verify; core adds the key lookup, the scope rule and the
 // cache. exp is optional unless Options.JWTRequireExp: Sunshine's own
 // samples sign {"scope": "app"} with no exp, and refusing those would break
 // every client written from them.
@@ -22,10 +25,10 @@ const maxSecretLen = 128
 // the same message, or ERATELIMIT under the failure throttle of ci's IP
 // (see throttle.go); a database that cannot answer is EUNAVAILABLE.
 func (s *Service) AuthenticateKeySecret(ctx context.Context, id, sec string, ci ClientInfo) (gatehouse.Principal, error) {
-	if len(sec) == 0 || len(sec) > maxSecretLen || !secret.IsKeyID(id, secret.AppKeyPrefix) && !secret.IsKeyID(id, secret.AccountKeyPrefix) {
+	if len(sec) == 0 || len(sec) > maxSecretLen || !objectid.ValidWithPrefix(id, credential.AppKeyPrefix) && !objectid.ValidWithPrefix(id, credential.AccountKeyPrefix) {
 		return gatehouse.Principal{}, s.failed(ci)
 	}
-	h := secret.HashParts("basic\x00", id, "\x00", sec)
+	h := credential.HashParts("basic\x00", id, "\x00", sec)
 	now := s.now()
 	if s.cacheTrusted(now) {
 		if p, ok := s.cache.get(h, now); ok {
@@ -58,7 +61,7 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string, ci ClientIn
 	if len(token) == 0 || len(token) > 8192 {
 		return gatehouse.Principal{}, s.failed(ci)
 	}
-	h := secret.HashParts("jwt\x00", token)
+	h := credential.HashParts("jwt\x00", token)
 	now := s.now()
 	if s.cacheTrusted(now) {
 		if p, ok := s.cache.get(h, now); ok {
@@ -70,14 +73,14 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string, ci ClientIn
 	}
 	gen := s.cache.generation()
 	var p gatehouse.Principal
-	tok, err := secret.VerifyAppJWT(token, now, s.opt.JWTRequireExp, func(kid string) ([]byte, error) {
+	tok, err := appjwt.Verify(token, now, s.opt.JWTRequireExp, func(kid string) ([]byte, error) {
 		var stored string
 		var err error
 		p, stored, err = s.loadKey(ctx, kid)
 		return []byte(stored), err
 	})
 	if err != nil {
-		if errors.Is(err, secret.ErrJWT) || gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
+		if errors.Is(err, appjwt.ErrInvalid) || gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
 			return gatehouse.Principal{}, s.failed(ci)
 		}
 		return gatehouse.Principal{}, err // the database, not the token
@@ -91,7 +94,7 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string, ci ClientIn
 	}
 	expires := now.Add(s.opt.CacheMaxAge)
 	if !tok.Expires.IsZero() {
-		expires = minTime(expires, tok.Expires.Add(secret.JWTLeeway))
+		expires = minTime(expires, tok.Expires.Add(appjwt.Leeway))
 	}
 	s.cache.put(h, p, expires, gen)
 	return p, nil
@@ -105,7 +108,7 @@ func (s *Service) loadKey(ctx context.Context, id string) (gatehouse.Principal, 
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		var userID int64
 		switch {
-		case secret.IsKeyID(id, secret.AppKeyPrefix):
+		case objectid.ValidWithPrefix(id, credential.AppKeyPrefix):
 			k, err := tx.AppKeys().FindAppKeyByID(ctx, id)
 			if err != nil {
 				return err
@@ -116,7 +119,7 @@ func (s *Service) loadKey(ctx context.Context, id string) (gatehouse.Principal, 
 			}
 			userID, sealed = a.AccountID, k.SecretSealed
 			p.Kind, p.CredID, p.AppID = gatehouse.CredAppKey, k.ID, a.ID
-		case secret.IsKeyID(id, secret.AccountKeyPrefix):
+		case objectid.ValidWithPrefix(id, credential.AccountKeyPrefix):
 			k, err := tx.AccountKeys().FindAccountKeyByID(ctx, id)
 			if err != nil {
 				return err
@@ -145,7 +148,7 @@ func (s *Service) loadKey(ctx context.Context, id string) (gatehouse.Principal, 
 	}
 	sec, err := s.box.Open(id, sealed)
 	if err != nil {
-		if errors.Is(err, secret.ErrSealed) {
+		if errors.Is(err, seal.ErrSealed) {
 			s.log.Error("a key secret does not open: is the master key the one it was sealed with?", "keyId", id)
 		}
 		return p, "", errUnauthorized

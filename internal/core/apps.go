@@ -6,7 +6,8 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/credential"
+	"github.com/gatehouse/gatehouse/internal/objectid"
 )
 
 // Sunshine errors with their own wire codes: the dialect tells them apart
@@ -98,7 +99,7 @@ func (s *Service) CreateApp(ctx context.Context, name *string, settings AppSetti
 		return nil, err
 	}
 	now := s.now().UTC()
-	a := &gatehouse.App{ID: secret.NewObjectID(now), AccountID: p.UserID, DisplayName: *name, Settings: defaultSettings(), Metadata: metadata, CreatedAt: now, UpdatedAt: now}
+	a := &gatehouse.App{ID: s.ids.New(now), AccountID: p.UserID, DisplayName: *name, Settings: defaultSettings(), Metadata: metadata, CreatedAt: now, UpdatedAt: now}
 	if err := settings.apply(&a.Settings); err != nil {
 		return nil, err
 	}
@@ -136,7 +137,7 @@ func (s *Service) ListApps(ctx context.Context, page gatehouse.AppPage) (*AppLis
 		page.Size = AppPageDefault
 	}
 	if page.Size < 1 || page.Size > AppPageMax ||
-		page.After != "" && !secret.IsObjectID(page.After) || page.Before != "" && !secret.IsObjectID(page.Before) {
+		page.After != "" && !objectid.Valid(page.After) || page.Before != "" && !objectid.Valid(page.Before) {
 		return nil, gatehouse.Errorf(gatehouse.EINVALID, "Invalid page query parameters")
 	}
 	out := &AppList{}
@@ -182,7 +183,7 @@ func appAccess(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id s
 	default:
 		return nil, errAccountScope
 	}
-	if !secret.IsObjectID(id) {
+	if !objectid.Valid(id) {
 		return nil, ErrAppNotFound
 	}
 	a, err := tx.Apps().FindAppByID(ctx, id)
@@ -304,8 +305,8 @@ func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKey
 		return nil, err
 	}
 	now := s.now().UTC()
-	sec := secret.NewKeySecret()
-	k := &gatehouse.AppKey{ID: secret.NewAppKeyID(now), AppID: appID, DisplayName: name, CreatedAt: now}
+	sec := credential.NewKeySecret()
+	k := &gatehouse.AppKey{ID: credential.AppKeyPrefix + s.ids.New(now), AppID: appID, DisplayName: name, CreatedAt: now}
 	k.SecretSealed = s.box.Seal(k.ID, []byte(sec))
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		if _, err := appAccess(ctx, tx, p, appID, true); err != nil {

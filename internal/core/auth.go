@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/credential"
 )
 
 // The answers for a credential that does not verify. Unknown, malformed,
@@ -32,11 +32,11 @@ const feedStaleAfter = 750 * time.Millisecond
 // past the IP's budget or a credential the cache does not hold while the IP
 // has no budget left, and EUNAVAILABLE when the database cannot answer.
 func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) (gatehouse.Principal, error) {
-	kind := secret.Classify(cred)
-	if kind == secret.Garbage {
+	kind := credential.Classify(cred)
+	if kind == credential.Garbage {
 		return gatehouse.Principal{}, s.failed(ci)
 	}
-	h := secret.Hash(cred)
+	h := credential.Hash(cred)
 	now := s.now()
 	if s.cacheTrusted(now) {
 		if p, ok := s.cache.get(h, now); ok {
@@ -53,13 +53,13 @@ func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) 
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		var userID int64
 		switch kind {
-		case secret.APIKey:
+		case credential.APIKey:
 			k, err := tx.Keys().FindKeyByHash(ctx, h)
 			if err != nil {
 				return err
 			}
 			userID, p.KeyID, p.Kind = k.UserID, k.ID, gatehouse.CredAPIKey
-		case secret.AccessToken:
+		case credential.AccessToken:
 			t, err := tx.Tokens().FindTokenByHash(ctx, h)
 			if err != nil {
 				return err
@@ -67,7 +67,7 @@ func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) 
 			if !now.Before(t.ExpiresAt) {
 				return errUnauthorized
 			}
-			userID, p.KeyID, p.Kind, p.ExpiresAt = t.UserID, t.KeyID, gatehouse.CredAccessToken, t.ExpiresAt
+			userID, p.KeyID, p.Kind = t.UserID, t.KeyID, gatehouse.CredAccessToken
 			expires = minTime(expires, t.ExpiresAt)
 		}
 		u, err := tx.Users().FindUserByID(ctx, userID)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -66,7 +66,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 
 // Sign-up latency with the production argon2id parameters.
 func BenchmarkSignup(b *testing.B) {
-	svc := core.New(openStore(b, ""), core.Options{Argon2: secret.DefaultArgon2})
+	svc := core.New(openStore(b, ""), core.Options{Argon2: password.DefaultParams})
 	ctx := context.Background()
 	i := 0
 	for b.Loop() {

@@ -154,9 +154,3 @@ func (c *credCache) clear() {
 	clear(c.m)
 	clear(c.bySubject)
 }
-
-func (c *credCache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}

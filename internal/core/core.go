@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/objectid"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/seal"
 )
 
 // Limits are the throttles of SECURITY.md item 13, all per client IP (an
@@ -76,8 +78,8 @@ func (l Limits) withDefaults() Limits {
 type Options struct {
 	// OpenSignup activates accounts at sign-up (development only).
 	OpenSignup bool
-	// Argon2 are the password hashing parameters (default secret.DefaultArgon2).
-	Argon2 secret.Argon2Params
+	// Argon2 are the password hashing parameters (default password.DefaultParams).
+	Argon2 password.Params
 	// MaxConcurrentHashes caps password hashes running at once (default
 	// max(2, GOMAXPROCS)); callers beyond it wait up to HashWait, then get
 	// EUNAVAILABLE.
@@ -115,10 +117,11 @@ type Service struct {
 	opt     Options
 	now     func() time.Time
 	log     *slog.Logger
-	hasher  secret.PasswordHasher
+	hasher  password.Hasher
 	hashSem chan struct{}
 	cache   *credCache
-	box     *secret.Box
+	box     *seal.Box
+	ids     *objectid.Generator // app and key ids
 	usage   *usageRecorder
 	chat    ChatLimits
 
@@ -134,8 +137,8 @@ type Service struct {
 
 // New returns a Service over store.
 func New(store gatehouse.Store, opt Options) *Service {
-	if opt.Argon2 == (secret.Argon2Params{}) {
-		opt.Argon2 = secret.DefaultArgon2
+	if opt.Argon2 == (password.Params{}) {
+		opt.Argon2 = password.DefaultParams
 	}
 	if opt.MaxConcurrentHashes <= 0 {
 		opt.MaxConcurrentHashes = max(2, runtime.GOMAXPROCS(0))
@@ -159,10 +162,10 @@ func New(store gatehouse.Store, opt Options) *Service {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opt.MasterKey == nil {
-		opt.MasterKey = make([]byte, secret.MasterKeyLen)
+		opt.MasterKey = make([]byte, seal.MasterKeyLen)
 		rand.Read(opt.MasterKey)
 	}
-	box, err := secret.NewBox(opt.MasterKey)
+	box, err := seal.NewBox(opt.MasterKey)
 	if err != nil {
 		panic("core: " + err.Error()) // a programming error: cmd validates the key
 	}
@@ -176,10 +179,11 @@ func New(store gatehouse.Store, opt Options) *Service {
 		opt:              opt,
 		now:              opt.Now,
 		log:              opt.Logger,
-		hasher:           secret.PasswordHasher{Params: opt.Argon2},
+		hasher:           password.Hasher{Params: opt.Argon2},
 		hashSem:          make(chan struct{}, opt.MaxConcurrentHashes),
 		cache:            newCredCache(opt.CacheSize),
 		box:              box,
+		ids:              objectid.NewGenerator(),
 		usage:            newUsageRecorder(),
 		chat:             opt.Chats.withDefaults(),
 	}

@@ -15,13 +15,15 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/credential"
+	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/seal"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
 
-var cheap = secret.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // The tests run on SQLite files, or, with GATEHOUSE_TEST_STORE=postgres, on
 // PostgreSQL (the server named by GATEHOUSE_TEST_POSTGRES, which must then
@@ -300,7 +302,7 @@ func TestExchangeWritesLoginRows(t *testing.T) {
 // of unbounded memory.
 func TestHashConcurrencyCap(t *testing.T) {
 	svc := core.New(openStore(t, ""), core.Options{
-		Argon2:              secret.Argon2Params{Memory: 8 * 1024, Time: 3, Threads: 1, SaltLen: 16, KeyLen: 32},
+		Argon2:              password.Params{Memory: 8 * 1024, Time: 3, Threads: 1, SaltLen: 16, KeyLen: 32},
 		MaxConcurrentHashes: 1,
 		HashWait:            time.Millisecond,
 	})
@@ -348,7 +350,7 @@ func TestThrottles(t *testing.T) {
 	svc := core.New(openStore(t, ""), core.Options{Argon2: cheap, Now: clk.Now})
 	ctx := context.Background()
 	key, _ := activeUser(t, svc, "a@example.com")
-	bad := secret.NewAPIKey()
+	bad := credential.NewAPIKey()
 
 	// Failed exchanges from one IP for one e-mail: ten, then throttled
 	// until the bucket refills. The right key is never refused for them:
@@ -398,7 +400,7 @@ func TestThrottles(t *testing.T) {
 func TestCheckMasterKey(t *testing.T) {
 	store := openStore(t, "")
 	key := func(b byte) []byte {
-		k := make([]byte, secret.MasterKeyLen)
+		k := make([]byte, seal.MasterKeyLen)
 		for i := range k {
 			k[i] = b
 		}

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/credential"
 )
 
 // ListKeys lists the caller's API keys (never their secrets).
@@ -64,8 +64,8 @@ func (s *Service) createKey(ctx context.Context, userID int64, name string, need
 	if err := gatehouse.ValidateKeyName(name); err != nil {
 		return nil, "", err
 	}
-	clear := secret.NewAPIKey()
-	k := &gatehouse.APIKey{UserID: userID, Name: name, Hash: secret.Hash(clear), Hint: secret.Hint(clear), CreatedAt: s.now().UTC()}
+	clear := credential.NewAPIKey()
+	k := &gatehouse.APIKey{UserID: userID, Name: name, Hash: credential.Hash(clear), Hint: credential.Hint(clear), CreatedAt: s.now().UTC()}
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		u, err := tx.Users().FindUserByID(ctx, userID)
 		if err != nil {

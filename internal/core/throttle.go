@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/credential"
 )
 
 // The failure throttle (SECURITY.md 13). Every failed credential check
@@ -94,7 +94,7 @@ func (s *Service) exchangeFailed(ci ClientInfo, email string) error {
 	}
 	// The e-mail as the account lookup matches it, hashed so that a key
 	// costs the same whatever its length.
-	h := secret.Hash(gatehouse.NormalizeEmail(email))
+	h := credential.Hash(gatehouse.NormalizeEmail(email))
 	okAcct, waitAcct := s.exchangeFailures.Allow(ip + "\x00" + string(h[:16]))
 	okIP, waitIP := s.failuresPerIP.Allow(ip)
 	if !okAcct || !okIP {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/credential"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -139,7 +139,7 @@ func TestExchangeFailuresSameWork(t *testing.T) {
 
 	for n, key := range []struct{ name, key string }{
 		{"another account's key", other},
-		{"a well-formed unknown key", secret.NewAPIKey()},
+		{"a well-formed unknown key", credential.NewAPIKey()},
 		{"a malformed key", "not-a-key"},
 	} {
 		t.Run(key.name, func(t *testing.T) {
@@ -162,7 +162,7 @@ func TestExchangeFailuresSameWork(t *testing.T) {
 					t.Fatalf("try %d: %v, want %s", i, errK, want)
 				}
 				lookups := []string{"Update", "FindUserByEmail", "FindKeyByHash"}
-				if secret.Classify(key.key) != secret.APIKey {
+				if credential.Classify(key.key) != credential.APIKey {
 					lookups = lookups[:2] // checksum first: no key lookup for either
 				}
 				if w := append(slices.Clip(lookups), "CreateLogin"); !slices.Equal(callsK, w) {
@@ -186,7 +186,7 @@ func TestLoginAttempts(t *testing.T) {
 	clk := newClock()
 	svc := core.New(store, core.Options{Argon2: cheap, Now: clk.Now})
 	ctx := t.Context()
-	tried := secret.NewAPIKey()
+	tried := credential.NewAPIKey()
 	ci := core.ClientInfo{IP: "203.0.113.5", UserAgent: "stuffer/1"}
 	for _, email := range []string{"nobody@example.com", tried, "x" + tried + "@example.com", "not an address"} {
 		if _, _, err := svc.ExchangeToken(ctx, email, tried, ci); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
@@ -266,7 +266,7 @@ func TestFailureThrottle(t *testing.T) {
 	}
 	goodJWT := sign(acct.Key.ID, acct.Secret, jwt.MapClaims{"scope": "account"})
 	badJWT := func() string {
-		return sign(acct.Key.ID, "wrong", jwt.MapClaims{"scope": "account", "jti": secret.NewAPIKey()})
+		return sign(acct.Key.ID, "wrong", jwt.MapClaims{"scope": "account", "jti": credential.NewAPIKey()})
 	}
 
 	// The background work runs, as in production: the cache is trusted
@@ -296,11 +296,14 @@ func TestFailureThrottle(t *testing.T) {
 			func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, "garbage", ci); return err },
 			func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, key, ci); return err }},
 		{"Authenticate, unknown key",
-			func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, secret.NewAPIKey(), ci); return err },
+			func(ci core.ClientInfo) error {
+				_, err := svc.Authenticate(ctx, credential.NewAPIKey(), ci)
+				return err
+			},
 			func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, key, ci); return err }},
 		{"Authenticate, unknown token",
 			func(ci core.ClientInfo) error {
-				_, err := svc.Authenticate(ctx, secret.NewAccessToken(), ci)
+				_, err := svc.Authenticate(ctx, credential.NewAccessToken(), ci)
 				return err
 			},
 			func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, key, ci); return err }},

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/credential"
 )
 
 // Token design (hard to undo, so written down here): access tokens are
@@ -45,12 +45,12 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 		}
 	}
 	now := s.now().UTC()
-	clear := secret.NewAccessToken()
-	tok := &gatehouse.AccessToken{Hash: secret.Hash(clear), CreatedAt: now, ExpiresAt: now.Add(gatehouse.AccessTokenTTL)}
-	wellFormed := secret.Classify(apiKey) == secret.APIKey
+	clear := credential.NewAccessToken()
+	tok := &gatehouse.AccessToken{Hash: credential.Hash(clear), CreatedAt: now, ExpiresAt: now.Add(gatehouse.AccessTokenTTL)}
+	wellFormed := credential.Classify(apiKey) == credential.APIKey
 	var keyHash gatehouse.Hash
 	if wellFormed {
-		keyHash = secret.Hash(apiKey)
+		keyHash = credential.Hash(apiKey)
 	}
 	ua, attempted := truncate(ci.UserAgent, 512), attemptEmail(email) // for both kinds of row, so both cost the same
 	var outcome error
@@ -112,7 +112,7 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 // into the wrong field is never stored.
 func attemptEmail(email string) string {
 	if gatehouse.ValidateEmail(email) != nil ||
-		strings.Contains(email, secret.APIKeyPrefix) || strings.Contains(email, secret.AccessTokenPrefix) {
+		strings.Contains(email, credential.APIKeyPrefix) || strings.Contains(email, credential.AccessTokenPrefix) {
 		return ""
 	}
 	return email

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/credential"
 )
 
 // SignupInput is what a sign-up asks for.
@@ -89,8 +89,8 @@ func (s *Service) createUser(ctx context.Context, email, password, company strin
 	}
 	now := s.now().UTC()
 	u := &gatehouse.User{Email: email, PasswordHash: hash, Status: status, Admin: admin, CompanyID: company, CreatedAt: now, UpdatedAt: now}
-	clear := secret.NewAPIKey()
-	k := &gatehouse.APIKey{Name: "default", Hash: secret.Hash(clear), Hint: secret.Hint(clear), CreatedAt: now}
+	clear := credential.NewAPIKey()
+	k := &gatehouse.APIKey{Name: "default", Hash: credential.Hash(clear), Hint: credential.Hint(clear), CreatedAt: now}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		if err := tx.Users().CreateUser(ctx, u); err != nil {
 			return err

@@ -1,12 +1,11 @@
 // Package httpio holds the few HTTP helpers every surface shares: strict
-// JSON decoding with a body limit, JSON encoding, and the per-request info
-// (request id, client IP, principal) that the access log reads. It is a leaf:
-// it imports only the domain root.
+// JSON (and form) decoding with a body limit, JSON encoding, and the
+// Retry-After value of an error. It is a leaf: it imports only the domain
+// root.
 package httpio
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -182,29 +181,6 @@ func StartJSON(w http.ResponseWriter, status int) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-}
-
-// Info is what the access log reports about a request; middleware puts one
-// in the context and surfaces fill in the principal.
-type Info struct {
-	ID        string
-	IP        string
-	Principal string
-}
-
-type infoKey struct{}
-
-// WithInfo returns a context carrying info.
-func WithInfo(ctx context.Context, info *Info) context.Context {
-	return context.WithValue(ctx, infoKey{}, info)
-}
-
-// InfoFrom returns the request's Info, or a throwaway one.
-func InfoFrom(ctx context.Context) *Info {
-	if i, ok := ctx.Value(infoKey{}).(*Info); ok {
-		return i
-	}
-	return &Info{}
 }
 
 // RetryAfter is the Retry-After value for err: its RetryAfter in whole

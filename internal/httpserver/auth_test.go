@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/credential"
 )
 
 // TestAuthHeaders200 covers the credential headers that are accepted.
@@ -52,8 +52,8 @@ func TestAuthHeaders401(t *testing.T) {
 		bad("key with a bad checksum", "x-access-tokens", u.key[:len(u.key)-1]+flip(u.key[len(u.key)-1])),
 		bad("token with a bad checksum", "x-access-tokens", u.token[:len(u.token)-1]+flip(u.token[len(u.token)-1])),
 		bad("truncated key", "x-access-tokens", u.key[:len(u.key)-1]),
-		bad("well-formed unknown key", "x-access-tokens", secret.NewAPIKey()),
-		bad("well-formed unknown token", "x-access-tokens", secret.NewAccessToken()),
+		bad("well-formed unknown key", "x-access-tokens", credential.NewAPIKey()),
+		bad("well-formed unknown token", "x-access-tokens", credential.NewAccessToken()),
 		bad("key and token headers disagree (same user)", "x-access-tokens", u.token, "X-API-Key", u.key),
 		bad("key and token headers disagree (two users)", "x-access-tokens", u.key, "X-API-Key", other.key),
 		bad("two x-access-tokens headers, same value", "x-access-tokens", u.key, "x-access-tokens", u.key),
@@ -83,7 +83,7 @@ func TestAuthHeaders401(t *testing.T) {
 			{http.MethodPost, keyPath, `{"name": "x"}`},
 			{http.MethodDelete, keyPath, `{"id": 1}`},
 		} {
-			for _, cred := range []string{"", "garbage", secret.NewAPIKey()} {
+			for _, cred := range []string{"", "garbage", credential.NewAPIKey()} {
 				h := hdr("Content-Type", ctJSON)
 				if cred != "" {
 					h = append(h, "x-access-tokens", cred)

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -8,12 +9,15 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpio"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
 )
 
 // routeAsSent serves mux so that a request routes by its path exactly as
@@ -145,9 +149,9 @@ func requestInfo(trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [8]byte
 		rand.Read(b[:])
-		info := &httpio.Info{ID: hex.EncodeToString(b[:]), IP: clientIP(r, trusted)}
+		info := reqinfo.Info{ID: hex.EncodeToString(b[:]), IP: clientIP(r, trusted)}
 		w.Header().Set("X-Request-Id", info.ID)
-		next.ServeHTTP(w, r.WithContext(httpio.WithInfo(r.Context(), info)))
+		next.ServeHTTP(w, r.WithContext(reqinfo.NewContext(r.Context(), info)))
 	})
 }
 
@@ -198,7 +202,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				log.Error("panic", "requestId", httpio.InfoFrom(r.Context()).ID, "panic", v, "stack", string(debug.Stack()))
+				log.Error("panic", "requestId", reqinfo.From(r.Context()).ID, "panic", v, "stack", string(debug.Stack()))
 				httpio.JSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
 			}
 		}()
@@ -235,6 +239,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // duration, request id, client IP and principal. Never a body, a header
 // value or a credential: the path is logged as the route pattern when one
 // matched, and otherwise as sent (escapes kept) without its query string.
+// The principal is the one the surface's authentication put in the
+// context, as logPrincipal found it there.
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -242,8 +248,10 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		// is logged as such, never as the route it would have named.
 		sent := r.URL.EscapedPath()
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		info := httpio.InfoFrom(r.Context())
+		entry := &logEntry{}
+		r = r.WithContext(context.WithValue(r.Context(), logEntryKey{}, entry))
+		next.ServeHTTP(sw, r) // the mux sets r.Pattern
+		info := reqinfo.From(r.Context())
 		route := r.Pattern
 		if route == "" {
 			route = sent
@@ -259,7 +267,40 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 			slog.Float64("durationMs", float64(time.Since(start).Microseconds())/1000),
 			slog.String("requestId", info.ID),
 			slog.String("ip", info.IP),
-			slog.String("principal", info.Principal),
+			slog.String("principal", entry.principal),
 		)
 	})
+}
+
+// logEntry is what the access log learns of a request while it is served.
+type logEntry struct {
+	principal string
+}
+
+type logEntryKey struct{}
+
+// logPrincipal wraps auth, a surface's authentication middleware, so that
+// the access log names the caller auth put in the context.
+func logPrincipal(auth func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if e, ok := r.Context().Value(logEntryKey{}).(*logEntry); ok {
+				if p, ok := gatehouse.PrincipalFromContext(r.Context()); ok {
+					e.principal = principalLabel(p)
+				}
+			}
+			next.ServeHTTP(w, r)
+		}))
+	}
+}
+
+// principalLabel is how the access log names a caller: by its app or
+// account key id for a Sunshine key, as "user:<id>" for an API key or an
+// access token.
+func principalLabel(p gatehouse.Principal) string {
+	switch p.Kind {
+	case gatehouse.CredAppKey, gatehouse.CredAccountKey:
+		return p.CredID
+	}
+	return "user:" + strconv.FormatInt(p.UserID, 10)
 }

@@ -25,7 +25,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service, notFound
 	mux.Handle("/signup/", notFound("signup"))
 
 	// Ask Sage User API.
-	user := asksage.Authenticate(svc, log)
+	user := logPrincipal(asksage.Authenticate(svc, log))
 	mux.Handle("POST /user/get-token-with-api-key", asksage.HandleTokenExchange(svc, log))
 	type route struct {
 		methods []string
@@ -70,7 +70,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service, notFound
 	mux.Handle("/user", notFound("user"))
 
 	// Sunshine Conversations v2: apps and app keys.
-	v2 := sunshine.Authenticate(svc, log)
+	v2 := logPrincipal(sunshine.Authenticate(svc, log))
 	mux.Handle("POST /v2/apps", v2(sunshine.HandleAppsCreate(svc, log)))
 	mux.Handle("GET /v2/apps", v2(sunshine.HandleAppsList(svc, log)))
 	mux.Handle("/v2/apps", sunshine.HandleMethodNotAllowed("GET, POST"))

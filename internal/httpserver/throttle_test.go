@@ -18,8 +18,8 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/credential"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
-	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -257,7 +257,7 @@ func TestThrottleExchangeOwnerNotLockedOut(t *testing.T) {
 	// And from many addresses, each under its own budget.
 	for i := range 12 {
 		for range perAccount / 2 {
-			if r := e.exchangeFrom(t, fmt.Sprintf("198.51.100.%d", i+1), owner.email, secret.NewAPIKey()); r.status != http.StatusUnauthorized {
+			if r := e.exchangeFrom(t, fmt.Sprintf("198.51.100.%d", i+1), owner.email, credential.NewAPIKey()); r.status != http.StatusUnauthorized {
 				t.Fatalf("wrong key from 198.51.100.%d: %s, want 401", i+1, r)
 			}
 		}
@@ -267,7 +267,7 @@ func TestThrottleExchangeOwnerNotLockedOut(t *testing.T) {
 			AccessToken string `json:"access_token"`
 		}
 		envelopeOf(t, r, &out)
-		if secret.Classify(out.AccessToken) != secret.AccessToken {
+		if credential.Classify(out.AccessToken) != credential.AccessToken {
 			t.Errorf("no access token in %s", r)
 		}
 	}
@@ -292,7 +292,7 @@ func TestThrottleExchangeKnownUnknownAlike(t *testing.T) {
 	e, _ := newProxiedEnv(t, clk, core.Limits{SignupPerIP: core.Unlimited, ExchangePerIP: core.Unlimited})
 	perAccount := core.DefaultLimits.ExchangeFailuresPerIPAccount.Burst
 	perIP := core.DefaultLimits.FailuresPerIP.Burst
-	wrong := secret.NewAPIKey()
+	wrong := credential.NewAPIKey()
 
 	// compare sends, for each try, the known and the unknown variant from
 	// their own IPs and requires the same answers; it returns the index of
@@ -375,10 +375,10 @@ func TestThrottleBadCredentials429(t *testing.T) {
 			k[len(k)-1] ^= 1
 			return withToken(string(k))
 		}},
-		{"x-access-tokens unknown API key", !sun, func(*testing.T, fixture) []string { return withToken(secret.NewAPIKey()) }},
-		{"x-access-tokens unknown access token", !sun, func(*testing.T, fixture) []string { return withToken(secret.NewAccessToken()) }},
+		{"x-access-tokens unknown API key", !sun, func(*testing.T, fixture) []string { return withToken(credential.NewAPIKey()) }},
+		{"x-access-tokens unknown access token", !sun, func(*testing.T, fixture) []string { return withToken(credential.NewAccessToken()) }},
 		{"X-API-Key unknown API key", !sun, func(*testing.T, fixture) []string {
-			return hdr("X-API-Key", secret.NewAPIKey(), "Content-Type", ctJSON)
+			return hdr("X-API-Key", credential.NewAPIKey(), "Content-Type", ctJSON)
 		}},
 		{"x-access-tokens repeated", !sun, func(_ *testing.T, fx fixture) []string {
 			return hdr("x-access-tokens", fx.user.key, "x-access-tokens", fx.user.key, "Content-Type", ctJSON)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/credential"
 )
 
 const tokenPath = "/user/get-token-with-api-key"
@@ -107,7 +107,7 @@ func TestToken4xx(t *testing.T) {
 	body := func(email, key string) string {
 		return mustJSON(t, map[string]string{"email": email, "api_key": key})
 	}
-	wellFormedUnknown := secret.NewAPIKey()
+	wellFormedUnknown := credential.NewAPIKey()
 
 	rs := e.run(t, []scenario{
 		{name: "wrong key (another user's)", path: tokenPath, headers: ct, body: body(a.email, b.key), wantStatus: 401, notWant: []string{"access_token"}},

@@ -5,12 +5,10 @@ import (
 	"encoding/asn1"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
-	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
 // maxCredentialLen bounds a credential header; longer values are refused
@@ -64,7 +62,6 @@ func Authenticate(svc *core.Service, log *slog.Logger) func(http.Handler) http.H
 			if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.VerifiedChains[0]) > 0 {
 				p = core.WithClientCertificate(p, certEmails(r.TLS.VerifiedChains[0][0]))
 			}
-			httpio.InfoFrom(r.Context()).Principal = "user:" + strconv.FormatInt(p.UserID, 10)
 			next.ServeHTTP(w, r.WithContext(gatehouse.NewContextWithPrincipal(r.Context(), p)))
 		})
 	}

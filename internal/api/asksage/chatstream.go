@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpio"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
 )
 
 // jsonStream writes a 200 answer while it is read: values are encoded one
@@ -90,7 +91,7 @@ func endStream(w http.ResponseWriter, r *http.Request, log *slog.Logger, s *json
 	}
 	if s.err == nil { // not the client going away: a fault mid-answer
 		log.LogAttrs(r.Context(), slog.LevelError, "answer cut short",
-			slog.String("requestId", httpio.InfoFrom(r.Context()).ID), slog.String("code", gatehouse.ErrorCode(err)), slog.Any("err", err))
+			slog.String("requestId", reqinfo.From(r.Context()).ID), slog.String("code", gatehouse.ErrorCode(err)), slog.Any("err", err))
 	}
 	panic(http.ErrAbortHandler)
 }

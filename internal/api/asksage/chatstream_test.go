@@ -77,6 +77,17 @@ func stream(t *testing.T, r *rand.Rand, list bool, chats []core.Chat) []byte {
 	return rec.Body.Bytes()
 }
 
+// toChatRow is a session as the wire types hold it, for comparing with
+// what the stream writes.
+func toChatRow(c core.Chat) chatRow {
+	row := chatRow{SessionID: c.Session.ID, ID: c.Session.ID, Title: c.Session.Title,
+		CreatedAt: wireTime(c.Session.CreatedAt), UpdatedAt: wireTime(c.Session.UpdatedAt), Chats: make([]chatMessageRow, 0, len(c.Messages))}
+	for _, m := range c.Messages {
+		row.Chats = append(row.Chats, chatMessageRow{ID: m.ID, User: fromRole(m.Role), Message: m.Text, DateTime: wireTime(m.CreatedAt)})
+	}
+	return row
+}
+
 // encode is how the handlers encoded answers before they were streamed
 // (httpio.JSON), with HTML escaping on or off for get-chats' inner string.
 func encode(t *testing.T, v any, escapeHTML bool) []byte {

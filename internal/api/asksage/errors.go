@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpio"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
 )
 
 // statusOf maps gatehouse error codes to this dialect's status codes: the one
@@ -39,7 +40,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	msg := gatehouse.ErrorMessage(err)
 	if status >= 500 {
 		log.LogAttrs(r.Context(), slog.LevelError, "request failed",
-			slog.String("requestId", httpio.InfoFrom(r.Context()).ID), slog.String("code", code), slog.Any("err", err))
+			slog.String("requestId", reqinfo.From(r.Context()).ID), slog.String("code", code), slog.Any("err", err))
 	}
 	switch status {
 	case http.StatusServiceUnavailable, http.StatusTooManyRequests:

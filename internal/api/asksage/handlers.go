@@ -7,6 +7,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpio"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
 )
 
 // defaultLoginsLimit is get-user-logins' default (Ask Sage: "limited to 5 by
@@ -111,5 +112,5 @@ func HandleKeyDelete(svc *core.Service, log *slog.Logger) http.Handler {
 }
 
 func clientInfo(r *http.Request) core.ClientInfo {
-	return core.ClientInfo{IP: httpio.InfoFrom(r.Context()).IP, UserAgent: r.UserAgent()}
+	return core.ClientInfo{IP: reqinfo.From(r.Context()).IP, UserAgent: r.UserAgent()}
 }

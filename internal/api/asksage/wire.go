@@ -3,7 +3,6 @@ package asksage
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/gatehouse/gatehouse/internal/core"
 	"math"
 	"strconv"
 	"strings"
@@ -276,15 +275,6 @@ type chatRow struct {
 	CreatedAt string           `json:"created_at"`
 	UpdatedAt string           `json:"updated_at"`
 	Chats     []chatMessageRow `json:"chats"`
-}
-
-func toChatRow(c core.Chat) chatRow {
-	row := chatRow{SessionID: c.Session.ID, ID: c.Session.ID, Title: c.Session.Title,
-		CreatedAt: wireTime(c.Session.CreatedAt), UpdatedAt: wireTime(c.Session.UpdatedAt), Chats: make([]chatMessageRow, 0, len(c.Messages))}
-	for _, m := range c.Messages {
-		row.Chats = append(row.Chats, chatMessageRow{ID: m.ID, User: fromRole(m.Role), Message: m.Text, DateTime: wireTime(m.CreatedAt)})
-	}
-	return row
 }
 
 // chatsPayload is what get-chats encodes, as a JSON string, into "response"

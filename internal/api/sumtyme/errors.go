@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/httpio"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
 )
 
 var statusOf = map[string]int{
@@ -31,7 +32,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	if status >= 500 {
 		log.LogAttrs(r.Context(), slog.LevelError, "request failed",
-			slog.String("requestId", httpio.InfoFrom(r.Context()).ID), slog.String("code", code), slog.Any("err", err))
+			slog.String("requestId", reqinfo.From(r.Context()).ID), slog.String("code", code), slog.Any("err", err))
 	}
 	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", httpio.RetryAfter(err))

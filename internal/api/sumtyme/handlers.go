@@ -7,6 +7,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpio"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
 )
 
 // HandleSignup serves POST /signup: it creates the account and answers 200
@@ -20,7 +21,7 @@ func HandleSignup(svc *core.Service, log *slog.Logger) http.Handler {
 		}
 		u, key, err := svc.Signup(r.Context(), core.SignupInput{
 			Email: req.Email, Password: req.Password, ConfirmPassword: req.ConfirmPassword, CompanyID: req.CompanyID,
-			Client: core.ClientInfo{IP: httpio.InfoFrom(r.Context()).IP, UserAgent: r.UserAgent()},
+			Client: core.ClientInfo{IP: reqinfo.From(r.Context()).IP, UserAgent: r.UserAgent()},
 		})
 		if err != nil {
 			writeError(w, r, log, err)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
-	"github.com/gatehouse/gatehouse/internal/httpio"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
 )
 
 // maxAuthorization bounds the Authorization header.
@@ -65,7 +65,7 @@ func parseAuthorization(h http.Header) (credential, bool) {
 func Authenticate(svc *core.Service, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ci := core.ClientInfo{IP: httpio.InfoFrom(r.Context()).IP, UserAgent: r.UserAgent()}
+			ci := core.ClientInfo{IP: reqinfo.From(r.Context()).IP, UserAgent: r.UserAgent()}
 			c, ok := parseAuthorization(r.Header)
 			if !ok {
 				writeError(w, r, log, svc.Unauthenticated(ci))
@@ -82,7 +82,6 @@ func Authenticate(svc *core.Service, log *slog.Logger) func(http.Handler) http.H
 				writeError(w, r, log, err)
 				return
 			}
-			httpio.InfoFrom(r.Context()).Principal = p.CredID
 			next.ServeHTTP(w, r.WithContext(gatehouse.NewContextWithPrincipal(r.Context(), p)))
 		})
 	}

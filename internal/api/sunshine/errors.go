@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpio"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
 )
 
 // wireError maps a gatehouse code to a status and a Sunshine error code.
@@ -56,7 +57,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		w.Header().Set("WWW-Authenticate", `Basic realm="gatehouse", Bearer`)
 	case we.status >= 500:
 		log.LogAttrs(r.Context(), slog.LevelError, "request failed",
-			slog.String("requestId", httpio.InfoFrom(r.Context()).ID), slog.String("code", gc), slog.Any("err", err))
+			slog.String("requestId", reqinfo.From(r.Context()).ID), slog.String("code", gc), slog.Any("err", err))
 	}
 	if we.status == http.StatusServiceUnavailable || we.status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", httpio.RetryAfter(err))

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/objectid"
 )
 
 // Run runs the conformance suite. open must return a new, empty, migrated
@@ -1038,13 +1038,13 @@ func testRevocations(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			wantEqual(t, "FindRevocationsAfter(last) after pruning", findRevocations(t, s, last, 100), []gatehouse.Revocation{*next})
 		}},
 		{"StringSubjects", func(t *testing.T, s gatehouse.Store) {
-			app := secret.NewObjectID(time.Now())
+			app := appIDs(1)[0]
 			rs := []*gatehouse.Revocation{
 				{Kind: gatehouse.RevokeApp, Subject: app, At: t0},
 				{Kind: gatehouse.RevokeKey, SubjectID: 11, At: t0.Add(time.Second)},
-				{Kind: gatehouse.RevokeAppKey, Subject: secret.NewAppKeyID(time.Now()), At: t0.Add(2 * time.Second)},
+				{Kind: gatehouse.RevokeAppKey, Subject: keyIDs("app_", 1)[0], At: t0.Add(2 * time.Second)},
 				{Kind: gatehouse.RevokeUser, SubjectID: 1 << 40, At: t0.Add(3 * time.Second)},
-				{Kind: gatehouse.RevokeAccountKey, Subject: secret.NewAccountKeyID(time.Now()), At: t0.Add(4 * time.Second)},
+				{Kind: gatehouse.RevokeAccountKey, Subject: keyIDs("act_", 1)[0], At: t0.Add(4 * time.Second)},
 				// The same app revoked again is a new event.
 				{Kind: gatehouse.RevokeApp, Subject: app, At: t0.Add(5 * time.Second)},
 			}
@@ -2247,9 +2247,10 @@ func testContentTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 // ascending order, so that a test can rely on their order whatever the
 // clock and the id counter do.
 func appIDs(n int) []string {
+	ids := objectid.NewGenerator()
 	out := make([]string, n)
 	for i := range out {
-		out[i] = secret.NewObjectID(time.Now())
+		out[i] = ids.New(time.Now())
 	}
 	slices.Sort(out)
 	return out

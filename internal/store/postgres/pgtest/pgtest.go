@@ -4,9 +4,9 @@
 // under GATEHOUSE_TEST_REQUIRE=1). .ci/run starts a throwaway cluster, sets
 // it and sets GATEHOUSE_TEST_REQUIRE=1, so in CI these tests always run.
 //
-// Open gives each store an empty schema of its own (milliseconds to make)
-// in one shared database, gatehouse_pgtest, dropped schema by schema when
-// each test ends; NewDatabase makes a whole database (a few hundred
+// SchemaDSN gives each test an empty schema of its own (milliseconds to
+// make) in one shared database, gatehouse_pgtest, dropped schema by schema
+// when each test ends; NewDatabase makes a whole database (a few hundred
 // milliseconds) for tests that need one, e.g. several processes.
 package pgtest
 
@@ -22,7 +22,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -111,17 +110,6 @@ func SchemaDSN(t testing.TB) string {
 		}
 	})
 	return WithParams(base, map[string]string{"search_path": schema})
-}
-
-// Open opens a store on a fresh schema (pool of 4), closed when t ends.
-func Open(t testing.TB) *postgres.Store {
-	t.Helper()
-	s, err := postgres.Open(context.Background(), SchemaDSN(t), postgres.Options{MaxConns: 4})
-	if err != nil {
-		t.Fatalf("pgtest: Open: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
 }
 
 func exec(ctx context.Context, dsn, sql string) error {

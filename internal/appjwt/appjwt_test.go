@@ -1,4 +1,4 @@
-package secret
+package appjwt
 
 import (
 	"bytes"
@@ -33,10 +33,10 @@ func lookup(kid string) ([]byte, error) {
 	if kid == jwtKID {
 		return jwtSecret, nil
 	}
-	return nil, ErrJWT
+	return nil, ErrInvalid
 }
 
-func TestVerifyAppJWT(t *testing.T) {
+func TestVerify(t *testing.T) {
 	hdr := `{"alg":"HS256","typ":"JWT","kid":"` + jwtKID + `"}`
 	ok := []struct{ name, token string }{
 		{"no exp", sign(hdr, `{"scope":"app"}`, jwtSecret)},
@@ -45,7 +45,7 @@ func TestVerifyAppJWT(t *testing.T) {
 		{"no typ", sign(`{"alg":"HS256","kid":"`+jwtKID+`"}`, `{"scope":"app"}`, jwtSecret)},
 	}
 	for _, c := range ok {
-		got, err := VerifyAppJWT(c.token, jwtNow, false, lookup)
+		got, err := Verify(c.token, jwtNow, false, lookup)
 		if err != nil || got.KeyID != jwtKID || got.Scope != "app" {
 			t.Errorf("%s: %+v, %v", c.name, got, err)
 		}
@@ -65,29 +65,29 @@ func TestVerifyAppJWT(t *testing.T) {
 		{"garbage", "a.b.c"},
 	}
 	for _, c := range bad {
-		if got, err := VerifyAppJWT(c.token, jwtNow, false, lookup); !errors.Is(err, ErrJWT) {
+		if got, err := Verify(c.token, jwtNow, false, lookup); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: accepted or wrong error: %+v, %v", c.name, got, err)
 		}
 	}
-	if _, err := VerifyAppJWT(ok[0].token, jwtNow, true, lookup); !errors.Is(err, ErrJWT) {
+	if _, err := Verify(ok[0].token, jwtNow, true, lookup); !errors.Is(err, ErrInvalid) {
 		t.Errorf("requireExp: a token without exp: %v", err)
 	}
 	dbDown := errors.New("database down")
-	if _, err := VerifyAppJWT(ok[0].token, jwtNow, false, func(string) ([]byte, error) { return nil, dbDown }); err != dbDown {
+	if _, err := Verify(ok[0].token, jwtNow, false, func(string) ([]byte, error) { return nil, dbDown }); err != dbDown {
 		t.Errorf("a lookup failure must come back as it is: %v", err)
 	}
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
-// FuzzVerifyAppJWT: no input panics, every refusal is ErrJWT, and an
+// FuzzVerify: no input panics, every refusal is ErrInvalid, and an
 // accepted token is canonical and really the key's: three segments, each
 // the canonical unpadded base64url of its bytes; header and payload JSON
 // objects without a repeated member name at any depth; an HS256 header
 // with a well-formed kid and no crit; a signature made with the secret.
 // The seed corpus holds the strict-decoding cases of jwt_strict_test.go
-// (and testdata/fuzz/FuzzVerifyAppJWT).
-func FuzzVerifyAppJWT(f *testing.F) {
+// (and testdata/fuzz/FuzzVerify).
+func FuzzVerify(f *testing.F) {
 	hdr := `{"alg":"HS256","typ":"JWT","kid":"` + jwtKID + `"}`
 	f.Add(sign(hdr, `{"scope":"app"}`, jwtSecret))
 	f.Add(sign(hdr, `{"scope":"account","exp":1900000000}`, jwtSecret))
@@ -101,10 +101,10 @@ func FuzzVerifyAppJWT(f *testing.F) {
 		f.Add(c.token)
 	}
 	f.Fuzz(func(t *testing.T, token string) {
-		got, err := VerifyAppJWT(token, jwtNow, false, lookup)
+		got, err := Verify(token, jwtNow, false, lookup)
 		if err != nil {
-			if err != ErrJWT {
-				t.Fatalf("an error other than ErrJWT: %v", err)
+			if err != ErrInvalid {
+				t.Fatalf("an error other than ErrInvalid: %v", err)
 			}
 			return
 		}
@@ -144,7 +144,7 @@ func FuzzVerifyAppJWT(f *testing.F) {
 }
 
 // refObject is a recursive reference for strictObject: nil when b is one
-// JSON object of valid UTF-8, at most maxJWTDepth deep, with no object
+// JSON object of valid UTF-8, at most maxDepth deep, with no object
 // repeating a member name.
 func refObject(b []byte) error {
 	if !utf8.Valid(b) {
@@ -167,7 +167,7 @@ func refObject(b []byte) error {
 func refValue(dec *json.Decoder, tok json.Token, depth int) error {
 	switch tok {
 	case json.Delim('{'):
-		if depth > maxJWTDepth {
+		if depth > maxDepth {
 			return errors.New("too deep")
 		}
 		seen := map[string]bool{}
@@ -191,7 +191,7 @@ func refValue(dec *json.Decoder, tok json.Token, depth int) error {
 		_, err := dec.Token()
 		return err
 	case json.Delim('['):
-		if depth > maxJWTDepth {
+		if depth > maxDepth {
 			return errors.New("too deep")
 		}
 		for dec.More() {
@@ -232,13 +232,13 @@ func FuzzStrictObject(f *testing.F) {
 	})
 }
 
-// BenchmarkVerifyAppJWT: the cold-cache cost of verifying a token, the
+// BenchmarkVerify: the cold-cache cost of verifying a token, the
 // lookup aside.
-func BenchmarkVerifyAppJWT(b *testing.B) {
+func BenchmarkVerify(b *testing.B) {
 	tok := sign(`{"alg":"HS256","typ":"JWT","kid":"`+jwtKID+`"}`, `{"scope":"app","exp":`+itoa(jwtNow.Unix()+60)+`}`, jwtSecret)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := VerifyAppJWT(tok, jwtNow, false, lookup); err != nil {
+		if _, err := Verify(tok, jwtNow, false, lookup); err != nil {
 			b.Fatal(err)
 		}
 	}

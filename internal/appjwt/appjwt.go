@@ -1,4 +1,4 @@
-package secret
+package appjwt
 
 import (
 	"bytes"
@@ -24,70 +24,70 @@ import (
 // three segments; each canonical unpadded base64url (no "=", no set unused
 // bits in the last character, no CR or LF, which Go's decoder would skip);
 // header and payload each one JSON object of valid UTF-8 with no member
-// name repeated in any object at any depth and at most maxJWTDepth levels
+// name repeated in any object at any depth and at most maxDepth levels
 // of nesting; no "crit" header at all (gatehouse understands no extension,
 // so RFC 7515 §4.1.11 leaves nothing a crit could name that would be
 // accepted — an empty or ill-typed crit is refused too). All of this is
 // checked before the secret is looked up, so a malformed token costs no
 // database read.
-const JWTLeeway = 60 * time.Second
+const Leeway = 60 * time.Second
 
-// maxJWTDepth bounds the nesting of a JWT header or payload.
-const maxJWTDepth = 32
+// maxDepth bounds the nesting of a JWT header or payload.
+const maxDepth = 32
 
 var kidRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 var strictB64 = base64.RawURLEncoding.Strict()
 
-// ErrJWT is the one answer for a token that does not verify.
-var ErrJWT = errors.New("secret: JWT does not verify")
+// ErrInvalid is the one answer for a token that does not verify.
+var ErrInvalid = errors.New("appjwt: JWT does not verify")
 
-// AppJWT is what a verified token says.
-type AppJWT struct {
+// Claims is what a verified token says.
+type Claims struct {
 	KeyID   string
 	Scope   string    // the "scope" claim, "" when absent or not a string
 	Expires time.Time // zero when the token has no exp
 }
 
-// VerifyAppJWT verifies token at time now. secretFor returns the secret of
+// Verify verifies token at time now. secretFor returns the secret of
 // key kid; it is only called for a token that decodes strictly, and an
 // error from it is returned as it is (so a caller can tell a database
-// failure from a bad token). Every other failure is ErrJWT. With
+// failure from a bad token). Every other failure is ErrInvalid. With
 // requireExp a token without exp is refused.
-func VerifyAppJWT(token string, now time.Time, requireExp bool, secretFor func(kid string) ([]byte, error)) (AppJWT, error) {
+func Verify(token string, now time.Time, requireExp bool, secretFor func(kid string) ([]byte, error)) (Claims, error) {
 	h64, rest, ok1 := strings.Cut(token, ".")
 	p64, s64, ok2 := strings.Cut(rest, ".")
 	if !ok1 || !ok2 || strings.IndexByte(s64, '.') >= 0 {
-		return AppJWT{}, ErrJWT
+		return Claims{}, ErrInvalid
 	}
 	hb, ok1 := decodeSegment(h64)
 	pb, ok2 := decodeSegment(p64)
 	sig, ok3 := decodeSegment(s64)
 	if !ok1 || !ok2 || !ok3 || len(sig) != sha256.Size || !strictObject(hb) || !strictObject(pb) {
-		return AppJWT{}, ErrJWT
+		return Claims{}, ErrInvalid
 	}
 	var header map[string]any
 	if json.Unmarshal(hb, &header) != nil {
-		return AppJWT{}, ErrJWT
+		return Claims{}, ErrInvalid
 	}
 	kid, ok := header["kid"].(string)
 	if _, crit := header["crit"]; crit || header["alg"] != "HS256" || !ok || !kidRE.MatchString(kid) {
-		return AppJWT{}, ErrJWT
+		return Claims{}, ErrInvalid
 	}
 	claims := jwt.MapClaims{}
 	if json.Unmarshal(pb, &claims) != nil {
-		return AppJWT{}, ErrJWT
+		return Claims{}, ErrInvalid
 	}
 
 	key, err := secretFor(kid)
 	if err != nil {
-		return AppJWT{}, err
+		return Claims{}, err
 	}
 	if jwt.SigningMethodHS256.Verify(token[:len(h64)+1+len(p64)], sig, key) != nil {
-		return AppJWT{}, ErrJWT
+		return Claims{}, ErrInvalid
 	}
 	opts := []jwt.ParserOption{
-		jwt.WithLeeway(JWTLeeway),
+		jwt.WithLeeway(Leeway),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(func() time.Time { return now }),
 	}
@@ -95,13 +95,13 @@ func VerifyAppJWT(token string, now time.Time, requireExp bool, secretFor func(k
 		opts = append(opts, jwt.WithExpirationRequired())
 	}
 	if jwt.NewValidator(opts...).Validate(claims) != nil {
-		return AppJWT{}, ErrJWT
+		return Claims{}, ErrInvalid
 	}
-	out := AppJWT{KeyID: kid}
+	out := Claims{KeyID: kid}
 	if v, ok := claims["exp"]; ok {
 		f, ok := v.(float64)
 		if !ok || f <= 0 {
-			return AppJWT{}, ErrJWT
+			return Claims{}, ErrInvalid
 		}
 	}
 	out.Scope, _ = claims["scope"].(string)
@@ -122,7 +122,7 @@ func decodeSegment(s string) ([]byte, bool) {
 }
 
 // strictObject reports whether b is exactly one JSON object of valid UTF-8,
-// nested at most maxJWTDepth deep, in which no object at any depth repeats
+// nested at most maxDepth deep, in which no object at any depth repeats
 // a member name (compared after unescaping, as a decoder would see them).
 // json.Valid checks the syntax; the scan after it may then rely on it.
 func strictObject(b []byte) bool {
@@ -133,14 +133,14 @@ func strictObject(b []byte) bool {
 	if i == len(b) || b[i] != '{' {
 		return false
 	}
-	var buf [maxJWTDepth]memberNames
+	var buf [maxDepth]memberNames
 	stack := buf[:0]
 	inObject := func() bool { return len(stack) > 0 && stack[len(stack)-1].object }
 	wantName := false // the next string is a member name
 	for i < len(b) {
 		switch c := b[i]; c {
 		case '{', '[':
-			if len(stack) == maxJWTDepth {
+			if len(stack) == maxDepth {
 				return false
 			}
 			stack = append(stack, memberNames{object: c == '{'})

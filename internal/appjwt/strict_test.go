@@ -1,4 +1,4 @@
-package secret
+package appjwt
 
 import (
 	"crypto/hmac"
@@ -11,7 +11,7 @@ import (
 )
 
 // The strictness rules of SECURITY.md 15a, as a table shared by
-// TestVerifyAppJWTStrict and the seed corpus of FuzzVerifyAppJWT.
+// TestVerifyStrict and the seed corpus of FuzzVerify.
 
 const jwtAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -154,21 +154,21 @@ func strictAcceptances() []jwtCase {
 	}
 }
 
-// TestVerifyAppJWTStrict: header, payload and signature are decoded strictly
+// TestVerifyStrict: header, payload and signature are decoded strictly
 // (SECURITY.md 15a) before the secret is looked up, so a malformed token
-// costs no database read; every refusal is ErrJWT.
-func TestVerifyAppJWTStrict(t *testing.T) {
+// costs no database read; every refusal is ErrInvalid.
+func TestVerifyStrict(t *testing.T) {
 	t.Parallel()
 	for _, c := range strictRefusals() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			lookups := 0
-			got, err := VerifyAppJWT(c.token, jwtNow, false, func(kid string) ([]byte, error) {
+			got, err := Verify(c.token, jwtNow, false, func(kid string) ([]byte, error) {
 				lookups++
 				return lookup(kid)
 			})
-			if !errors.Is(err, ErrJWT) || err != ErrJWT {
-				t.Errorf("%q: got %+v, %v; want ErrJWT", c.token, got, err)
+			if !errors.Is(err, ErrInvalid) || err != ErrInvalid {
+				t.Errorf("%q: got %+v, %v; want ErrInvalid", c.token, got, err)
 			}
 			if lookups != 0 {
 				t.Errorf("%q: the secret was looked up %d times for a malformed token", c.token, lookups)
@@ -178,7 +178,7 @@ func TestVerifyAppJWTStrict(t *testing.T) {
 	for _, c := range strictAcceptances() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := VerifyAppJWT(c.token, jwtNow, false, lookup)
+			got, err := Verify(c.token, jwtNow, false, lookup)
 			if err != nil || got.KeyID != jwtKID || got.Scope != "app" {
 				t.Errorf("%q: got %+v, %v; want it to verify", c.token, got, err)
 			}

@@ -1,6 +1,7 @@
-// Package secret generates and recognises gatehouse credentials, hashes them
-// for storage, hashes passwords (argon2id) and loads the master key. It is a
-// leaf package: it imports only the domain root.
+// Package credential generates and recognises the credentials gatehouse
+// issues (API keys, access tokens, and the secrets of app and account
+// keys) and hashes them for storage. It is a leaf package: it imports only
+// the domain root.
 //
 // Credential format (hard to change later, so written down here):
 //
@@ -14,4 +15,4 @@
 // (its example key is 43 characters of the URL-safe alphabet). Only the
 // SHA-256 of a credential is stored: the bodies carry 192 and 256 bits of
 // entropy, so a slow KDF would add cost without adding safety.
-package secret
+package credential

@@ -1,0 +1,20 @@
+package reqinfo
+
+import (
+	"context"
+	"testing"
+)
+
+type otherKey struct{}
+
+func TestFrom(t *testing.T) {
+	t.Parallel()
+	if got := From(t.Context()); got != (Info{}) {
+		t.Errorf("From(a context without Info) = %+v, want the zero Info", got)
+	}
+	want := Info{ID: "0123456789abcdef", IP: "192.0.2.7"}
+	ctx := context.WithValue(NewContext(t.Context(), want), otherKey{}, "other")
+	if got := From(ctx); got != want {
+		t.Errorf("From = %+v, want %+v", got, want)
+	}
+}
