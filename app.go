@@ -42,7 +42,7 @@ const (
 func ValidateAppName(name string) error {
 	n := utf8.RuneCountInString(name)
 	if !utf8.ValidString(name) || n < 1 || n > AppNameMaxLen {
-		return Errorf(EINVALID, "displayName must be 1 to %d characters.", AppNameMaxLen)
+		return Err(ReasonAppNameLength).WithLimit(AppNameMaxLen)
 	}
 	return nil
 }
@@ -57,12 +57,12 @@ func ValidateAppMetadata(m map[string]any) error {
 		switch v.(type) {
 		case string, float64, bool, json.Number, int, int64:
 		default:
-			return Errorf(EINVALID, "metadata values must be strings, numbers or booleans.")
+			return Err(ReasonMetadataValue)
 		}
 	}
 	b, err := json.Marshal(m)
 	if err != nil || len(b) > AppMetadataMax {
-		return Errorf(EINVALID, "App metadata is limited to %d bytes in size.", AppMetadataMax)
+		return Err(ReasonMetadataTooLarge).WithLimit(AppMetadataMax)
 	}
 	return nil
 }

@@ -63,14 +63,14 @@ func (s *Service) createAccountKey(ctx context.Context, userID int64, name strin
 			return errInactive
 		}
 		if u.Status == gatehouse.UserDisabled {
-			return gatehouse.Errorf(gatehouse.EINACTIVE, "The account is disabled; activate it first.")
+			return gatehouse.Err(gatehouse.ReasonAccountDisabled)
 		}
 		ks, err := tx.AccountKeys().FindAccountKeysByUser(ctx, userID)
 		if err != nil {
 			return err
 		}
 		if len(ks) >= maxAccountKeys {
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "An account may hold at most %d account keys; delete one first.", maxAccountKeys)
+			return gatehouse.Err(gatehouse.ReasonAccountKeysMax).WithLimit(maxAccountKeys)
 		}
 		return tx.AccountKeys().CreateAccountKey(ctx, k)
 	})
@@ -146,7 +146,7 @@ func (s *Service) deleteAccountKey(ctx context.Context, userID int64, id string)
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeAccountKey, Subject: id, At: s.now().UTC()})
 	})
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Account key not found.")
+		return gatehouse.Err(gatehouse.ReasonAccountKeyNotFound)
 	}
 	if err != nil {
 		return err

@@ -9,15 +9,13 @@ import (
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
 
-// Sunshine errors with their own wire codes: the dialect tells them apart
-// with errors.Is.
 var (
-	// ErrAppNotFound is an unknown app, or one of another account.
-	ErrAppNotFound = &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "App not found"}
-	// ErrKeyNotFound is an unknown key of a known app.
-	ErrKeyNotFound  = &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "Resource not found"}
-	errAccountScope = &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Message: "This operation needs account-scoped credentials."}
-	errOtherApp     = &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Message: "These credentials are not valid for this app."}
+	// errAppNotFound is an unknown app, or one of another account.
+	errAppNotFound = gatehouse.Err(gatehouse.ReasonAppNotFound)
+	// errKeyNotFound is an unknown key of a known app.
+	errKeyNotFound  = gatehouse.Err(gatehouse.ReasonAppKeyNotFound)
+	errAccountScope = gatehouse.Err(gatehouse.ReasonAccountScope)
+	errOtherApp     = gatehouse.Err(gatehouse.ReasonOtherApp)
 )
 
 // AppSettingsPatch changes some settings; nil fields are left alone.
@@ -34,7 +32,7 @@ type AppSettingsPatch struct {
 func (p AppSettingsPatch) apply(s *gatehouse.AppSettings) error {
 	if p.ConversationRetentionSeconds != nil {
 		if *p.ConversationRetentionSeconds < 0 {
-			return gatehouse.Errorf(gatehouse.EINVALID, "conversationRetentionSeconds must be at least 0.")
+			return gatehouse.Err(gatehouse.ReasonRetentionNegative)
 		}
 		v := *p.ConversationRetentionSeconds
 		s.ConversationRetentionSeconds = &v
@@ -52,7 +50,7 @@ func (p AppSettingsPatch) apply(s *gatehouse.AppSettings) error {
 	if p.MultiConvoEnabled != nil {
 		// "multiConvoEnabled ... cannot be disabled once enabled."
 		if s.MultiConvoEnabled && !*p.MultiConvoEnabled {
-			return gatehouse.Errorf(gatehouse.EINVALID, "multiConvoEnabled cannot be disabled once enabled.")
+			return gatehouse.Err(gatehouse.ReasonMultiConvoLocked)
 		}
 		s.MultiConvoEnabled = *p.MultiConvoEnabled
 	}
@@ -89,7 +87,7 @@ func (s *Service) CreateApp(ctx context.Context, name *string, settings AppSetti
 		return nil, err
 	}
 	if name == nil {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "should have required property 'displayName'")
+		return nil, gatehouse.Err(gatehouse.ReasonDisplayNameRequired)
 	}
 	if err := gatehouse.ValidateAppName(*name); err != nil {
 		return nil, err
@@ -130,14 +128,14 @@ func (s *Service) ListApps(ctx context.Context, page gatehouse.AppPage) (*AppLis
 		return nil, err
 	}
 	if page.After != "" && page.Before != "" {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "Invalid page query parameters")
+		return nil, gatehouse.Err(gatehouse.ReasonBadPage)
 	}
 	if page.Size == 0 {
 		page.Size = AppPageDefault
 	}
 	if page.Size < 1 || page.Size > AppPageMax ||
 		page.After != "" && !secret.IsObjectID(page.After) || page.Before != "" && !secret.IsObjectID(page.Before) {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "Invalid page query parameters")
+		return nil, gatehouse.Err(gatehouse.ReasonBadPage)
 	}
 	out := &AppList{}
 	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
@@ -168,7 +166,7 @@ func (s *Service) ListApps(ctx context.Context, page gatehouse.AppPage) (*AppLis
 // appAccess loads app id for the caller. accountOnly operations refuse app
 // keys (EFORBIDDEN); an app key may only reach its own app (EFORBIDDEN for
 // any other, whether it exists or not, so nothing is learnt); an account key
-// sees only its account's apps (ErrAppNotFound for the rest).
+// sees only its account's apps (errAppNotFound for the rest).
 func appAccess(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id string, accountOnly bool) (*gatehouse.App, error) {
 	switch p.Kind {
 	case gatehouse.CredAppKey:
@@ -183,11 +181,11 @@ func appAccess(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id s
 		return nil, errAccountScope
 	}
 	if !secret.IsObjectID(id) {
-		return nil, ErrAppNotFound
+		return nil, errAppNotFound
 	}
 	a, err := tx.Apps().FindAppByID(ctx, id)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && a.AccountID != p.UserID {
-		return nil, ErrAppNotFound
+		return nil, errAppNotFound
 	}
 	return a, err
 }
@@ -253,7 +251,7 @@ func (s *Service) UpdateApp(ctx context.Context, id string, patch AppPatch) (*ga
 			}
 		}
 		a.UpdatedAt = s.now().UTC()
-		return tx.Apps().UpdateApp(ctx, a)
+		return recode(tx.Apps().UpdateApp(ctx, a), gatehouse.ENOTFOUND, errAppNotFound)
 	})
 	if err != nil {
 		return nil, err
@@ -274,7 +272,7 @@ func (s *Service) DeleteApp(ctx context.Context, id string) error {
 			return err
 		}
 		if _, err := tx.Apps().DeleteApp(ctx, id); err != nil {
-			return err
+			return recode(err, gatehouse.ENOTFOUND, errAppNotFound)
 		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeApp, Subject: id, At: s.now().UTC()})
 	})
@@ -316,7 +314,7 @@ func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKey
 			return err
 		}
 		if n >= gatehouse.AppKeysMax {
-			return gatehouse.Errorf(gatehouse.EINVALID, "An app can have a maximum of %d keys.", gatehouse.AppKeysMax)
+			return gatehouse.Err(gatehouse.ReasonAppKeysMax).WithLimit(gatehouse.AppKeysMax)
 		}
 		return tx.AppKeys().CreateAppKey(ctx, k)
 	})
@@ -369,7 +367,7 @@ func (s *Service) GetAppKey(ctx context.Context, appID, keyID string) (*AppKeyVi
 		}
 		k, err = tx.AppKeys().FindAppKeyByID(ctx, keyID)
 		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && k.AppID != appID {
-			return ErrKeyNotFound
+			return errKeyNotFound
 		}
 		return err
 	})
@@ -397,7 +395,7 @@ func (s *Service) DeleteAppKey(ctx context.Context, appID, keyID string) error {
 		}
 		if err := tx.AppKeys().DeleteAppKey(ctx, appID, keyID); err != nil {
 			if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-				return ErrKeyNotFound
+				return errKeyNotFound
 			}
 			return err
 		}
@@ -412,10 +410,10 @@ func (s *Service) DeleteAppKey(ctx context.Context, appID, keyID string) error {
 
 func validateKeyDisplayName(name string) error {
 	if strings.TrimSpace(name) == "" {
-		return gatehouse.Errorf(gatehouse.EINVALID, "should have required property 'displayName'")
+		return gatehouse.Err(gatehouse.ReasonDisplayNameRequired)
 	}
 	if len([]rune(name)) > gatehouse.AppKeyNameMaxLen {
-		return gatehouse.Errorf(gatehouse.EINVALID, "displayName must be at most %d characters.", gatehouse.AppKeyNameMaxLen)
+		return gatehouse.Err(gatehouse.ReasonKeyDisplayNameTooLong).WithLimit(gatehouse.AppKeyNameMaxLen)
 	}
 	return nil
 }

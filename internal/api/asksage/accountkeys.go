@@ -82,7 +82,7 @@ func HandleAccountKeyDelete(svc *core.Service, log *slog.Logger) http.Handler {
 			return
 		}
 		if req.ID == "" {
-			writeError(w, r, log, gatehouse.Errorf(gatehouse.EINVALID, "id is required."))
+			writeError(w, r, log, gatehouse.Err(gatehouse.ReasonIDRequired))
 			return
 		}
 		if err := svc.DeleteAccountKey(r.Context(), req.ID); err != nil {

@@ -74,7 +74,7 @@ func HandleDatasetShare(svc *core.Service, log *slog.Logger) http.Handler {
 			return
 		}
 		if req.Email == "" {
-			writeError(w, r, log, gatehouse.Errorf(gatehouse.EINVALID, "email is required."))
+			writeError(w, r, log, gatehouse.Err(gatehouse.ReasonEmailRequired))
 			return
 		}
 		if err := svc.ShareDataset(r.Context(), req.Dataset, req.Email, perm); err != nil {

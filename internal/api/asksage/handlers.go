@@ -43,7 +43,7 @@ func HandleLoginsList(svc *core.Service, log *slog.Logger) http.Handler {
 			limit = req.Limit.Value
 		}
 		if limit < 1 || limit > core.LoginsMaxLimit {
-			writeError(w, r, log, gatehouse.Errorf(gatehouse.EINVALID, "limit must be between 1 and %d.", core.LoginsMaxLimit))
+			writeError(w, r, log, gatehouse.Err(gatehouse.ReasonLimitRange).WithLimit(core.LoginsMaxLimit))
 			return
 		}
 		ls, err := svc.ListLogins(r.Context(), int(limit))
@@ -99,7 +99,7 @@ func HandleKeyDelete(svc *core.Service, log *slog.Logger) http.Handler {
 			return
 		}
 		if !req.ID.Set {
-			writeError(w, r, log, gatehouse.Errorf(gatehouse.EINVALID, "id is required."))
+			writeError(w, r, log, gatehouse.Err(gatehouse.ReasonIDRequired))
 			return
 		}
 		if err := svc.DeleteKey(r.Context(), req.ID.Value); err != nil {

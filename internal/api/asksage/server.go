@@ -73,7 +73,7 @@ func decodeQuery(w http.ResponseWriter, r *http.Request) (queryFields, error) {
 		if t := form.Get("temperature"); t != "" {
 			f, err := strconv.ParseFloat(t, 64)
 			if err != nil {
-				return q, gatehouse.Errorf(gatehouse.EINVALID, "temperature must be a number.")
+				return q, gatehouse.Err(gatehouse.ReasonTemperatureNotNumber)
 			}
 			q.temperature = &f
 		}
@@ -87,7 +87,7 @@ func decodeQuery(w http.ResponseWriter, r *http.Request) (queryFields, error) {
 	if len(req.Temperature) > 0 && string(req.Temperature) != "null" {
 		var f flexFloat
 		if err := json.Unmarshal(req.Temperature, &f); err != nil {
-			return q, gatehouse.Errorf(gatehouse.EINVALID, "temperature must be a number.")
+			return q, gatehouse.Err(gatehouse.ReasonTemperatureNotNumber)
 		}
 		v := float64(f)
 		q.temperature = &v
@@ -98,7 +98,7 @@ func decodeQuery(w http.ResponseWriter, r *http.Request) (queryFields, error) {
 // parseMessage reads message: a string, or a history array.
 func parseMessage(raw json.RawMessage) ([]gatehouse.ChatTurn, error) {
 	if len(raw) == 0 || string(raw) == "null" {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "message is required.")
+		return nil, gatehouse.Err(gatehouse.ReasonMessageRequired)
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err == nil {
@@ -106,7 +106,7 @@ func parseMessage(raw json.RawMessage) ([]gatehouse.ChatTurn, error) {
 	}
 	var items []chatItem
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, `message must be a string or [{"user": "me"|"gpt", "message": "..."}].`)
+		return nil, gatehouse.Err(gatehouse.ReasonMessageShape)
 	}
 	return chatTurns(items)
 }

@@ -51,7 +51,7 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return &httpio.FieldError{Message: "Expected an integer."}
+			return &httpio.FieldError{Reason: gatehouse.ReasonExpectedInteger}
 		}
 		b = []byte(s)
 	}
@@ -60,7 +60,7 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 		// Accept 5.0 but not 5.5.
 		fl, ferr := strconv.ParseFloat(string(b), 64)
 		if ferr != nil || fl != math.Trunc(fl) || math.Abs(fl) > 1<<53 {
-			return &httpio.FieldError{Message: "Expected an integer."}
+			return &httpio.FieldError{Reason: gatehouse.ReasonExpectedInteger}
 		}
 		n = int64(fl)
 	}
@@ -167,7 +167,7 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 	case "false", `"false"`, "0", `"0"`, `"no"`:
 		f.Set, f.Value = true, false
 	default:
-		return &httpio.FieldError{Message: "Expected a boolean."}
+		return &httpio.FieldError{Reason: gatehouse.ReasonExpectedBoolean}
 	}
 	return nil
 }
@@ -198,7 +198,7 @@ type shareRequest struct {
 func (r shareRequest) permission() (string, error) {
 	switch {
 	case r.Permission != nil && r.Permissions != nil && *r.Permission != *r.Permissions:
-		return "", gatehouse.Errorf(gatehouse.EINVALID, "permission and permissions differ.")
+		return "", gatehouse.Err(gatehouse.ReasonPermissionConflict)
 	case r.Permission != nil:
 		return *r.Permission, nil
 	case r.Permissions != nil:
@@ -331,7 +331,7 @@ func (r appendChatRequest) turns() ([]gatehouse.ChatTurn, error) {
 		}
 		if err := json.Unmarshal(r.Chats, &items); err != nil {
 			if err := json.Unmarshal(r.Chats, &wrapped); err != nil {
-				return nil, gatehouse.Errorf(gatehouse.EINVALID, `chats must be {"chats": [{"user": "me"|"gpt", "message": "..."}]}.`)
+				return nil, gatehouse.Err(gatehouse.ReasonChatsShape)
 			}
 			items = wrapped.Chats
 		}
@@ -347,7 +347,7 @@ func chatTurns(items []chatItem) ([]gatehouse.ChatTurn, error) {
 	for _, it := range items {
 		role, ok := toRole(it.User)
 		if !ok {
-			return nil, gatehouse.Errorf(gatehouse.EINVALID, `Each message's user must be "me" or "gpt".`)
+			return nil, gatehouse.Err(gatehouse.ReasonChatRole)
 		}
 		out = append(out, gatehouse.ChatTurn{Role: role, Text: it.Message})
 	}

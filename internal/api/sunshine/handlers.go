@@ -42,14 +42,14 @@ func HandleAppsList(svc *core.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if q.Get("filter[serviceAccountId]") != "" {
-			writeError(w, r, log, gatehouse.Errorf(gatehouse.EFORBIDDEN, "The serviceAccountId provided does not match supplied credentials"))
+			writeError(w, r, log, gatehouse.Err(gatehouse.ReasonServiceAccountMismatch))
 			return
 		}
 		page := gatehouse.AppPage{After: q.Get("page[after]"), Before: q.Get("page[before]")}
 		if s := q.Get("page[size]"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 {
-				writeError(w, r, log, gatehouse.Errorf(gatehouse.EINVALID, "Invalid page query parameters"))
+				writeError(w, r, log, gatehouse.Err(gatehouse.ReasonBadPage))
 				return
 			}
 			page.Size = n

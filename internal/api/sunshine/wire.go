@@ -95,17 +95,17 @@ func (b appBody) metadata(allowNullValues bool) (core.MetadataPatch, error) {
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil || m == nil {
-		return core.MetadataPatch{}, gatehouse.Errorf(gatehouse.EINVALID, "metadata must be an object.")
+		return core.MetadataPatch{}, gatehouse.Err(gatehouse.ReasonMetadataNotObject)
 	}
 	for _, v := range m {
 		switch v.(type) {
 		case string, json.Number, bool:
 		case nil:
 			if !allowNullValues {
-				return core.MetadataPatch{}, gatehouse.Errorf(gatehouse.EINVALID, "metadata values must be strings, numbers or booleans.")
+				return core.MetadataPatch{}, gatehouse.Err(gatehouse.ReasonMetadataValue)
 			}
 		default:
-			return core.MetadataPatch{}, gatehouse.Errorf(gatehouse.EINVALID, "metadata values must be strings, numbers or booleans.")
+			return core.MetadataPatch{}, gatehouse.Err(gatehouse.ReasonMetadataValue)
 		}
 	}
 	return core.MetadataPatch{Given: true, Set: m}, nil
