@@ -114,12 +114,16 @@ func (s *Service) listAccountKeys(ctx context.Context, userID int64) ([]*gatehou
 	return out, err
 }
 
-// DeleteAccountKey deletes one of the caller's account keys.
+// DeleteAccountKey deletes one of the caller's account keys: EINVALID
+// without an id, ENOTFOUND for one that is not the caller's.
 // Callers: an API key or an access token (userCallers).
 func (s *Service) DeleteAccountKey(ctx context.Context, id string) error {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return err
+	}
+	if id == "" {
+		return gatehouse.Err(gatehouse.ReasonIDRequired)
 	}
 	return s.deleteAccountKey(ctx, p.UserID, id)
 }

@@ -139,7 +139,7 @@ func (s *Service) DeleteDataset(ctx context.Context, ref string) error {
 // ShareDataset grants the account with e-mail email the permission perm on
 // a dataset, or changes the level it has. The caller must own the dataset or
 // hold admin on it (EFORBIDDEN otherwise; ENOTFOUND without any access).
-// An unknown e-mail is ENOTFOUND (ReasonNoSuchAccount); the owner and the caller themselves
+// No e-mail is EINVALID; an unknown one ENOTFOUND (ReasonNoSuchAccount); the owner and the caller themselves
 // cannot be given a share (EINVALID). It takes effect on the next request.
 // Callers: an API key or an access token (userCallers).
 func (s *Service) ShareDataset(ctx context.Context, ref, email string, perm gatehouse.Permission) error {
@@ -149,6 +149,9 @@ func (s *Service) ShareDataset(ctx context.Context, ref, email string, perm gate
 	}
 	if !perm.Shareable() {
 		return gatehouse.Err(gatehouse.ReasonPermission)
+	}
+	if email == "" { // before any lookup; findAccount refuses a blank one too
+		return gatehouse.Err(gatehouse.ReasonEmailRequired)
 	}
 	now := s.now().UTC()
 	return s.store.Update(ctx, func(tx gatehouse.Tx) error {

@@ -68,6 +68,27 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// intOr is the value as an int, or def when the field was not sent. A
+// value no int holds is -1: out of every range core accepts.
+func (f flexInt) intOr(def int) int {
+	if !f.Set {
+		return def
+	}
+	if n := int(f.Value); int64(n) == f.Value {
+		return n
+	}
+	return -1
+}
+
+// requiredID is the value of an id field the request must send (any integer:
+// 0 is an id like another, one that names nothing).
+func (f flexInt) requiredID() (int64, error) {
+	if !f.Set {
+		return 0, gatehouse.Err(gatehouse.ReasonIDRequired)
+	}
+	return f.Value, nil
+}
+
 // tokenRequest is POST /user/get-token-with-api-key.
 type tokenRequest struct {
 	Email  string `json:"email"`
@@ -303,6 +324,18 @@ type sessionRequest struct {
 type createChatRequest struct {
 	Title     string `json:"title"`
 	ChatTitle string `json:"chat_title"`
+}
+
+// title is the title asked for: title, else chat_title, else Ask Sage's
+// "New Chat".
+func (r createChatRequest) title() string {
+	switch {
+	case r.Title != "":
+		return r.Title
+	case r.ChatTitle != "":
+		return r.ChatTitle
+	}
+	return "New Chat"
 }
 
 // sessionCreated answers create-chat-session and append-chat.
