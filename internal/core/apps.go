@@ -79,9 +79,13 @@ func defaultSettings() gatehouse.AppSettings {
 }
 
 // CreateApp creates an app in the caller's account. Account keys only.
-// A nil name is a missing displayName.
+// A nil name is a missing displayName. A metadata value that is not a
+// string, number or boolean is EINVALID whoever asks.
 // Callers: an account key (accountCallers).
 func (s *Service) CreateApp(ctx context.Context, name *string, settings AppSettingsPatch, metadata map[string]any) (*gatehouse.App, error) {
+	if err := gatehouse.ValidateAppMetadataValues(metadata, false); err != nil {
+		return nil, err
+	}
 	p, err := authorize(ctx, accountCallers)
 	if err != nil {
 		return nil, err
@@ -121,8 +125,16 @@ const (
 )
 
 // ListApps lists a page of the caller's apps in id order. Account keys only.
+// A page naming a service account is EFORBIDDEN, and a negative size
+// EINVALID, whoever asks; bad cursors or a size over AppPageMax are EINVALID.
 // Callers: an account key (accountCallers).
 func (s *Service) ListApps(ctx context.Context, page gatehouse.AppPage) (*AppList, error) {
+	if page.ServiceAccountID != "" {
+		return nil, gatehouse.Err(gatehouse.ReasonServiceAccountMismatch)
+	}
+	if page.Size < 0 {
+		return nil, gatehouse.Err(gatehouse.ReasonBadPage)
+	}
 	p, err := authorize(ctx, accountCallers)
 	if err != nil {
 		return nil, err
@@ -206,9 +218,14 @@ func (s *Service) GetApp(ctx context.Context, id string) (*gatehouse.App, error)
 }
 
 // UpdateApp changes an app: account keys of its account, or its own app
-// keys. Metadata merges, a null value removing a key; null metadata clears.
+// keys. Metadata merges, a null value removing a key; null metadata clears;
+// any other value that is not a string, number or boolean is EINVALID
+// whoever asks.
 // Callers: an account key, or an app key of that app (appCallers).
 func (s *Service) UpdateApp(ctx context.Context, id string, patch AppPatch) (*gatehouse.App, error) {
+	if err := gatehouse.ValidateAppMetadataValues(patch.Metadata.Set, true); err != nil {
+		return nil, err
+	}
 	p, err := authorize(ctx, appCallers)
 	if err != nil {
 		return nil, err
