@@ -134,6 +134,21 @@ func (s *Surface) Write(w http.ResponseWriter, r *http.Request, log *slog.Logger
 	s.Render(w, status, code, text)
 }
 
+// Handler makes a handler of s's surface: fn decodes the request, calls
+// core and returns the status and the answer, which encode writes, or an
+// error, which Write answers. A handler so made never writes an error
+// itself.
+func (s *Surface) Handler(log *slog.Logger, encode func(w http.ResponseWriter, status int, v any), fn func(w http.ResponseWriter, r *http.Request) (int, any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status, v, err := fn(w, r)
+		if err != nil {
+			s.Write(w, r, log, err)
+			return
+		}
+		encode(w, status, v)
+	})
+}
+
 // NotFound answers every request with s's 404.
 func (s *Surface) NotFound(log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -166,3 +166,27 @@ func TestWrite(t *testing.T) {
 		t.Errorf("405: %+v, Allow %q", got, w.Header().Get("Allow"))
 	}
 }
+
+// TestHandler: an answer is encoded with its status; an error is written
+// by the table, never encoded.
+func TestHandler(t *testing.T) {
+	t.Parallel()
+	var rendered, encoded int
+	s := &Surface{Render: func(w http.ResponseWriter, status int, _, _ string) { rendered = status; w.WriteHeader(status) }}
+	encode := func(w http.ResponseWriter, status int, v any) { encoded = status; w.WriteHeader(status) }
+	log := slog.New(slog.DiscardHandler)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+
+	s.Handler(log, encode, func(http.ResponseWriter, *http.Request) (int, any, error) { return http.StatusCreated, "x", nil }).
+		ServeHTTP(httptest.NewRecorder(), r)
+	if encoded != http.StatusCreated || rendered != 0 {
+		t.Errorf("answer: encoded %d, rendered %d", encoded, rendered)
+	}
+	encoded = 0
+	s.Handler(log, encode, func(http.ResponseWriter, *http.Request) (int, any, error) {
+		return http.StatusOK, "ignored", gatehouse.CodeErr(gatehouse.ECONFLICT)
+	}).ServeHTTP(httptest.NewRecorder(), r)
+	if encoded != 0 || rendered != http.StatusConflict {
+		t.Errorf("error: encoded %d, rendered %d", encoded, rendered)
+	}
+}

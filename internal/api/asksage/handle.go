@@ -17,17 +17,13 @@ func handle[Req any](log *slog.Logger, limit int64, fn func(r *http.Request, req
 
 // serve is handle with its own decoding (a body that may be a form).
 func serve[Req any](log *slog.Logger, decode func(http.ResponseWriter, *http.Request) (Req, error), fn func(*http.Request, Req) (any, error)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return Errors.Handler(log, httpio.JSON, func(w http.ResponseWriter, r *http.Request) (int, any, error) {
 		req, err := decode(w, r)
-		var resp any
-		if err == nil {
-			resp, err = fn(r, req)
-		}
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return 0, nil, err
 		}
-		httpio.JSON(w, http.StatusOK, resp)
+		v, err := fn(r, req)
+		return http.StatusOK, v, err
 	})
 }
 

@@ -1,7 +1,6 @@
 package sumtyme
 
 import (
-	"log/slog"
 	"net/http"
 
 	"github.com/gatehouse/gatehouse"
@@ -17,9 +16,4 @@ var Errors = &apierror.Surface{
 	Render: func(w http.ResponseWriter, status int, _, text string) {
 		httpio.JSON(w, status, errorResponse{Detail: text})
 	},
-}
-
-// writeError renders err as {"detail": ...}.
-func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	Errors.Write(w, r, log, err)
 }

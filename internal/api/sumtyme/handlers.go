@@ -32,17 +32,12 @@ func HandleSignup(svc *core.Service, log *slog.Logger) http.Handler {
 // Req and given to fn, which calls core and returns the answer (200) or an
 // error, answered in the envelope.
 func handle[Req any](log *slog.Logger, fn func(r *http.Request, req Req) (any, error)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return Errors.Handler(log, httpio.JSON, func(w http.ResponseWriter, r *http.Request) (int, any, error) {
 		var req Req
-		err := httpio.DecodeJSON(w, r, bodyLimit, &req)
-		var resp any
-		if err == nil {
-			resp, err = fn(r, req)
+		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
+			return 0, nil, err
 		}
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, resp)
+		v, err := fn(r, req)
+		return http.StatusOK, v, err
 	})
 }
