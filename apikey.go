@@ -30,7 +30,7 @@ const KeyNameMaxLen = 100
 // Validate checks the fields a store relies on.
 func (k *APIKey) Validate() error {
 	if k.UserID <= 0 {
-		return Errorf(EINVALID, "user is required.")
+		return Err(ReasonUserRequired)
 	}
 	return ValidateKeyName(k.Name)
 }
@@ -38,14 +38,14 @@ func (k *APIKey) Validate() error {
 // ValidateKeyName checks a key's display name.
 func ValidateKeyName(name string) error {
 	if strings.TrimSpace(name) == "" {
-		return Errorf(EINVALID, "name is required.")
+		return Err(ReasonKeyNameRequired)
 	}
 	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > KeyNameMaxLen {
-		return Errorf(EINVALID, "name must be at most %d characters.", KeyNameMaxLen)
+		return Err(ReasonKeyNameTooLong).WithLimit(KeyNameMaxLen)
 	}
 	for _, r := range name {
 		if r < 0x20 || r == 0x7f {
-			return Errorf(EINVALID, "name must not contain control characters.")
+			return Err(ReasonKeyNameControl)
 		}
 	}
 	return nil

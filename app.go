@@ -42,7 +42,7 @@ const (
 func ValidateAppName(name string) error {
 	n := utf8.RuneCountInString(name)
 	if !utf8.ValidString(name) || n < 1 || n > AppNameMaxLen {
-		return Errorf(EINVALID, "displayName must be 1 to %d characters.", AppNameMaxLen)
+		return Err(ReasonAppNameLength).WithLimit(AppNameMaxLen)
 	}
 	return nil
 }
@@ -50,19 +50,32 @@ func ValidateAppName(name string) error {
 // ValidateAppMetadata checks that metadata is flat (strings, numbers and
 // booleans only) and at most 4096 bytes as JSON.
 func ValidateAppMetadata(m map[string]any) error {
+	if err := ValidateAppMetadataValues(m, false); err != nil {
+		return err
+	}
 	if m == nil {
 		return nil
 	}
+	b, err := json.Marshal(m)
+	if err != nil || len(b) > AppMetadataMax {
+		return Err(ReasonMetadataTooLarge).WithLimit(AppMetadataMax)
+	}
+	return nil
+}
+
+// ValidateAppMetadataValues checks that every value of m is a string, a
+// number or a boolean, or, in a patch (removals), nil: a key to remove.
+func ValidateAppMetadataValues(m map[string]any, removals bool) error {
 	for _, v := range m {
 		switch v.(type) {
 		case string, float64, bool, json.Number, int, int64:
+		case nil:
+			if !removals {
+				return Err(ReasonMetadataValue)
+			}
 		default:
-			return Errorf(EINVALID, "metadata values must be strings, numbers or booleans.")
+			return Err(ReasonMetadataValue)
 		}
-	}
-	b, err := json.Marshal(m)
-	if err != nil || len(b) > AppMetadataMax {
-		return Errorf(EINVALID, "App metadata is limited to %d bytes in size.", AppMetadataMax)
 	}
 	return nil
 }
@@ -89,9 +102,13 @@ type AccountKey struct {
 }
 
 // AppPage selects a page of apps (Sunshine cursor pagination): records
-// strictly after After, or strictly before Before, at most Size.
+// strictly after After, or strictly before Before, at most Size (0: the
+// default size).
 type AppPage struct {
 	After  string
 	Before string
 	Size   int
+	// ServiceAccountID asks for the apps of a service account; gatehouse
+	// has none, so a page that names one is refused.
+	ServiceAccountID string
 }

@@ -100,23 +100,23 @@ func ParseDatasetFullName(s string) (ownerID int64, name string, ok bool) {
 }
 
 // ValidateDatasetName checks a short name: letters, digits and hyphens,
-// 4 to 100 characters. Returns ETOOLONG over 100 and EINVALID otherwise.
+// 4 to 100 characters. Returns EINVALID, with ReasonNameTooLong over 100.
 // Underscores are refused because they would make full names ambiguous.
 func ValidateDatasetName(name string) error {
 	if name == "" {
-		return Errorf(EINVALID, "dataset is required.")
+		return Err(ReasonDatasetRequired)
 	}
 	if len(name) > DatasetNameMaxLen {
-		return Errorf(ETOOLONG, "The dataset name is too long (at most %d characters).", DatasetNameMaxLen)
+		return Err(ReasonNameTooLong).WithLimit(DatasetNameMaxLen)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return Errorf(EINVALID, "Dataset names may contain only letters, digits and hyphens; no spaces.")
+			return Err(ReasonDatasetNameChars)
 		}
 	}
 	if len(name) < DatasetNameMinLen {
-		return Errorf(EINVALID, "The dataset name is too short (at least %d characters).", DatasetNameMinLen)
+		return Err(ReasonDatasetNameTooShort).WithLimit(DatasetNameMinLen)
 	}
 	return nil
 }

@@ -52,19 +52,19 @@ func NormalizeEmail(email string) string {
 // a dotted domain, no display name, no more than 254 bytes.
 func ValidateEmail(email string) error {
 	if email == "" {
-		return Errorf(EINVALID, "email is required.")
+		return Err(ReasonEmailRequired)
 	}
 	if len(email) > EmailMaxLen || !utf8.ValidString(email) {
-		return Errorf(EINVALID, "email is not a valid address.")
+		return Err(ReasonEmailInvalid)
 	}
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || a.Name != "" {
-		return Errorf(EINVALID, "email is not a valid address.")
+		return Err(ReasonEmailInvalid)
 	}
 	at := strings.LastIndexByte(email, '@')
 	domain := email[at+1:]
 	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
-		return Errorf(EINVALID, "email is not a valid address.")
+		return Err(ReasonEmailInvalid)
 	}
 	return nil
 }
@@ -73,14 +73,14 @@ func ValidateEmail(email string) error {
 // characters.
 func ValidatePassword(pw string) error {
 	if !utf8.ValidString(pw) {
-		return Errorf(EINVALID, "password must be valid UTF-8.")
+		return Err(ReasonPasswordNotUTF8)
 	}
 	n := utf8.RuneCountInString(pw)
 	if n < PasswordMinLen {
-		return Errorf(EINVALID, "password must be at least %d characters.", PasswordMinLen)
+		return Err(ReasonPasswordTooShort).WithLimit(PasswordMinLen)
 	}
 	if n > PasswordMaxLen {
-		return Errorf(EINVALID, "password must be at most %d characters.", PasswordMaxLen)
+		return Err(ReasonPasswordTooLong).WithLimit(PasswordMaxLen)
 	}
 	return nil
 }
@@ -91,13 +91,13 @@ func (u *User) Validate() error {
 		return err
 	}
 	if u.PasswordHash == "" {
-		return Errorf(EINVALID, "password hash is required.")
+		return Err(ReasonPasswordHashRequired)
 	}
 	if !u.Status.Valid() {
-		return Errorf(EINVALID, "unknown account status.")
+		return Err(ReasonUnknownStatus)
 	}
 	if len(u.CompanyID) > 200 {
-		return Errorf(EINVALID, "company_id is too long.")
+		return Err(ReasonCompanyIDTooLong)
 	}
 	return nil
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
 
@@ -30,6 +32,9 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("backup: only the SQLite backend is backed up by gatehouse; for PostgreSQL use pg_dump")
 	}
 	if err := s.Backup(ctx, pos[0]); err != nil {
+		if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+			return errors.New(pos[0] + " already exists.")
+		}
 		return cliError(err, cfg)
 	}
 	fmt.Fprintf(stdout, "backed up to %s\n", pos[0])

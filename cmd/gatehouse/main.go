@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/apierror"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/llm"
@@ -208,7 +209,7 @@ func newService(ctx context.Context, cfg config.Config, log *slog.Logger) (*core
 	return core.New(store, opt), store, nil
 }
 
-// cliError shows a gatehouse error's safe message. Something not found is
+// cliError shows a gatehouse error in gatehouse's own words. Something not found is
 // said to be missing from the database that was looked in, so that a
 // command run against the wrong data directory says so.
 func cliError(err error, cfg config.Config) error {
@@ -216,7 +217,7 @@ func cliError(err error, cfg config.Config) error {
 	case gatehouse.EINTERNAL:
 		return err
 	case gatehouse.ENOTFOUND:
-		return fmt.Errorf("%s in %s", strings.TrimSuffix(gatehouse.ErrorMessage(err), "."), dbName(cfg))
+		return fmt.Errorf("%s in %s", strings.TrimSuffix(apierror.Text(err), "."), dbName(cfg))
 	}
-	return fmt.Errorf("%s", gatehouse.ErrorMessage(err))
+	return fmt.Errorf("%s", apierror.Text(err))
 }

@@ -63,14 +63,14 @@ func (s *Service) createAccountKey(ctx context.Context, userID int64, name strin
 			return errInactive
 		}
 		if u.Status == gatehouse.UserDisabled {
-			return gatehouse.Errorf(gatehouse.EINACTIVE, "The account is disabled; activate it first.")
+			return gatehouse.Err(gatehouse.ReasonAccountDisabled)
 		}
 		ks, err := tx.AccountKeys().FindAccountKeysByUser(ctx, userID)
 		if err != nil {
 			return err
 		}
 		if len(ks) >= maxAccountKeys {
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "An account may hold at most %d account keys; delete one first.", maxAccountKeys)
+			return gatehouse.Err(gatehouse.ReasonAccountKeysMax).WithLimit(maxAccountKeys)
 		}
 		return tx.AccountKeys().CreateAccountKey(ctx, k)
 	})
@@ -114,12 +114,16 @@ func (s *Service) listAccountKeys(ctx context.Context, userID int64) ([]*gatehou
 	return out, err
 }
 
-// DeleteAccountKey deletes one of the caller's account keys.
+// DeleteAccountKey deletes one of the caller's account keys: EINVALID
+// without an id, ENOTFOUND for one that is not the caller's.
 // Callers: an API key or an access token (userCallers).
 func (s *Service) DeleteAccountKey(ctx context.Context, id string) error {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
 		return err
+	}
+	if id == "" {
+		return gatehouse.Err(gatehouse.ReasonIDRequired)
 	}
 	return s.deleteAccountKey(ctx, p.UserID, id)
 }
@@ -146,7 +150,7 @@ func (s *Service) deleteAccountKey(ctx context.Context, userID int64, id string)
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeAccountKey, Subject: id, At: s.now().UTC()})
 	})
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Account key not found.")
+		return gatehouse.Err(gatehouse.ReasonAccountKeyNotFound)
 	}
 	if err != nil {
 		return err

@@ -10,15 +10,13 @@ import (
 	"github.com/gatehouse/gatehouse/internal/objectid"
 )
 
-// Sunshine errors with their own wire codes: the dialect tells them apart
-// with errors.Is.
 var (
-	// ErrAppNotFound is an unknown app, or one of another account.
-	ErrAppNotFound = &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "App not found"}
-	// ErrKeyNotFound is an unknown key of a known app.
-	ErrKeyNotFound  = &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "Resource not found"}
-	errAccountScope = &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Message: "This operation needs account-scoped credentials."}
-	errOtherApp     = &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Message: "These credentials are not valid for this app."}
+	// errAppNotFound is an unknown app, or one of another account.
+	errAppNotFound = gatehouse.Err(gatehouse.ReasonAppNotFound)
+	// errKeyNotFound is an unknown key of a known app.
+	errKeyNotFound  = gatehouse.Err(gatehouse.ReasonAppKeyNotFound)
+	errAccountScope = gatehouse.Err(gatehouse.ReasonAccountScope)
+	errOtherApp     = gatehouse.Err(gatehouse.ReasonOtherApp)
 )
 
 // AppSettingsPatch changes some settings; nil fields are left alone.
@@ -35,7 +33,7 @@ type AppSettingsPatch struct {
 func (p AppSettingsPatch) apply(s *gatehouse.AppSettings) error {
 	if p.ConversationRetentionSeconds != nil {
 		if *p.ConversationRetentionSeconds < 0 {
-			return gatehouse.Errorf(gatehouse.EINVALID, "conversationRetentionSeconds must be at least 0.")
+			return gatehouse.Err(gatehouse.ReasonRetentionNegative)
 		}
 		v := *p.ConversationRetentionSeconds
 		s.ConversationRetentionSeconds = &v
@@ -53,7 +51,7 @@ func (p AppSettingsPatch) apply(s *gatehouse.AppSettings) error {
 	if p.MultiConvoEnabled != nil {
 		// "multiConvoEnabled ... cannot be disabled once enabled."
 		if s.MultiConvoEnabled && !*p.MultiConvoEnabled {
-			return gatehouse.Errorf(gatehouse.EINVALID, "multiConvoEnabled cannot be disabled once enabled.")
+			return gatehouse.Err(gatehouse.ReasonMultiConvoLocked)
 		}
 		s.MultiConvoEnabled = *p.MultiConvoEnabled
 	}
@@ -82,15 +80,19 @@ func defaultSettings() gatehouse.AppSettings {
 }
 
 // CreateApp creates an app in the caller's account. Account keys only.
-// A nil name is a missing displayName.
+// A nil name is a missing displayName. A metadata value that is not a
+// string, number or boolean is EINVALID whoever asks.
 // Callers: an account key (accountCallers).
 func (s *Service) CreateApp(ctx context.Context, name *string, settings AppSettingsPatch, metadata map[string]any) (*gatehouse.App, error) {
+	if err := gatehouse.ValidateAppMetadataValues(metadata, false); err != nil {
+		return nil, err
+	}
 	p, err := authorize(ctx, accountCallers)
 	if err != nil {
 		return nil, err
 	}
 	if name == nil {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "should have required property 'displayName'")
+		return nil, gatehouse.Err(gatehouse.ReasonDisplayNameRequired)
 	}
 	if err := gatehouse.ValidateAppName(*name); err != nil {
 		return nil, err
@@ -124,21 +126,29 @@ const (
 )
 
 // ListApps lists a page of the caller's apps in id order. Account keys only.
+// A page naming a service account is EFORBIDDEN, and a negative size
+// EINVALID, whoever asks; bad cursors or a size over AppPageMax are EINVALID.
 // Callers: an account key (accountCallers).
 func (s *Service) ListApps(ctx context.Context, page gatehouse.AppPage) (*AppList, error) {
+	if page.ServiceAccountID != "" {
+		return nil, gatehouse.Err(gatehouse.ReasonServiceAccountMismatch)
+	}
+	if page.Size < 0 {
+		return nil, gatehouse.Err(gatehouse.ReasonBadPage)
+	}
 	p, err := authorize(ctx, accountCallers)
 	if err != nil {
 		return nil, err
 	}
 	if page.After != "" && page.Before != "" {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "Invalid page query parameters")
+		return nil, gatehouse.Err(gatehouse.ReasonBadPage)
 	}
 	if page.Size == 0 {
 		page.Size = AppPageDefault
 	}
 	if page.Size < 1 || page.Size > AppPageMax ||
 		page.After != "" && !objectid.Valid(page.After) || page.Before != "" && !objectid.Valid(page.Before) {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "Invalid page query parameters")
+		return nil, gatehouse.Err(gatehouse.ReasonBadPage)
 	}
 	out := &AppList{}
 	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
@@ -169,7 +179,7 @@ func (s *Service) ListApps(ctx context.Context, page gatehouse.AppPage) (*AppLis
 // appAccess loads app id for the caller. accountOnly operations refuse app
 // keys (EFORBIDDEN); an app key may only reach its own app (EFORBIDDEN for
 // any other, whether it exists or not, so nothing is learnt); an account key
-// sees only its account's apps (ErrAppNotFound for the rest).
+// sees only its account's apps (errAppNotFound for the rest).
 func appAccess(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id string, accountOnly bool) (*gatehouse.App, error) {
 	switch p.Kind {
 	case gatehouse.CredAppKey:
@@ -184,11 +194,11 @@ func appAccess(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id s
 		return nil, errAccountScope
 	}
 	if !objectid.Valid(id) {
-		return nil, ErrAppNotFound
+		return nil, errAppNotFound
 	}
 	a, err := tx.Apps().FindAppByID(ctx, id)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && a.AccountID != p.UserID {
-		return nil, ErrAppNotFound
+		return nil, errAppNotFound
 	}
 	return a, err
 }
@@ -209,9 +219,14 @@ func (s *Service) GetApp(ctx context.Context, id string) (*gatehouse.App, error)
 }
 
 // UpdateApp changes an app: account keys of its account, or its own app
-// keys. Metadata merges, a null value removing a key; null metadata clears.
+// keys. Metadata merges, a null value removing a key; null metadata clears;
+// any other value that is not a string, number or boolean is EINVALID
+// whoever asks.
 // Callers: an account key, or an app key of that app (appCallers).
 func (s *Service) UpdateApp(ctx context.Context, id string, patch AppPatch) (*gatehouse.App, error) {
+	if err := gatehouse.ValidateAppMetadataValues(patch.Metadata.Set, true); err != nil {
+		return nil, err
+	}
 	p, err := authorize(ctx, appCallers)
 	if err != nil {
 		return nil, err
@@ -254,7 +269,7 @@ func (s *Service) UpdateApp(ctx context.Context, id string, patch AppPatch) (*ga
 			}
 		}
 		a.UpdatedAt = s.now().UTC()
-		return tx.Apps().UpdateApp(ctx, a)
+		return recode(tx.Apps().UpdateApp(ctx, a), gatehouse.ENOTFOUND, errAppNotFound)
 	})
 	if err != nil {
 		return nil, err
@@ -275,7 +290,7 @@ func (s *Service) DeleteApp(ctx context.Context, id string) error {
 			return err
 		}
 		if _, err := tx.Apps().DeleteApp(ctx, id); err != nil {
-			return err
+			return recode(err, gatehouse.ENOTFOUND, errAppNotFound)
 		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeApp, Subject: id, At: s.now().UTC()})
 	})
@@ -317,7 +332,7 @@ func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKey
 			return err
 		}
 		if n >= gatehouse.AppKeysMax {
-			return gatehouse.Errorf(gatehouse.EINVALID, "An app can have a maximum of %d keys.", gatehouse.AppKeysMax)
+			return gatehouse.Err(gatehouse.ReasonAppKeysMax).WithLimit(gatehouse.AppKeysMax)
 		}
 		return tx.AppKeys().CreateAppKey(ctx, k)
 	})
@@ -370,7 +385,7 @@ func (s *Service) GetAppKey(ctx context.Context, appID, keyID string) (*AppKeyVi
 		}
 		k, err = tx.AppKeys().FindAppKeyByID(ctx, keyID)
 		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && k.AppID != appID {
-			return ErrKeyNotFound
+			return errKeyNotFound
 		}
 		return err
 	})
@@ -398,7 +413,7 @@ func (s *Service) DeleteAppKey(ctx context.Context, appID, keyID string) error {
 		}
 		if err := tx.AppKeys().DeleteAppKey(ctx, appID, keyID); err != nil {
 			if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-				return ErrKeyNotFound
+				return errKeyNotFound
 			}
 			return err
 		}
@@ -413,10 +428,10 @@ func (s *Service) DeleteAppKey(ctx context.Context, appID, keyID string) error {
 
 func validateKeyDisplayName(name string) error {
 	if strings.TrimSpace(name) == "" {
-		return gatehouse.Errorf(gatehouse.EINVALID, "should have required property 'displayName'")
+		return gatehouse.Err(gatehouse.ReasonDisplayNameRequired)
 	}
 	if len([]rune(name)) > gatehouse.AppKeyNameMaxLen {
-		return gatehouse.Errorf(gatehouse.EINVALID, "displayName must be at most %d characters.", gatehouse.AppKeyNameMaxLen)
+		return gatehouse.Err(gatehouse.ReasonKeyDisplayNameTooLong).WithLimit(gatehouse.AppKeyNameMaxLen)
 	}
 	return nil
 }

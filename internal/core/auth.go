@@ -13,8 +13,8 @@ import (
 // nothing about which it was (SECURITY.md 12). errInactive is only returned
 // once the credential itself has verified.
 var (
-	errUnauthorized = &gatehouse.Error{Code: gatehouse.EUNAUTHORIZED, Message: "Token is invalid."}
-	errInactive     = &gatehouse.Error{Code: gatehouse.EINACTIVE, Message: "This account is not active. Ask the administrator to activate it."}
+	errUnauthorized = gatehouse.CodeErr(gatehouse.EUNAUTHORIZED)
+	errInactive     = gatehouse.CodeErr(gatehouse.EINACTIVE)
 )
 
 // feedStaleAfter is how old the last read of the revocation log may be for

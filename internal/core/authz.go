@@ -45,7 +45,7 @@ var (
 
 // errWrongCredential refuses a valid credential of a kind the use case does
 // not serve.
-var errWrongCredential = &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Message: "These credentials cannot be used for this operation."}
+var errWrongCredential = gatehouse.CodeErr(gatehouse.EFORBIDDEN)
 
 // authorize returns the caller in ctx if its credential kind is in allowed:
 // EUNAUTHORIZED without a caller, EFORBIDDEN for another kind (for an app

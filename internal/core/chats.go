@@ -110,7 +110,7 @@ const (
 	chatBatch    = 64
 )
 
-var errChatNotFound = &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "Chat session not found."}
+var errChatNotFound = gatehouse.Err(gatehouse.ReasonChatNotFound)
 
 // maxAppend bounds the messages one call may add.
 const maxAppend = 1000
@@ -152,10 +152,10 @@ func (s *Service) AppendChat(ctx context.Context, sessionID, title string, msgs 
 		return nil, err
 	}
 	if len(msgs) == 0 {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "chats must hold at least one message.")
+		return nil, gatehouse.Err(gatehouse.ReasonChatsEmpty)
 	}
 	if len(msgs) > maxAppend {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "At most %d messages may be appended at once.", maxAppend)
+		return nil, gatehouse.Err(gatehouse.ReasonAppendMax).WithLimit(maxAppend)
 	}
 	if err := s.validateTurns(msgs); err != nil {
 		return nil, err
@@ -182,7 +182,7 @@ func (s *Service) AppendChat(ctx context.Context, sessionID, title string, msgs 
 			return err
 		}
 		c.Size += add
-		return tx.Chats().AppendChatMessages(ctx, c.ID, ms, now)
+		return recode(tx.Chats().AppendChatMessages(ctx, c.ID, ms, now), gatehouse.ENOTFOUND, errChatNotFound)
 	})
 	if err != nil {
 		return nil, err
@@ -211,11 +211,11 @@ func (s *Service) checkChatRoom(ctx context.Context, tx gatehouse.Tx, c *gatehou
 }
 
 func (s *Service) errSessionFull() error {
-	return gatehouse.Errorf(gatehouse.ECONFLICT, "This chat session is full (a session holds at most %d bytes); start a new session.", s.chat.MaxSession)
+	return gatehouse.Err(gatehouse.ReasonSessionFull).WithLimit(s.chat.MaxSession)
 }
 
 func (s *Service) errAccountFull() error {
-	return gatehouse.Errorf(gatehouse.ECONFLICT, "Your chat storage is full (an account's chats hold at most %d bytes); delete chat sessions to make room.", s.chat.MaxAccount)
+	return gatehouse.Err(gatehouse.ReasonChatStorageFull).WithLimit(s.chat.MaxAccount)
 }
 
 // ownChat returns the caller's session id, creating it when id is empty.
@@ -493,7 +493,7 @@ func normSessionID(id string) string { return strings.ToLower(strings.TrimSpace(
 // validSessionID: session ids are UUIDs; anything else cannot exist.
 func validSessionID(id string) error {
 	if strings.TrimSpace(id) == "" {
-		return gatehouse.Errorf(gatehouse.EINVALID, "session_id is required.")
+		return gatehouse.Err(gatehouse.ReasonSessionIDRequired)
 	}
 	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
 		return errChatNotFound
@@ -504,7 +504,7 @@ func validSessionID(id string) error {
 func cleanTitle(t string) (string, error) {
 	t = strings.TrimSpace(t)
 	if !utf8.ValidString(t) || utf8.RuneCountInString(t) > gatehouse.ChatTitleMaxLen {
-		return "", gatehouse.Errorf(gatehouse.EINVALID, "The chat title is too long (at most %d characters).", gatehouse.ChatTitleMaxLen)
+		return "", gatehouse.Err(gatehouse.ReasonChatTitleTooLong).WithLimit(gatehouse.ChatTitleMaxLen)
 	}
 	return t, nil
 }
@@ -524,10 +524,10 @@ func titleFrom(text string) string {
 func (s *Service) validateTurns(msgs []gatehouse.ChatTurn) error {
 	for _, m := range msgs {
 		if m.Role != gatehouse.RoleUser && m.Role != gatehouse.RoleAssistant {
-			return gatehouse.Errorf(gatehouse.EINVALID, "Each message's user must be \"me\" or \"gpt\".")
+			return gatehouse.Err(gatehouse.ReasonChatRole)
 		}
 		if int64(len(m.Text)) > s.chat.MaxMessage || jsonSize(m.Text) > s.chat.MaxMessage {
-			return gatehouse.Errorf(gatehouse.ETOOLARGE, "A chat message is too long (at most %d bytes).", s.chat.MaxMessage)
+			return gatehouse.Err(gatehouse.ReasonChatMessageTooLong).WithLimit(s.chat.MaxMessage)
 		}
 	}
 	return nil

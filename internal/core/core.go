@@ -192,7 +192,7 @@ func New(store gatehouse.Store, opt Options) *Service {
 // Ready reports whether the database answers.
 func (s *Service) Ready(ctx context.Context) error {
 	if err := s.store.Ping(ctx); err != nil {
-		return gatehouse.Errorf(gatehouse.EUNAVAILABLE, "The database is unavailable.")
+		return gatehouse.Err(gatehouse.ReasonDatabaseDown)
 	}
 	return nil
 }
@@ -214,6 +214,18 @@ func (s *Service) hashPassword(ctx context.Context, pw string) (string, error) {
 	return s.hasher.Hash(pw)
 }
 
+// recode returns e in place of err when err is of code: where a store's
+// bare code reaches a caller, core says which case it is.
+func recode(err error, code string, e *gatehouse.Error) error {
+	if err != nil && gatehouse.ErrorCode(err) == code {
+		return e
+	}
+	return err
+}
+
+// errBusy refuses a password hash while too many are running.
+var errBusy = gatehouse.Err(gatehouse.ReasonServerBusy)
+
 func (s *Service) acquireHash(ctx context.Context) error {
 	select {
 	case s.hashSem <- struct{}{}:
@@ -226,8 +238,8 @@ func (s *Service) acquireHash(ctx context.Context) error {
 	case s.hashSem <- struct{}{}:
 		return nil
 	case <-t.C:
-		return gatehouse.Errorf(gatehouse.EUNAVAILABLE, "The server is busy; try again shortly.")
+		return errBusy
 	case <-ctx.Done():
-		return gatehouse.Errorf(gatehouse.EUNAVAILABLE, "The server is busy; try again shortly.")
+		return errBusy
 	}
 }

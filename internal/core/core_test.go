@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/apierror"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/credential"
 	"github.com/gatehouse/gatehouse/internal/password"
@@ -416,7 +417,7 @@ func TestCheckMasterKey(t *testing.T) {
 		t.Fatalf("same key, another service: %v", err)
 	}
 	err := core.New(store, core.Options{Argon2: cheap, MasterKey: key(2)}).CheckMasterKey(context.Background())
-	if gatehouse.ErrorCode(err) != gatehouse.EINVALID || !strings.Contains(gatehouse.ErrorMessage(err), "master key differs") {
+	if gatehouse.ErrorCode(err) != gatehouse.EINVALID || !strings.Contains(apierror.Text(err), "master key differs") {
 		t.Fatalf("another key: %v, want the master-key refusal", err)
 	}
 }

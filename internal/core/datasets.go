@@ -16,7 +16,7 @@ func ParseClassification(s string) (gatehouse.Classification, error) {
 	case strings.EqualFold(s, string(gatehouse.CUI)):
 		return gatehouse.CUI, nil
 	}
-	return "", gatehouse.Errorf(gatehouse.EINVALID, "classification must be Unclassified or CUI.")
+	return "", gatehouse.Err(gatehouse.ReasonClassification)
 }
 
 // ParsePermission reads a share level; empty means read (Ask Sage's default).
@@ -26,21 +26,22 @@ func ParsePermission(s string) (gatehouse.Permission, error) {
 		return gatehouse.PermRead, nil
 	}
 	if !p.Shareable() {
-		return "", gatehouse.Errorf(gatehouse.EINVALID, "permission must be read, edit or admin.")
+		return "", gatehouse.Err(gatehouse.ReasonPermission)
 	}
 	return p, nil
 }
 
 var (
-	errDatasetNotFound = &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "Dataset not found."}
-	errCACRequired     = &gatehouse.Error{Code: gatehouse.ECACREQUIRED, Message: "A CAC-authenticated session is required to add a CUI dataset."}
-	errNoAccount       = &gatehouse.Error{Code: gatehouse.ENOACCOUNT, Message: "No account."}
+	errDatasetNotFound = gatehouse.Err(gatehouse.ReasonDatasetNotFound)
+	errCACRequired     = gatehouse.Err(gatehouse.ReasonCACRequired)
+	errDatasetExists   = gatehouse.Err(gatehouse.ReasonDatasetExists)
+	errNoShare         = gatehouse.Err(gatehouse.ReasonNoShare)
 )
 
 // AddDataset creates a dataset owned by the caller. A CUI dataset (a name
 // starting "CUI-" or classification CUI) needs a CAC-authenticated session:
-// ECACREQUIRED otherwise. Returns EINVALID or ETOOLONG for a bad name and
-// ECONFLICT for a name the caller already uses.
+// EFORBIDDEN (ReasonCACRequired) otherwise. Returns EINVALID for a bad name
+// and ECONFLICT (ReasonDatasetExists) for a name the caller already uses.
 // Callers: an API key or an access token (userCallers).
 func (s *Service) AddDataset(ctx context.Context, name string, class gatehouse.Classification) (*gatehouse.Dataset, error) {
 	p, err := authorize(ctx, userCallers)
@@ -58,7 +59,7 @@ func (s *Service) AddDataset(ctx context.Context, name string, class gatehouse.C
 	}
 	d := &gatehouse.Dataset{OwnerID: p.UserID, Name: name, Classification: class, CreatedAt: s.now().UTC()}
 	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.Datasets().CreateDataset(ctx, d) }); err != nil {
-		return nil, err
+		return nil, recode(err, gatehouse.ECONFLICT, errDatasetExists)
 	}
 	return d, nil
 }
@@ -86,7 +87,7 @@ func (s *Service) ListDatasets(ctx context.Context) ([]gatehouse.DatasetAccess, 
 func resolveDataset(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, ref string) (*gatehouse.Dataset, gatehouse.Permission, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
-		return nil, "", gatehouse.Errorf(gatehouse.EINVALID, "dataset is required.")
+		return nil, "", gatehouse.Err(gatehouse.ReasonDatasetRequired)
 	}
 	owner, name, ok := gatehouse.ParseDatasetFullName(ref)
 	if !ok {
@@ -129,16 +130,16 @@ func (s *Service) DeleteDataset(ctx context.Context, ref string) error {
 			return err
 		}
 		if perm != gatehouse.PermOwner {
-			return gatehouse.Errorf(gatehouse.EFORBIDDEN, "Only the owner can delete a dataset.")
+			return gatehouse.Err(gatehouse.ReasonOwnerOnly)
 		}
-		return tx.Datasets().DeleteDataset(ctx, d.ID)
+		return recode(tx.Datasets().DeleteDataset(ctx, d.ID), gatehouse.ENOTFOUND, errDatasetNotFound)
 	})
 }
 
 // ShareDataset grants the account with e-mail email the permission perm on
 // a dataset, or changes the level it has. The caller must own the dataset or
 // hold admin on it (EFORBIDDEN otherwise; ENOTFOUND without any access).
-// An unknown e-mail is ENOACCOUNT; the owner and the caller themselves
+// No e-mail is EINVALID; an unknown one ENOTFOUND (ReasonNoSuchAccount); the owner and the caller themselves
 // cannot be given a share (EINVALID). It takes effect on the next request.
 // Callers: an API key or an access token (userCallers).
 func (s *Service) ShareDataset(ctx context.Context, ref, email string, perm gatehouse.Permission) error {
@@ -147,7 +148,10 @@ func (s *Service) ShareDataset(ctx context.Context, ref, email string, perm gate
 		return err
 	}
 	if !perm.Shareable() {
-		return gatehouse.Errorf(gatehouse.EINVALID, "permission must be read, edit or admin.")
+		return gatehouse.Err(gatehouse.ReasonPermission)
+	}
+	if email == "" { // before any lookup; findAccount refuses a blank one too
+		return gatehouse.Err(gatehouse.ReasonEmailRequired)
 	}
 	now := s.now().UTC()
 	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
@@ -178,12 +182,12 @@ func (s *Service) UnshareDataset(ctx context.Context, ref, email string) error {
 			return err
 		}
 		if target.ID != p.UserID && !perm.AtLeast(gatehouse.PermAdmin) {
-			return gatehouse.Errorf(gatehouse.EFORBIDDEN, "You need admin permission on this dataset to change who can use it.")
+			return gatehouse.Err(gatehouse.ReasonAdminToUnshare)
 		}
 		if target.ID == d.OwnerID {
-			return gatehouse.Errorf(gatehouse.EINVALID, "The owner of a dataset cannot be removed from it.")
+			return gatehouse.Err(gatehouse.ReasonUnshareOwner)
 		}
-		return tx.Datasets().DeleteShare(ctx, d.ID, target.ID)
+		return recode(tx.Datasets().DeleteShare(ctx, d.ID, target.ID), gatehouse.ENOTFOUND, errNoShare)
 	})
 }
 
@@ -193,17 +197,17 @@ func (s *Service) shareTarget(ctx context.Context, tx gatehouse.Tx, p gatehouse.
 		return nil, nil, err
 	}
 	if !perm.AtLeast(gatehouse.PermAdmin) {
-		return nil, nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "You need admin permission on this dataset to share it.")
+		return nil, nil, gatehouse.Err(gatehouse.ReasonAdminToShare)
 	}
 	target, err := findAccount(ctx, tx, email)
 	if err != nil {
 		return nil, nil, err
 	}
 	if target.ID == d.OwnerID {
-		return nil, nil, gatehouse.Errorf(gatehouse.EINVALID, "The owner of a dataset always has full access to it.")
+		return nil, nil, gatehouse.Err(gatehouse.ReasonShareOwner)
 	}
 	if target.ID == p.UserID {
-		return nil, nil, gatehouse.Errorf(gatehouse.EINVALID, "You cannot change your own permission.")
+		return nil, nil, gatehouse.Err(gatehouse.ReasonShareSelf)
 	}
 	return d, target, nil
 }
@@ -211,11 +215,11 @@ func (s *Service) shareTarget(ctx context.Context, tx gatehouse.Tx, p gatehouse.
 func findAccount(ctx context.Context, tx gatehouse.Tx, email string) (*gatehouse.User, error) {
 	email = strings.TrimSpace(email)
 	if email == "" {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "email is required.")
+		return nil, gatehouse.Err(gatehouse.ReasonEmailRequired)
 	}
 	u, err := tx.Users().FindUserByEmail(ctx, email)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		return nil, errNoAccount
+		return nil, gatehouse.Err(gatehouse.ReasonNoSuchAccount).WithName(email)
 	}
 	return u, err
 }

@@ -77,14 +77,14 @@ func (s *Service) createKey(ctx context.Context, userID int64, name string, need
 			return errInactive
 		}
 		if u.Status == gatehouse.UserDisabled {
-			return gatehouse.Errorf(gatehouse.EINACTIVE, "The account is disabled; activate it first.")
+			return gatehouse.Err(gatehouse.ReasonAccountDisabled)
 		}
 		n, err := tx.Keys().CountKeysByUser(ctx, userID)
 		if err != nil {
 			return err
 		}
 		if n >= s.opt.MaxKeysPerUser {
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "An account may hold at most %d API keys; delete one first.", s.opt.MaxKeysPerUser)
+			return gatehouse.Err(gatehouse.ReasonAPIKeysMax).WithLimit(int64(s.opt.MaxKeysPerUser))
 		}
 		return tx.Keys().CreateKey(ctx, k)
 	})
@@ -111,7 +111,7 @@ func (s *Service) DeleteKey(ctx context.Context, id int64) error {
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeKey, SubjectID: id, At: s.now().UTC()})
 	})
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "API key not found.")
+		return gatehouse.Err(gatehouse.ReasonAPIKeyNotFound)
 	}
 	if err != nil {
 		return err

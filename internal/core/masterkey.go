@@ -13,9 +13,7 @@ const masterKeySetting = "master_key_check_v1"
 
 // errWrongMasterKey is returned when this process's master key is not the
 // one the database's secrets were sealed with.
-var errWrongMasterKey = gatehouse.Errorf(gatehouse.EINVALID,
-	"The master key differs from the one this database's secrets were sealed with: every node and admin command "+
-		"must use the same key (GATEHOUSE_MASTER_KEY, or the data directory's master.key).")
+var errWrongMasterKey = gatehouse.Err(gatehouse.ReasonMasterKeyMismatch)
 
 // CheckMasterKey compares the master key with the fingerprint the database
 // keeps (HMAC-SHA-256 of a fixed label under the key; it reveals nothing of

@@ -33,7 +33,7 @@ type QueryResult struct {
 // when a query continues a session.
 const historyLimit = 50
 
-var errNoModels = &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: "No model server is configured; start gatehouse with --llm-url."}
+var errNoModels = gatehouse.Err(gatehouse.ReasonNoModelServer)
 
 // Query forwards a prompt to the model server and records the exchange: the
 // prompt and the answer are appended to the named chat session (or a new
@@ -51,13 +51,13 @@ func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error
 	}
 	if len(in.Messages) == 0 || in.Messages[len(in.Messages)-1].Role != gatehouse.RoleUser ||
 		strings.TrimSpace(in.Messages[len(in.Messages)-1].Text) == "" {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "message is required.")
+		return nil, gatehouse.Err(gatehouse.ReasonMessageRequired)
 	}
 	if err := s.validateTurns(in.Messages); err != nil {
 		return nil, err
 	}
 	if in.Temperature != nil && (*in.Temperature < 0 || *in.Temperature > 2) {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "temperature must be between 0 and 2.")
+		return nil, gatehouse.Err(gatehouse.ReasonTemperatureRange)
 	}
 	in.SessionID = normSessionID(in.SessionID)
 	if in.SessionID != "" {
@@ -164,7 +164,7 @@ func (s *Service) ListPromptLogs(ctx context.Context, limit int, each func([]*ga
 		return err
 	}
 	if limit < 1 || limit > PromptLogsMaxLimit {
-		return gatehouse.Errorf(gatehouse.EINVALID, "limit must be between 1 and %d.", PromptLogsMaxLimit)
+		return gatehouse.Err(gatehouse.ReasonLimitRange).WithLimit(PromptLogsMaxLimit)
 	}
 	var before int64
 	for limit > 0 {

@@ -105,12 +105,6 @@ func (s *Service) exchangeFailed(ci ClientInfo, email string) error {
 
 // throttled is the error for a request over a limit.
 func throttled(wait time.Duration) error {
-	secs := max(int((wait+time.Second-1)/time.Second), 1)
-	unit := "seconds"
-	if secs == 1 {
-		unit = "second"
-	}
-	e := gatehouse.Errorf(gatehouse.ERATELIMIT, "Too many requests; try again in %d %s.", secs, unit)
-	e.RetryAfter = time.Duration(secs) * time.Second
-	return e
+	secs := max((wait+time.Second-1)/time.Second, 1)
+	return gatehouse.CodeErr(gatehouse.ERATELIMIT).WithRetryAfter(secs * time.Second)
 }

@@ -37,7 +37,7 @@ import (
 func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci ClientInfo) (string, time.Time, error) {
 	email = strings.TrimSpace(email)
 	if email == "" || apiKey == "" {
-		return "", time.Time{}, gatehouse.Errorf(gatehouse.EINVALID, "email and api_key are required.")
+		return "", time.Time{}, gatehouse.Err(gatehouse.ReasonExchangeFieldsRequired)
 	}
 	if ip := clientKey(ci.IP); ip != "" {
 		if ok, wait := s.exchangePerIP.Allow(ip); !ok {
@@ -118,7 +118,7 @@ func attemptEmail(email string) string {
 	return email
 }
 
-var errBadExchange = &gatehouse.Error{Code: gatehouse.EUNAUTHORIZED, Message: "Invalid email or API key."}
+var errBadExchange = gatehouse.Err(gatehouse.ReasonBadExchange)
 
 // Login history bounds, per the Ask Sage spec (1..100).
 const (
@@ -133,7 +133,7 @@ func (s *Service) ListLogins(ctx context.Context, limit int) ([]*gatehouse.Login
 		return nil, err
 	}
 	if limit < 1 || limit > LoginsMaxLimit {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "limit must be between 1 and %d.", LoginsMaxLimit)
+		return nil, gatehouse.Err(gatehouse.ReasonLimitRange).WithLimit(LoginsMaxLimit)
 	}
 	var out []*gatehouse.Login
 	err = s.store.View(ctx, func(tx gatehouse.Tx) error {

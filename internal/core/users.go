@@ -37,10 +37,10 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*gatehouse.User, 
 		return nil, "", err
 	}
 	if in.Password != in.ConfirmPassword {
-		return nil, "", gatehouse.Errorf(gatehouse.EINVALID, "confirm_password must match password.")
+		return nil, "", gatehouse.Err(gatehouse.ReasonPasswordMismatch)
 	}
 	if len(in.CompanyID) > 200 || !utf8.ValidString(in.CompanyID) {
-		return nil, "", gatehouse.Errorf(gatehouse.EINVALID, "company_id is too long.")
+		return nil, "", gatehouse.Err(gatehouse.ReasonCompanyIDTooLong)
 	}
 	status := gatehouse.UserPending
 	if s.opt.OpenSignup {
@@ -107,7 +107,7 @@ func (s *Service) createUser(ctx context.Context, email, password, company strin
 	return u, clear, nil
 }
 
-var errEmailTaken = &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: "An account with this email already exists."}
+var errEmailTaken = gatehouse.Err(gatehouse.ReasonEmailTaken)
 
 // FindUserByEmail returns the account with that e-mail, or ENOTFOUND.
 // Callers: the operator only (no principal).
@@ -122,7 +122,7 @@ func (s *Service) FindUserByEmail(ctx context.Context, email string) (*gatehouse
 		return err
 	})
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "No account with email %q.", email)
+		return nil, gatehouse.Err(gatehouse.ReasonNoSuchAccount).WithName(email)
 	}
 	return u, err
 }
@@ -206,13 +206,13 @@ func (s *Service) updateUserByEmail(ctx context.Context, email string, upd gateh
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		u, err := tx.Users().FindUserByEmail(ctx, email)
 		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-			return gatehouse.Errorf(gatehouse.ENOTFOUND, "No account with email %q.", email)
+			return gatehouse.Err(gatehouse.ReasonNoSuchAccount).WithName(email)
 		}
 		if err != nil {
 			return err
 		}
 		if out, err = tx.Users().UpdateUser(ctx, u.ID, upd); err != nil {
-			return err
+			return recode(err, gatehouse.ENOTFOUND, gatehouse.Err(gatehouse.ReasonNoSuchAccount).WithName(email))
 		}
 		if also != nil {
 			return also(tx, out)

@@ -75,7 +75,7 @@ func DecodeJSONOrForm(w http.ResponseWriter, r *http.Request, lim BodyLimits, v 
 	return readMultipart(br, params["boundary"], closing, body, lim)
 }
 
-var errBadForm = gatehouse.Errorf(gatehouse.EINVALID, "Could not read the form.")
+var errBadForm = gatehouse.Err(gatehouse.ReasonFormUnreadable)
 
 // firstNonSpace returns the first byte of br past JSON whitespace without
 // consuming anything but whitespace runs longer than br's buffer; 0 for an
@@ -104,7 +104,7 @@ func firstNonSpace(br *bufio.Reader) (byte, error) {
 // parseURLEncoded reads an application/x-www-form-urlencoded body.
 func parseURLEncoded(s string, lim BodyLimits) (url.Values, error) {
 	if n := strings.Count(s, "&") + 1; n > lim.Parts {
-		return nil, gatehouse.Errorf(gatehouse.ETOOLARGE, "The form has too many fields (limit %d).", lim.Parts)
+		return nil, gatehouse.Err(gatehouse.ReasonFormTooManyFields).WithLimit(int64(lim.Parts))
 	}
 	vs, err := url.ParseQuery(s)
 	if err != nil {
@@ -138,7 +138,7 @@ func readMultipart(src io.Reader, boundary string, closing *closeWatch, body *li
 			return nil, body.formError(err)
 		}
 		if parts >= lim.Parts {
-			return nil, gatehouse.Errorf(gatehouse.ETOOLARGE, "The form has too many parts (limit %d).", lim.Parts)
+			return nil, gatehouse.Err(gatehouse.ReasonFormTooManyParts).WithLimit(int64(lim.Parts))
 		}
 		name := p.FormName()
 		_, dp, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
@@ -150,7 +150,7 @@ func readMultipart(src io.Reader, boundary string, closing *closeWatch, body *li
 				return nil, body.formError(err)
 			}
 			if n > lim.File {
-				return nil, gatehouse.Errorf(gatehouse.ETOOLARGE, "File %q is too large (limit %d bytes).", truncate(name, 40), lim.File)
+				return nil, gatehouse.Err(gatehouse.ReasonFileTooLarge).WithName(truncate(name, 40)).WithLimit(lim.File)
 			}
 			continue
 		}
@@ -168,10 +168,10 @@ func readMultipart(src io.Reader, boundary string, closing *closeWatch, body *li
 // checkValue applies the per-value rules: the size limit, UTF-8, no NUL.
 func checkValue(name, v string, lim BodyLimits) error {
 	if int64(len(v)) > lim.Value {
-		return gatehouse.Errorf(gatehouse.ETOOLARGE, "Form field %q is too large (limit %d bytes).", truncate(name, 40), lim.Value)
+		return gatehouse.Err(gatehouse.ReasonFormFieldTooLarge).WithName(truncate(name, 40)).WithLimit(lim.Value)
 	}
 	if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
-		return gatehouse.Errorf(gatehouse.EINVALID, "Form values must be valid UTF-8 without NUL characters.")
+		return gatehouse.Err(gatehouse.ReasonFormValueInvalid)
 	}
 	return nil
 }
@@ -193,7 +193,7 @@ func (l *limitWatch) Read(p []byte) (int, error) {
 }
 
 func (l *limitWatch) tooLarge() error {
-	return gatehouse.Errorf(gatehouse.ETOOLARGE, "Request body is too large (limit %d bytes).", l.limit)
+	return gatehouse.Err(gatehouse.ReasonBodyTooLarge).WithLimit(l.limit)
 }
 
 // readError maps a failure to read the body.
@@ -201,7 +201,7 @@ func (l *limitWatch) readError(error) error {
 	if l.hit {
 		return l.tooLarge()
 	}
-	return gatehouse.Errorf(gatehouse.EINVALID, "Could not read the request body.")
+	return gatehouse.Err(gatehouse.ReasonBodyUnreadable)
 }
 
 // formError maps a failure to read or parse a multipart body.

@@ -11,9 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
@@ -30,9 +28,9 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return gatehouse.Errorf(gatehouse.ETOOLARGE, "Request body is too large (limit %d bytes).", limit)
+			return gatehouse.Err(gatehouse.ReasonBodyTooLarge).WithLimit(limit)
 		}
-		return gatehouse.Errorf(gatehouse.EINVALID, "Could not read the request body.")
+		return gatehouse.Err(gatehouse.ReasonBodyUnreadable)
 	}
 	return Unmarshal(data, v)
 }
@@ -44,35 +42,35 @@ func Unmarshal(data []byte, v any) error {
 		return nil
 	}
 	if !utf8.Valid(data) {
-		return gatehouse.Errorf(gatehouse.EINVALID, "Request body is not valid UTF-8.")
+		return gatehouse.Err(gatehouse.ReasonBodyNotUTF8)
 	}
 	if err := checkShape(data); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
-			return gatehouse.Errorf(gatehouse.EINVALID, "Field %q has the wrong type.", te.Field)
+			return gatehouse.Err(gatehouse.ReasonFieldType).WithName(te.Field)
 		}
 		if fe, ok := errors.AsType[*FieldError](err); ok {
-			return gatehouse.Errorf(gatehouse.EINVALID, "%s", fe.Message)
+			return gatehouse.Err(fe.Reason)
 		}
-		return gatehouse.Errorf(gatehouse.EINVALID, "Request body is not valid JSON.")
+		return gatehouse.Err(gatehouse.ReasonBodyNotJSON)
 	}
 	return nil
 }
 
-// FieldError is returned by a wire type's UnmarshalJSON to give the client a
-// precise message.
-type FieldError struct{ Message string }
+// FieldError is returned by a wire type's UnmarshalJSON to say precisely
+// what is wrong with a field; the request fails with its Reason.
+type FieldError struct{ Reason gatehouse.Reason }
 
-func (e *FieldError) Error() string { return e.Message }
+func (e *FieldError) Error() string { return "httpio: field error: " + e.Reason.Name }
 
 // maxDepth bounds how deeply a request body may nest.
 const maxDepth = 64
 
 // errNUL refuses "\u0000" in a string: no text gatehouse stores may hold a
 // NUL (PostgreSQL's text type cannot, and nothing legitimate needs one).
-var errNUL = gatehouse.Errorf(gatehouse.EINVALID, "Strings in the request body must not contain NUL characters.")
+var errNUL = gatehouse.Err(gatehouse.ReasonBodyNUL)
 
 // checkShape verifies that data is one JSON object, with nothing after it and
 // no key repeated within an object (SECURITY.md 21: a duplicate key is a
@@ -80,13 +78,13 @@ var errNUL = gatehouse.Errorf(gatehouse.EINVALID, "Strings in the request body m
 func checkShape(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	bad := gatehouse.Errorf(gatehouse.EINVALID, "Request body is not valid JSON.")
+	bad := gatehouse.Err(gatehouse.ReasonBodyNotJSON)
 	tok, err := dec.Token()
 	if err != nil {
 		return bad
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return gatehouse.Errorf(gatehouse.EINVALID, "Request body must be a JSON object.")
+		return gatehouse.Err(gatehouse.ReasonBodyNotObject)
 	}
 	type frame struct {
 		obj   bool
@@ -116,7 +114,7 @@ func checkShape(data []byte) error {
 				return errNUL
 			}
 			if _, dup := top.keys[k]; dup {
-				return gatehouse.Errorf(gatehouse.EINVALID, "Duplicate key %q in the request body.", truncate(k, 40))
+				return gatehouse.Err(gatehouse.ReasonDuplicateKey).WithName(truncate(k, 40))
 			}
 			top.keys[k] = struct{}{}
 			top.inKey = false
@@ -130,7 +128,7 @@ func checkShape(data []byte) error {
 			// Checked here, before anything is kept for the new level, so a
 			// deeply nested body costs no more than a shallow one.
 			if len(stack) >= maxDepth {
-				return gatehouse.Errorf(gatehouse.EINVALID, "Request body is nested too deeply.")
+				return gatehouse.Err(gatehouse.ReasonBodyTooDeep)
 			}
 			if d == '{' {
 				stack = append(stack, frame{obj: true, keys: map[string]struct{}{}, inKey: true})
@@ -147,7 +145,7 @@ func checkShape(data []byte) error {
 		}
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return gatehouse.Errorf(gatehouse.EINVALID, "Request body has data after the JSON object.")
+		return gatehouse.Err(gatehouse.ReasonBodyTrailingData)
 	}
 	return nil
 }
@@ -181,12 +179,4 @@ func StartJSON(w http.ResponseWriter, status int) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-}
-
-// RetryAfter is the Retry-After value for err: its RetryAfter in whole
-// seconds, rounded up, or 1.
-func RetryAfter(err error) string {
-	d := gatehouse.ErrorRetryAfter(err)
-	secs := int64((d + time.Second - 1) / time.Second)
-	return strconv.FormatInt(max(secs, 1), 10)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,7 +17,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/httpio"
 	"github.com/gatehouse/gatehouse/internal/reqinfo"
 )
 
@@ -193,8 +193,8 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
-// recoverPanics turns a panic into a generic 500; the stack goes to the log
-// only.
+// recoverPanics turns a panic into a 500 in the envelope of the path's
+// surface (see errorsOf); the panic and its stack go to the log only.
 func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -202,13 +202,20 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				log.Error("panic", "requestId", reqinfo.From(r.Context()).ID, "panic", v, "stack", string(debug.Stack()))
-				httpio.JSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+				errorsOf(surfaceOf(r.URL.EscapedPath())).Write(w, r, log, &panicError{value: v, stack: debug.Stack()})
 			}
 		}()
 		next.ServeHTTP(w, r)
 	})
 }
+
+// panicError is a recovered panic, for the log.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.value, e.stack) }
 
 // statusWriter remembers the status and size of a response.
 type statusWriter struct {

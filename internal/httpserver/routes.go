@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/api/asksage"
 	"github.com/gatehouse/gatehouse/internal/api/sumtyme"
 	"github.com/gatehouse/gatehouse/internal/api/sunshine"
+	"github.com/gatehouse/gatehouse/internal/apierror"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpio"
 )
@@ -21,7 +23,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service, notFound
 
 	// sumtyme.
 	mux.Handle("POST /signup", sumtyme.HandleSignup(svc, log))
-	mux.Handle("/signup", sumtyme.HandleMethodNotAllowed())
+	mux.Handle("/signup", sumtyme.Errors.MethodNotAllowed(http.MethodPost))
 	mux.Handle("/signup/", notFound("signup"))
 
 	// Ask Sage User API.
@@ -55,15 +57,15 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service, notFound
 		for _, m := range rt.methods {
 			mux.Handle(m+" "+path, user(rt.h))
 		}
-		mux.Handle(path, asksage.HandleMethodNotAllowed(strings.Join(rt.methods, ", ")))
+		mux.Handle(path, asksage.Errors.MethodNotAllowed(strings.Join(rt.methods, ", ")))
 	}
 	mux.Handle("POST /user/user-api-key", user(asksage.HandleKeyCreate(svc, log)))
 	mux.Handle("DELETE /user/user-api-key", user(asksage.HandleKeyDelete(svc, log)))
-	mux.Handle("/user/user-api-key", asksage.HandleMethodNotAllowed("POST, DELETE"))
+	mux.Handle("/user/user-api-key", asksage.Errors.MethodNotAllowed("POST, DELETE"))
 	mux.Handle("POST /user/account-keys", user(asksage.HandleAccountKeyCreate(svc, log)))
 	mux.Handle("DELETE /user/account-keys", user(asksage.HandleAccountKeyDelete(svc, log)))
-	mux.Handle("/user/account-keys", asksage.HandleMethodNotAllowed("POST, DELETE"))
-	mux.Handle("/user/get-token-with-api-key", asksage.HandleMethodNotAllowed("POST"))
+	mux.Handle("/user/account-keys", asksage.Errors.MethodNotAllowed("POST, DELETE"))
+	mux.Handle("/user/get-token-with-api-key", asksage.Errors.MethodNotAllowed("POST"))
 	mux.Handle("/server/", notFound("server"))
 	mux.Handle("/server", notFound("server"))
 	mux.Handle("/user/", notFound("user"))
@@ -73,43 +75,58 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service, notFound
 	v2 := logPrincipal(sunshine.Authenticate(svc, log))
 	mux.Handle("POST /v2/apps", v2(sunshine.HandleAppsCreate(svc, log)))
 	mux.Handle("GET /v2/apps", v2(sunshine.HandleAppsList(svc, log)))
-	mux.Handle("/v2/apps", sunshine.HandleMethodNotAllowed("GET, POST"))
+	mux.Handle("/v2/apps", sunshine.Errors.MethodNotAllowed("GET, POST"))
 	mux.Handle("GET /v2/apps/{appId}", v2(sunshine.HandleAppsGet(svc, log)))
 	mux.Handle("PATCH /v2/apps/{appId}", v2(sunshine.HandleAppsUpdate(svc, log)))
 	mux.Handle("DELETE /v2/apps/{appId}", v2(sunshine.HandleAppsDelete(svc, log)))
-	mux.Handle("/v2/apps/{appId}", sunshine.HandleMethodNotAllowed("GET, PATCH, DELETE"))
+	mux.Handle("/v2/apps/{appId}", sunshine.Errors.MethodNotAllowed("GET, PATCH, DELETE"))
 	mux.Handle("POST /v2/apps/{appId}/keys", v2(sunshine.HandleKeysCreate(svc, log)))
 	mux.Handle("GET /v2/apps/{appId}/keys", v2(sunshine.HandleKeysList(svc, log)))
-	mux.Handle("/v2/apps/{appId}/keys", sunshine.HandleMethodNotAllowed("GET, POST"))
+	mux.Handle("/v2/apps/{appId}/keys", sunshine.Errors.MethodNotAllowed("GET, POST"))
 	mux.Handle("GET /v2/apps/{appId}/keys/{keyId}", v2(sunshine.HandleKeysGet(svc, log)))
 	mux.Handle("DELETE /v2/apps/{appId}/keys/{keyId}", v2(sunshine.HandleKeysDelete(svc, log)))
-	mux.Handle("/v2/apps/{appId}/keys/{keyId}", sunshine.HandleMethodNotAllowed("GET, DELETE"))
+	mux.Handle("/v2/apps/{appId}/keys/{keyId}", sunshine.Errors.MethodNotAllowed("GET, DELETE"))
 	mux.Handle("/v2/", notFound("v2"))
 	mux.Handle("/v2", notFound("v2"))
 
 	mux.Handle("/", notFound(""))
 }
 
+// rootErrors answers what no surface serves: {"error": ...}.
+var rootErrors = &apierror.Surface{
+	Codes: map[string]apierror.Words{
+		gatehouse.ENOTFOUND: {Text: "not found"},
+		gatehouse.EINTERNAL: {Text: "internal error"},
+	},
+	Render: func(w http.ResponseWriter, status int, _, text string) {
+		httpio.JSON(w, status, map[string]string{"error": text})
+	},
+}
+
+// errorsOf returns the error table of a path's first segment (see
+// surfaceOf): each surface's own, and the root's for the rest. Unknown
+// paths, refused paths and panics all answer in it, so a refused path
+// answers exactly as an unknown one, and a panic in the envelope its client
+// reads.
+func errorsOf(surface string) *apierror.Surface {
+	switch surface {
+	case "user", "server":
+		return asksage.Errors
+	case "v2":
+		return sunshine.Errors
+	case "signup":
+		return sumtyme.Errors
+	}
+	return rootErrors
+}
+
 // notFoundBySurface returns the answer to a path no route serves, by the
-// path's first segment: each surface's own 404 envelope, and the root 404
-// for the rest. The catch-all routes above and the paths routeAsSent
-// refuses share these handlers, so a refused path answers exactly as an
-// unknown one.
+// path's first segment. The catch-all routes above and the paths
+// routeAsSent refuses share these handlers.
 func notFoundBySurface(log *slog.Logger) func(surface string) http.Handler {
-	askSage := asksage.HandleNotFound(log)
-	bySurface := map[string]http.Handler{
-		"user":   askSage,
-		"server": askSage,
-		"v2":     sunshine.HandleNotFound(log),
-		"signup": sumtyme.HandleNotFound(log),
+	bySurface := map[*apierror.Surface]http.Handler{}
+	for _, s := range []*apierror.Surface{asksage.Errors, sunshine.Errors, sumtyme.Errors, rootErrors} {
+		bySurface[s] = s.NotFound(log)
 	}
-	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpio.JSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
-	})
-	return func(surface string) http.Handler {
-		if h, ok := bySurface[surface]; ok {
-			return h
-		}
-		return root
-	}
+	return func(surface string) http.Handler { return bySurface[errorsOf(surface)] }
 }

@@ -105,7 +105,7 @@ func (c *Client) Complete(ctx context.Context, req gatehouse.CompletionRequest) 
 		return nil, err
 	}
 	if len(out.Choices) == 0 {
-		return nil, gatehouse.Errorf(gatehouse.EUPSTREAM, "The model server returned no completion.")
+		return nil, gatehouse.Err(gatehouse.ReasonModelNoCompletion)
 	}
 	comp := &gatehouse.Completion{
 		Text: out.Choices[0].Message.Content, Model: out.Model,
@@ -148,7 +148,7 @@ func (c *Client) pickModel(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if len(ms) == 0 {
-		return "", gatehouse.Errorf(gatehouse.EUPSTREAM, "The model server lists no models; name one in the request.")
+		return "", gatehouse.Err(gatehouse.ReasonModelNoModels)
 	}
 	c.mu.Lock()
 	c.chosen = ms[0].ID
@@ -188,7 +188,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return upstreamErr(ctx, err)
 	}
 	if len(data) > maxResponse {
-		return gatehouse.Errorf(gatehouse.EUPSTREAM, "The model server's answer is too large.")
+		return gatehouse.Err(gatehouse.ReasonModelTooLarge)
 	}
 	if resp.StatusCode/100 != 2 {
 		// Redact before truncating: a key cut in half by the truncation
@@ -198,10 +198,10 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			detail = strings.ReplaceAll(detail, c.key, "[redacted]")
 		}
 		detail = truncate(detail, 300)
-		return fmt.Errorf("%w: %s", gatehouse.Errorf(gatehouse.EUPSTREAM, "The model server failed (HTTP %d).", resp.StatusCode), detail)
+		return fmt.Errorf("%w: %s", gatehouse.Err(gatehouse.ReasonModelStatus).WithLimit(int64(resp.StatusCode)), detail)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%w: %v", gatehouse.Errorf(gatehouse.EUPSTREAM, "The model server's answer is not valid JSON."), err)
+		return fmt.Errorf("%w: %v", gatehouse.Err(gatehouse.ReasonModelBadJSON), err)
 	}
 	return nil
 }
@@ -210,9 +210,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 // The detail is wrapped for the log, never shown to clients.
 func upstreamErr(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w: %v", gatehouse.Errorf(gatehouse.ETIMEOUT, "The model server did not answer in time."), err)
+		return fmt.Errorf("%w: %v", gatehouse.CodeErr(gatehouse.ETIMEOUT), err)
 	}
-	return fmt.Errorf("%w: %v", gatehouse.Errorf(gatehouse.EUPSTREAM, "The model server could not be reached."), err)
+	return fmt.Errorf("%w: %v", gatehouse.Err(gatehouse.ReasonModelUnreachable), err)
 }
 
 func truncate(s string, n int) string {

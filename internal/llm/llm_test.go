@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/apierror"
 	"github.com/gatehouse/gatehouse/internal/llm"
 )
 
@@ -126,7 +127,7 @@ func wantCode(t *testing.T, err error, want string) {
 // error's text or in its client-facing message.
 func wantNoKey(t *testing.T, err error) {
 	t.Helper()
-	for _, text := range []string{err.Error(), gatehouse.ErrorMessage(err), fmt.Sprintf("%+v", err)} {
+	for _, text := range []string{err.Error(), apierror.Text(err), fmt.Sprintf("%+v", err)} {
 		for i := 0; i+12 <= len(testKey); i++ {
 			if strings.Contains(text, testKey[i:i+12]) {
 				t.Errorf("error text contains part of the API key (%q…): %q", testKey[i:i+12], text)
@@ -586,7 +587,7 @@ func TestConnectionRefused(t *testing.T) {
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("refused connections took %v, want a prompt failure", took)
 	}
-	if msg := gatehouse.ErrorMessage(err); strings.Contains(msg, addr) {
+	if msg := apierror.Text(err); strings.Contains(msg, addr) {
 		t.Errorf("client-facing message %q names the model server's address", msg)
 	}
 }

@@ -4,9 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
-	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
 // Account keys (act_...) are gatehouse's bridge to the Sunshine dialect: a
@@ -37,58 +35,36 @@ type accountKeyRequest struct {
 
 // HandleAccountKeyCreate serves POST /user/account-keys.
 func HandleAccountKeyCreate(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req accountKeyRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handle(log, bodyLimit, func(r *http.Request, req accountKeyRequest) (any, error) {
 		v, err := svc.CreateAccountKey(r.Context(), req.Name)
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: accountKeyCreated{ID: v.Key.ID, Name: v.Key.Name, Secret: v.Secret}, Status: http.StatusOK})
+		return reply(accountKeyCreated{ID: v.Key.ID, Name: v.Key.Name, Secret: v.Secret}), nil
 	})
 }
 
 // HandleAccountKeysList serves POST /user/get-account-keys.
 func HandleAccountKeysList(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct{}
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handle(log, bodyLimit, func(r *http.Request, _ struct{}) (any, error) {
 		ks, err := svc.ListAccountKeys(r.Context())
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
 		out := make([]accountKeyRow, 0, len(ks))
 		for _, k := range ks {
 			out = append(out, accountKeyRow{ID: k.ID, Name: k.Name, CreatedAt: wireTime(k.CreatedAt)})
 		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: out, Status: http.StatusOK})
+		return reply(out), nil
 	})
 }
 
 // HandleAccountKeyDelete serves DELETE /user/account-keys.
 func HandleAccountKeyDelete(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req accountKeyRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		if req.ID == "" {
-			writeError(w, r, log, gatehouse.Errorf(gatehouse.EINVALID, "id is required."))
-			return
-		}
+	return handle(log, bodyLimit, func(r *http.Request, req accountKeyRequest) (any, error) {
 		if err := svc.DeleteAccountKey(r.Context(), req.ID); err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: "Account key deleted.", Status: http.StatusOK})
+		return reply("Account key deleted."), nil
 	})
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
-	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
 // HandleChatsList serves POST /user/get-chats. Any body is accepted and
@@ -14,91 +13,52 @@ import (
 // says, "response" is a JSON string holding {"chats": [...], "buttons": []}.
 // The answer is written while it is read (see chatStream).
 func HandleChatsList(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct{}
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handleStream(log, bodyLimit, func(w http.ResponseWriter, r *http.Request, _ struct{}) (streamed, error) {
 		st := newChatStream(w, true)
-		endStream(w, r, log, &st.jsonStream, svc.ListChats(r.Context(), st), st.finish)
+		return st, svc.ListChats(r.Context(), st)
 	})
 }
 
 // HandleChatGet serves POST /user/get-chat-session: the session object.
 func HandleChatGet(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req sessionRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handleStream(log, bodyLimit, func(w http.ResponseWriter, r *http.Request, req sessionRequest) (streamed, error) {
 		st := newChatStream(w, false)
-		endStream(w, r, log, &st.jsonStream, svc.GetChat(r.Context(), req.SessionID, st), st.finish)
+		return st, svc.GetChat(r.Context(), req.SessionID, st)
 	})
 }
 
 // HandleChatDelete serves POST /user/delete-chat-session.
 func HandleChatDelete(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req sessionRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		if err := svc.DeleteChat(r.Context(), req.SessionID); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, ok)
+	return handle(log, bodyLimit, func(r *http.Request, req sessionRequest) (any, error) {
+		return ok, svc.DeleteChat(r.Context(), req.SessionID)
 	})
 }
 
 // HandleChatCreate serves POST /user/create-chat-session: an empty session,
 // whose id the answer carries.
 func HandleChatCreate(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req createChatRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		title := req.Title
-		if title == "" {
-			title = req.ChatTitle
-		}
-		if title == "" {
-			title = "New Chat"
-		}
-		c, err := svc.CreateChat(r.Context(), title)
+	return handle(log, bodyLimit, func(r *http.Request, req createChatRequest) (any, error) {
+		c, err := svc.CreateChat(r.Context(), req.title())
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: sessionCreated{SessionID: c.ID, Title: c.Title}, Status: http.StatusOK})
+		return reply(sessionCreated{SessionID: c.ID, Title: c.Title}), nil
 	})
 }
 
 // HandleChatAppend serves POST /user/append-chat (both published shapes;
 // see appendChatRequest).
 func HandleChatAppend(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req appendChatRequest
-		if err := httpio.DecodeJSON(w, r, queryBodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handle(log, queryBodyLimit, func(r *http.Request, req appendChatRequest) (any, error) {
 		turns, err := req.turns()
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
 		c, err := svc.AppendChat(r.Context(), req.SessionID, req.ChatTitle, turns)
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: sessionCreated{SessionID: c.ID, Title: c.Title}, Status: http.StatusOK})
+		return reply(sessionCreated{SessionID: c.ID, Title: c.Title}), nil
 	})
 }
 
@@ -106,26 +66,13 @@ func HandleChatAppend(svc *core.Service, log *slog.Logger) http.Handler {
 // prompt log, newest first (default and most: 100 rows), written while it
 // is read (see jsonStream).
 func HandlePromptLogsList(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req logsRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		limit := int64(core.PromptLogsDefaultLimit)
-		if req.Limit.Set {
-			limit = req.Limit.Value
-		}
-		if limit < 1 || limit > core.PromptLogsMaxLimit {
-			limit = 0 // let core refuse it with its message
-		}
+	return handleStream(log, bodyLimit, func(w http.ResponseWriter, r *http.Request, req logsRequest) (streamed, error) {
 		st := newListStream(w)
-		err := svc.ListPromptLogs(r.Context(), int(limit), func(ls []*gatehouse.PromptLog) error {
+		return st, svc.ListPromptLogs(r.Context(), req.Limit.intOr(core.PromptLogsDefaultLimit), func(ls []*gatehouse.PromptLog) error {
 			for _, row := range toPromptLogRows(ls) {
 				st.item(row)
 			}
 			return st.err
 		})
-		endStream(w, r, log, &st.jsonStream, err, st.finish)
 	})
 }

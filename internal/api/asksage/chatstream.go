@@ -28,6 +28,8 @@ type jsonStream struct {
 
 func newJSONStream(w http.ResponseWriter) jsonStream { return jsonStream{rw: w} }
 
+func (s *jsonStream) stream() *jsonStream { return s }
+
 // begin writes the status, the headers and prefix, once.
 func (s *jsonStream) begin(prefix string) {
 	if s.started {

@@ -188,7 +188,7 @@ func TestEndStream(t *testing.T) {
 	t.Parallel()
 	log := slog.New(slog.DiscardHandler)
 	req := httptest.NewRequest(http.MethodPost, "/user/get-chats", nil)
-	fail := gatehouse.Errorf(gatehouse.EUNAVAILABLE, "The database is unavailable.")
+	fail := gatehouse.Err(gatehouse.ReasonDatabaseDown)
 
 	rec := httptest.NewRecorder()
 	st := newChatStream(rec, true)

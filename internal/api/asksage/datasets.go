@@ -4,9 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
-	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
 // ok is the answer Ask Sage gives on success of a dataset change.
@@ -14,42 +12,24 @@ var ok = envelope{Response: "OK", Status: http.StatusOK}
 
 // HandleDatasetAdd serves POST /user/add-dataset.
 func HandleDatasetAdd(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req datasetAddRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handle(log, bodyLimit, func(r *http.Request, req datasetAddRequest) (any, error) {
 		var class string
 		if req.Classification != nil {
 			class = *req.Classification
 		}
 		c, err := core.ParseClassification(class)
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		if _, err := svc.AddDataset(r.Context(), req.Dataset, c); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, ok)
+		_, err = svc.AddDataset(r.Context(), req.Dataset, c)
+		return ok, err
 	})
 }
 
 // HandleDatasetDelete serves POST /user/delete-dataset.
 func HandleDatasetDelete(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req datasetRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		if err := svc.DeleteDataset(r.Context(), req.Dataset); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, ok)
+	return handle(log, bodyLimit, func(r *http.Request, req datasetRequest) (any, error) {
+		return ok, svc.DeleteDataset(r.Context(), req.Dataset)
 	})
 }
 
@@ -57,47 +37,23 @@ func HandleDatasetDelete(svc *core.Service, log *slog.Logger) http.Handler {
 // /user/update-permission-dataset: both grant or change a share (the level
 // defaults to read).
 func HandleDatasetShare(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req shareRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handle(log, bodyLimit, func(r *http.Request, req shareRequest) (any, error) {
 		level, err := req.permission()
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
 		perm, err := core.ParsePermission(level)
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		if req.Email == "" {
-			writeError(w, r, log, gatehouse.Errorf(gatehouse.EINVALID, "email is required."))
-			return
-		}
-		if err := svc.ShareDataset(r.Context(), req.Dataset, req.Email, perm); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, ok)
+		return ok, svc.ShareDataset(r.Context(), req.Dataset, req.Email, perm)
 	})
 }
 
 // HandleDatasetUnshare serves POST /user/deassign-dataset.
 func HandleDatasetUnshare(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req shareRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		if err := svc.UnshareDataset(r.Context(), req.Dataset, req.Email); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, ok)
+	return handle(log, bodyLimit, func(r *http.Request, req shareRequest) (any, error) {
+		return ok, svc.UnshareDataset(r.Context(), req.Dataset, req.Email)
 	})
 }
 
@@ -105,35 +61,23 @@ func HandleDatasetUnshare(svc *core.Service, log *slog.Logger) http.Handler {
 // GET as the OpenAPI file lists it): the caller's datasets as owner and
 // those shared with them, with the level.
 func HandleDatasetsList(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req datasetsRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handle(log, bodyLimit, func(r *http.Request, _ datasetsRequest) (any, error) {
 		as, err := svc.ListDatasets(r.Context())
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: toDatasetRows(as), Status: http.StatusOK})
+		return reply(toDatasetRows(as)), nil
 	})
 }
 
 // HandleServerDatasets serves /server/get-datasets: the full names of every
 // dataset the caller can use.
 func HandleServerDatasets(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct{}
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handle(log, bodyLimit, func(r *http.Request, _ struct{}) (any, error) {
 		as, err := svc.ListDatasets(r.Context())
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: toDatasetNames(as), Status: http.StatusOK})
+		return reply(toDatasetNames(as)), nil
 	})
 }

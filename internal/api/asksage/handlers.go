@@ -4,9 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
-	"github.com/gatehouse/gatehouse/internal/httpio"
 	"github.com/gatehouse/gatehouse/internal/reqinfo"
 )
 
@@ -16,98 +14,60 @@ const defaultLoginsLimit = 5
 
 // HandleTokenExchange serves POST /user/get-token-with-api-key.
 func HandleTokenExchange(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req tokenRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handle(log, bodyLimit, func(r *http.Request, req tokenRequest) (any, error) {
 		tok, _, err := svc.ExchangeToken(r.Context(), req.Email, req.APIKey, clientInfo(r))
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: tokenResponse{AccessToken: tok}, Status: http.StatusOK})
+		return reply(tokenResponse{AccessToken: tok}), nil
 	})
 }
 
 // HandleLoginsList serves POST /user/get-user-logins.
 func HandleLoginsList(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req loginsRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		limit := int64(defaultLoginsLimit)
-		if req.Limit.Set {
-			limit = req.Limit.Value
-		}
-		if limit < 1 || limit > core.LoginsMaxLimit {
-			writeError(w, r, log, gatehouse.Errorf(gatehouse.EINVALID, "limit must be between 1 and %d.", core.LoginsMaxLimit))
-			return
-		}
-		ls, err := svc.ListLogins(r.Context(), int(limit))
+	return handle(log, bodyLimit, func(r *http.Request, req loginsRequest) (any, error) {
+		ls, err := svc.ListLogins(r.Context(), req.Limit.intOr(defaultLoginsLimit))
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: toLoginRows(ls), Status: http.StatusOK})
+		return reply(toLoginRows(ls)), nil
 	})
 }
 
 // HandleKeysList serves POST /user/get-user-api-keys.
 func HandleKeysList(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct{}
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handle(log, bodyLimit, func(r *http.Request, _ struct{}) (any, error) {
 		ks, err := svc.ListKeys(r.Context())
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: toKeyRows(ks), Status: http.StatusOK})
+		return reply(toKeyRows(ks)), nil
 	})
 }
 
 // HandleKeyCreate serves POST /user/user-api-key. Its answer is the only
 // time the new key is shown.
 func HandleKeyCreate(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req keyCreateRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handle(log, bodyLimit, func(r *http.Request, req keyCreateRequest) (any, error) {
 		k, clear, err := svc.CreateKey(r.Context(), req.Name)
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: keyCreated{ID: k.ID, Name: k.Name, APIKey: clear}, Status: http.StatusOK})
+		return reply(keyCreated{ID: k.ID, Name: k.Name, APIKey: clear}), nil
 	})
 }
 
 // HandleKeyDelete serves DELETE /user/user-api-key.
 func HandleKeyDelete(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req keyDeleteRequest
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
+	return handle(log, bodyLimit, func(r *http.Request, req keyDeleteRequest) (any, error) {
+		id, err := req.ID.requiredID()
+		if err != nil {
+			return nil, err
 		}
-		if !req.ID.Set {
-			writeError(w, r, log, gatehouse.Errorf(gatehouse.EINVALID, "id is required."))
-			return
+		if err := svc.DeleteKey(r.Context(), id); err != nil {
+			return nil, err
 		}
-		if err := svc.DeleteKey(r.Context(), req.ID.Value); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, envelope{Response: "API key deleted.", Status: http.StatusOK})
+		return reply("API key deleted."), nil
 	})
 }
 

@@ -73,7 +73,7 @@ func decodeQuery(w http.ResponseWriter, r *http.Request) (queryFields, error) {
 		if t := form.Get("temperature"); t != "" {
 			f, err := strconv.ParseFloat(t, 64)
 			if err != nil {
-				return q, gatehouse.Errorf(gatehouse.EINVALID, "temperature must be a number.")
+				return q, gatehouse.Err(gatehouse.ReasonTemperatureNotNumber)
 			}
 			q.temperature = &f
 		}
@@ -87,7 +87,7 @@ func decodeQuery(w http.ResponseWriter, r *http.Request) (queryFields, error) {
 	if len(req.Temperature) > 0 && string(req.Temperature) != "null" {
 		var f flexFloat
 		if err := json.Unmarshal(req.Temperature, &f); err != nil {
-			return q, gatehouse.Errorf(gatehouse.EINVALID, "temperature must be a number.")
+			return q, gatehouse.Err(gatehouse.ReasonTemperatureNotNumber)
 		}
 		v := float64(f)
 		q.temperature = &v
@@ -98,7 +98,7 @@ func decodeQuery(w http.ResponseWriter, r *http.Request) (queryFields, error) {
 // parseMessage reads message: a string, or a history array.
 func parseMessage(raw json.RawMessage) ([]gatehouse.ChatTurn, error) {
 	if len(raw) == 0 || string(raw) == "null" {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, "message is required.")
+		return nil, gatehouse.Err(gatehouse.ReasonMessageRequired)
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err == nil {
@@ -106,7 +106,7 @@ func parseMessage(raw json.RawMessage) ([]gatehouse.ChatTurn, error) {
 	}
 	var items []chatItem
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, gatehouse.Errorf(gatehouse.EINVALID, `message must be a string or [{"user": "me"|"gpt", "message": "..."}].`)
+		return nil, gatehouse.Err(gatehouse.ReasonMessageShape)
 	}
 	return chatTurns(items)
 }
@@ -155,19 +155,13 @@ type queryResponse struct {
 
 // HandleQuery serves /server/query.
 func HandleQuery(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q, err := decodeQuery(w, r)
-		if err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return serve(log, decodeQuery, func(r *http.Request, q queryFields) (any, error) {
 		res, err := svc.Query(r.Context(), core.QueryInput{
 			Messages: q.turns, Model: q.model, SystemPrompt: q.systemPrompt, Temperature: q.temperature,
 			SessionID: q.sessionID, Client: clientInfo(r),
 		})
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
 		out := queryResponse{
 			Response: "OK", Message: res.Completion.Text, UUID: res.ID, Type: "completion",
@@ -177,7 +171,7 @@ func HandleQuery(svc *core.Service, log *slog.Logger) http.Handler {
 		out.Usage.ModelTokens.CompletionTokens = res.Completion.CompletionTokens
 		out.Usage.ModelTokens.TotalTokens = res.Completion.TotalTokens
 		out.Usage.AsksageTokens = res.Completion.TotalTokens
-		httpio.JSON(w, http.StatusOK, out)
+		return out, nil
 	})
 }
 
@@ -200,22 +194,16 @@ type modelsResponse struct {
 // HandleModels serves /server/get-models: the model server's models, as
 // ids in "response" and OpenAI-style entries in "data".
 func HandleModels(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct{}
-		if err := httpio.DecodeJSON(w, r, bodyLimit, &req); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
+	return handle(log, bodyLimit, func(r *http.Request, _ struct{}) (any, error) {
 		ms, err := svc.ListModels(r.Context())
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
 		out := modelsResponse{Response: make([]string, 0, len(ms)), Object: "list", Data: make([]modelRow, 0, len(ms)), Status: http.StatusOK}
 		for _, m := range ms {
 			out.Response = append(out.Response, m.ID)
 			out.Data = append(out.Data, modelRow{ID: m.ID, Object: "model", Created: strconv.FormatInt(m.Created, 10), Name: m.ID, OwnedBy: m.OwnedBy})
 		}
-		httpio.JSON(w, http.StatusOK, out)
+		return out, nil
 	})
 }

@@ -50,7 +50,7 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return &httpio.FieldError{Message: "Expected an integer."}
+			return &httpio.FieldError{Reason: gatehouse.ReasonExpectedInteger}
 		}
 		b = []byte(s)
 	}
@@ -59,12 +59,33 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 		// Accept 5.0 but not 5.5.
 		fl, ferr := strconv.ParseFloat(string(b), 64)
 		if ferr != nil || fl != math.Trunc(fl) || math.Abs(fl) > 1<<53 {
-			return &httpio.FieldError{Message: "Expected an integer."}
+			return &httpio.FieldError{Reason: gatehouse.ReasonExpectedInteger}
 		}
 		n = int64(fl)
 	}
 	f.Set, f.Value = true, n
 	return nil
+}
+
+// intOr is the value as an int, or def when the field was not sent. A
+// value no int holds is -1: out of every range core accepts.
+func (f flexInt) intOr(def int) int {
+	if !f.Set {
+		return def
+	}
+	if n := int(f.Value); int64(n) == f.Value {
+		return n
+	}
+	return -1
+}
+
+// requiredID is the value of an id field the request must send (any integer:
+// 0 is an id like another, one that names nothing).
+func (f flexInt) requiredID() (int64, error) {
+	if !f.Set {
+		return 0, gatehouse.Err(gatehouse.ReasonIDRequired)
+	}
+	return f.Value, nil
 }
 
 // tokenRequest is POST /user/get-token-with-api-key.
@@ -166,7 +187,7 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 	case "false", `"false"`, "0", `"0"`, `"no"`:
 		f.Set, f.Value = true, false
 	default:
-		return &httpio.FieldError{Message: "Expected a boolean."}
+		return &httpio.FieldError{Reason: gatehouse.ReasonExpectedBoolean}
 	}
 	return nil
 }
@@ -197,7 +218,7 @@ type shareRequest struct {
 func (r shareRequest) permission() (string, error) {
 	switch {
 	case r.Permission != nil && r.Permissions != nil && *r.Permission != *r.Permissions:
-		return "", gatehouse.Errorf(gatehouse.EINVALID, "permission and permissions differ.")
+		return "", gatehouse.Err(gatehouse.ReasonPermissionConflict)
 	case r.Permission != nil:
 		return *r.Permission, nil
 	case r.Permissions != nil:
@@ -295,6 +316,18 @@ type createChatRequest struct {
 	ChatTitle string `json:"chat_title"`
 }
 
+// title is the title asked for: title, else chat_title, else Ask Sage's
+// "New Chat".
+func (r createChatRequest) title() string {
+	switch {
+	case r.Title != "":
+		return r.Title
+	case r.ChatTitle != "":
+		return r.ChatTitle
+	}
+	return "New Chat"
+}
+
 // sessionCreated answers create-chat-session and append-chat.
 type sessionCreated struct {
 	SessionID string `json:"session_id"`
@@ -321,7 +354,7 @@ func (r appendChatRequest) turns() ([]gatehouse.ChatTurn, error) {
 		}
 		if err := json.Unmarshal(r.Chats, &items); err != nil {
 			if err := json.Unmarshal(r.Chats, &wrapped); err != nil {
-				return nil, gatehouse.Errorf(gatehouse.EINVALID, `chats must be {"chats": [{"user": "me"|"gpt", "message": "..."}]}.`)
+				return nil, gatehouse.Err(gatehouse.ReasonChatsShape)
 			}
 			items = wrapped.Chats
 		}
@@ -337,7 +370,7 @@ func chatTurns(items []chatItem) ([]gatehouse.ChatTurn, error) {
 	for _, it := range items {
 		role, ok := toRole(it.User)
 		if !ok {
-			return nil, gatehouse.Errorf(gatehouse.EINVALID, `Each message's user must be "me" or "gpt".`)
+			return nil, gatehouse.Err(gatehouse.ReasonChatRole)
 		}
 		out = append(out, gatehouse.ChatTurn{Role: role, Text: it.Message})
 	}

@@ -8,56 +8,32 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
-	"github.com/gatehouse/gatehouse/internal/httpio"
 )
-
-func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	return httpio.DecodeJSON(w, r, bodyLimit, v)
-}
 
 // HandleAppsCreate serves POST /v2/apps.
 func HandleAppsCreate(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b appBody
-		if err := decode(w, r, &b); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		md, err := b.metadata(false)
+	return handleBody(log, http.StatusCreated, func(r *http.Request, b appBody) (any, error) {
+		md, err := b.metadata()
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
 		a, err := svc.CreateApp(r.Context(), b.DisplayName, b.Settings.core(), md.Set)
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusCreated, appResponse{App: toApp(a)})
+		return appResponse{App: toApp(a)}, nil
 	})
 }
 
 // HandleAppsList serves GET /v2/apps with cursor pagination.
 func HandleAppsList(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handle(log, http.StatusOK, func(r *http.Request) (any, error) {
 		q := r.URL.Query()
-		if q.Get("filter[serviceAccountId]") != "" {
-			writeError(w, r, log, gatehouse.Errorf(gatehouse.EFORBIDDEN, "The serviceAccountId provided does not match supplied credentials"))
-			return
-		}
-		page := gatehouse.AppPage{After: q.Get("page[after]"), Before: q.Get("page[before]")}
-		if s := q.Get("page[size]"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 {
-				writeError(w, r, log, gatehouse.Errorf(gatehouse.EINVALID, "Invalid page query parameters"))
-				return
-			}
-			page.Size = n
-		}
+		page := gatehouse.AppPage{After: q.Get("page[after]"), Before: q.Get("page[before]"), Size: pageSize(q.Get("page[size]")),
+			ServiceAccountID: q.Get("filter[serviceAccountId]")}
 		list, err := svc.ListApps(r.Context(), page)
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
 		out := appListResponse{Apps: make([]app, 0, len(list.Apps)), Meta: appListMeta{HasMore: list.HasMore}}
 		for _, a := range list.Apps {
@@ -73,7 +49,7 @@ func HandleAppsList(svc *core.Service, log *slog.Logger) http.Handler {
 				out.Links.Prev = pageLink(r, "before", out.Meta.BeforeCursor, page.Size)
 			}
 		}
-		httpio.JSON(w, http.StatusOK, out)
+		return out, nil
 	})
 }
 
@@ -93,105 +69,81 @@ func pageLink(r *http.Request, dir, cursor string, size int) string {
 
 // HandleAppsGet serves GET /v2/apps/{appId}.
 func HandleAppsGet(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handle(log, http.StatusOK, func(r *http.Request) (any, error) {
 		a, err := svc.GetApp(r.Context(), r.PathValue("appId"))
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, appResponse{App: toApp(a)})
+		return appResponse{App: toApp(a)}, nil
 	})
 }
 
 // HandleAppsUpdate serves PATCH /v2/apps/{appId}.
 func HandleAppsUpdate(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b appBody
-		if err := decode(w, r, &b); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		md, err := b.metadata(true)
+	return handleBody(log, http.StatusOK, func(r *http.Request, b appBody) (any, error) {
+		md, err := b.metadata()
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
 		a, err := svc.UpdateApp(r.Context(), r.PathValue("appId"), core.AppPatch{DisplayName: b.DisplayName, Settings: b.Settings.core(), Metadata: md})
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, appResponse{App: toApp(a)})
+		return appResponse{App: toApp(a)}, nil
 	})
 }
 
 // HandleAppsDelete serves DELETE /v2/apps/{appId}.
 func HandleAppsDelete(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := svc.DeleteApp(r.Context(), r.PathValue("appId")); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, empty{})
+	return handle(log, http.StatusOK, func(r *http.Request) (any, error) {
+		return empty{}, svc.DeleteApp(r.Context(), r.PathValue("appId"))
 	})
 }
 
 // HandleKeysCreate serves POST /v2/apps/{appId}/keys.
 func HandleKeysCreate(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b appKeyBody
-		if err := decode(w, r, &b); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		name := ""
+	return handleBody(log, http.StatusCreated, func(r *http.Request, b appKeyBody) (any, error) {
+		var name string
 		if b.DisplayName != nil {
 			name = *b.DisplayName
 		}
 		v, err := svc.CreateAppKey(r.Context(), r.PathValue("appId"), name)
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusCreated, appKeyResponse{Key: toAppKey(*v)})
+		return appKeyResponse{Key: toAppKey(*v)}, nil
 	})
 }
 
 // HandleKeysList serves GET /v2/apps/{appId}/keys.
 func HandleKeysList(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handle(log, http.StatusOK, func(r *http.Request) (any, error) {
 		vs, err := svc.ListAppKeys(r.Context(), r.PathValue("appId"))
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
 		out := appKeyListResponse{Keys: make([]appKey, 0, len(vs))}
 		for _, v := range vs {
 			out.Keys = append(out.Keys, toAppKey(v))
 		}
-		httpio.JSON(w, http.StatusOK, out)
+		return out, nil
 	})
 }
 
 // HandleKeysGet serves GET /v2/apps/{appId}/keys/{keyId}.
 func HandleKeysGet(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handle(log, http.StatusOK, func(r *http.Request) (any, error) {
 		v, err := svc.GetAppKey(r.Context(), r.PathValue("appId"), r.PathValue("keyId"))
 		if err != nil {
-			writeError(w, r, log, err)
-			return
+			return nil, err
 		}
-		httpio.JSON(w, http.StatusOK, appKeyResponse{Key: toAppKey(*v)})
+		return appKeyResponse{Key: toAppKey(*v)}, nil
 	})
 }
 
 // HandleKeysDelete serves DELETE /v2/apps/{appId}/keys/{keyId}.
 func HandleKeysDelete(svc *core.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := svc.DeleteAppKey(r.Context(), r.PathValue("appId"), r.PathValue("keyId")); err != nil {
-			writeError(w, r, log, err)
-			return
-		}
-		httpio.JSON(w, http.StatusOK, empty{})
+	return handle(log, http.StatusOK, func(r *http.Request) (any, error) {
+		return empty{}, svc.DeleteAppKey(r.Context(), r.PathValue("appId"), r.PathValue("keyId"))
 	})
 }

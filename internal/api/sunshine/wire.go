@@ -3,6 +3,7 @@ package sunshine
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
@@ -82,9 +83,9 @@ type appBody struct {
 	Metadata    json.RawMessage `json:"metadata"`
 }
 
-// metadata decodes the metadata field: given or not, null or an object of
-// strings, numbers, booleans (and, in a PATCH, nulls to remove keys).
-func (b appBody) metadata(allowNullValues bool) (core.MetadataPatch, error) {
+// metadata decodes the metadata field: not given, null, or an object
+// (numbers kept exact; core checks the values).
+func (b appBody) metadata() (core.MetadataPatch, error) {
 	if b.Metadata == nil {
 		return core.MetadataPatch{}, nil
 	}
@@ -95,20 +96,21 @@ func (b appBody) metadata(allowNullValues bool) (core.MetadataPatch, error) {
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil || m == nil {
-		return core.MetadataPatch{}, gatehouse.Errorf(gatehouse.EINVALID, "metadata must be an object.")
-	}
-	for _, v := range m {
-		switch v.(type) {
-		case string, json.Number, bool:
-		case nil:
-			if !allowNullValues {
-				return core.MetadataPatch{}, gatehouse.Errorf(gatehouse.EINVALID, "metadata values must be strings, numbers or booleans.")
-			}
-		default:
-			return core.MetadataPatch{}, gatehouse.Errorf(gatehouse.EINVALID, "metadata values must be strings, numbers or booleans.")
-		}
+		return core.MetadataPatch{}, gatehouse.Err(gatehouse.ReasonMetadataNotObject)
 	}
 	return core.MetadataPatch{Given: true, Set: m}, nil
+}
+
+// pageSize decodes page[size]: not given is 0, core's default; anything
+// but a non-zero integer is -1, a size core refuses.
+func pageSize(s string) int {
+	if s == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(s); err == nil && n != 0 {
+		return n
+	}
+	return -1
 }
 
 // appKey is the wire form of an app key, secret included (the spec returns

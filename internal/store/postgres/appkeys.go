@@ -47,7 +47,7 @@ func (s appKeys) DeleteAppKey(ctx context.Context, appID, id string) error {
 		return mapErr(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Resource not found")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return nil
 }
@@ -90,7 +90,7 @@ func (s accountKeys) DeleteAccountKey(ctx context.Context, userID int64, id stri
 		return mapErr(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Account key not found.")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return nil
 }

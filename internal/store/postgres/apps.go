@@ -128,7 +128,7 @@ func (s apps) UpdateApp(ctx context.Context, a *gatehouse.App) error {
 		return mapErr(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "App not found")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return nil
 }
@@ -144,7 +144,7 @@ func (s apps) DeleteApp(ctx context.Context, id string) ([]string, error) {
 		return nil, mapErr(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "App not found")
+		return nil, gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return keys, nil
 }

@@ -127,7 +127,7 @@ func (s chats) AppendChatMessages(ctx context.Context, sessionID string, msgs []
 	err := s.tx.QueryRow(ctx, `UPDATE chat_sessions SET updated_at = $1, size = size + $2 WHERE id = $3 RETURNING user_id`,
 		ts(at), size, sessionID).Scan(&userID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Chat session not found.")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	if err != nil {
 		return mapErr(err)
@@ -169,7 +169,7 @@ func (s chats) DeleteChat(ctx context.Context, userID int64, id string) error {
 	var size int64
 	err := s.tx.QueryRow(ctx, `DELETE FROM chat_sessions WHERE id = $1 AND user_id = $2 RETURNING size`, id, userID).Scan(&size)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Chat session not found.")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	if err != nil {
 		return mapErr(err)

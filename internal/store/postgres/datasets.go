@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -14,11 +13,7 @@ type datasets struct{ tx pgx.Tx }
 func (s datasets) CreateDataset(ctx context.Context, d *gatehouse.Dataset) error {
 	err := s.tx.QueryRow(ctx, `INSERT INTO datasets (owner_id, name, classification, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
 		d.OwnerID, d.Name, string(d.Classification), ts(d.CreatedAt)).Scan(&d.ID)
-	mapped := mapErr(err)
-	if gatehouse.ErrorCode(mapped) == gatehouse.ECONFLICT {
-		return fmt.Errorf("%w: %w", gatehouse.Errorf(gatehouse.ECONFLICT, "A dataset with this name already exists."), err)
-	}
-	return mapped
+	return mapErr(err)
 }
 
 func (s datasets) FindDatasetByOwnerName(ctx context.Context, ownerID int64, name string) (*gatehouse.Dataset, error) {
@@ -61,7 +56,7 @@ func (s datasets) DeleteDataset(ctx context.Context, id int64) error {
 		return mapErr(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Dataset not found.")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return nil
 }
@@ -92,7 +87,7 @@ func (s datasets) DeleteShare(ctx context.Context, datasetID, userID int64) erro
 		return mapErr(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "That user has no access to this dataset.")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return nil
 }

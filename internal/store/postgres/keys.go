@@ -56,7 +56,7 @@ func (s keys) DeleteKey(ctx context.Context, userID, id int64) error {
 		return mapErr(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "API key not found.")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return nil
 }

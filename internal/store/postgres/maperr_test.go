@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/apierror"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/puddle/v2"
@@ -64,14 +65,14 @@ func TestMapErr(t *testing.T) {
 		if code := gatehouse.ErrorCode(got); code != tt.code {
 			t.Errorf("mapErr(%s) = %v: code %q, want %q", tt.name, got, code, tt.code)
 		}
-		msg := gatehouse.ErrorMessage(got)
+		msg := apierror.Text(got)
 		for _, leak := range []string{"secret detail", "SQLSTATE", "email_norm", "dial", "conn closed", "boom"} {
 			if strings.Contains(msg, leak) {
 				t.Errorf("mapErr(%s): client message %q contains %q", tt.name, msg, leak)
 			}
 		}
-		if tt.code == gatehouse.EUNAVAILABLE && msg != msgUnavailable {
-			t.Errorf("mapErr(%s): client message %q, want %q", tt.name, msg, msgUnavailable)
+		if tt.code == gatehouse.EUNAVAILABLE && msg != "The database is busy or unavailable; try again." {
+			t.Errorf("mapErr(%s): client message %q, want %q", tt.name, msg, "The database is busy or unavailable; try again.")
 		}
 		if tt.code != gatehouse.ENOTFOUND && !errors.Is(got, tt.err) {
 			t.Errorf("mapErr(%s) = %v does not wrap the driver error", tt.name, got)

@@ -64,7 +64,7 @@ func paritySteps(t *testing.T, s gatehouse.Store) []string {
 		}
 		line := fmt.Sprintf("%s: %s", name, b)
 		if err != nil {
-			line += fmt.Sprintf(" error %s %q", gatehouse.ErrorCode(err), gatehouse.ErrorMessage(err))
+			line += fmt.Sprintf(" error %s %q", gatehouse.ErrorCode(err), gatehouse.ErrorReason(err).Name)
 		}
 		out = append(out, line)
 	}

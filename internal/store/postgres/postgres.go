@@ -382,20 +382,18 @@ func (t *txn) AppKeys() gatehouse.AppKeyStore         { return appKeys{t.tx} }
 func (t *txn) AccountKeys() gatehouse.AccountKeyStore { return accountKeys{t.tx} }
 func (t *txn) Settings() gatehouse.SettingStore       { return settings{t.tx} }
 
-const msgUnavailable = "The database is busy or unavailable; try again."
-
 // mapErr turns driver errors into gatehouse codes: a missing row into
 // ENOTFOUND; unique and foreign-key violations into ECONFLICT; a database
 // that is unreachable, restarting, overloaded, out of space, or that
 // aborted the transaction to keep it serializable, into EUNAVAILABLE.
 // Anything else stays an internal error. The driver error is kept (with
-// %w, for logs and errors.Is) but never in the client-safe Message.
+// %w, for logs and errors.Is) but a client is only told the code.
 func mapErr(err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "Not found."}
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	// Checked before PgError: a server error while connecting (too many
 	// connections, starting up, database not accepting connections) is
@@ -406,11 +404,11 @@ func mapErr(err error) error {
 	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
 		switch {
 		case pe.Code == "23505" || pe.Code == "23503": // unique_violation, foreign_key_violation
-			return fmt.Errorf("%w: %w", &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: "Already exists."}, err)
+			return fmt.Errorf("%w: %w", gatehouse.CodeErr(gatehouse.ECONFLICT), err)
 		case retryableState(pe.Code):
 			return unavailable(err)
 		case pe.Code == "22021" || pe.Code == "22P05": // character_not_in_repertoire, untranslatable_character
-			return fmt.Errorf("%w: %w", &gatehouse.Error{Code: gatehouse.EINVALID, Message: "Text must be valid UTF-8 without NUL characters."}, err)
+			return fmt.Errorf("%w: %w", gatehouse.CodeErr(gatehouse.EINVALID), err)
 		}
 		return fmt.Errorf("postgres: %w", err)
 	}
@@ -424,7 +422,7 @@ func mapErr(err error) error {
 }
 
 func unavailable(err error) error {
-	return fmt.Errorf("%w: %w", &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: msgUnavailable}, err)
+	return fmt.Errorf("%w: %w", gatehouse.CodeErr(gatehouse.EUNAVAILABLE), err)
 }
 
 // retryableState reports whether a SQLSTATE means "try again later" rather

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/apierror"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
 	"github.com/gatehouse/gatehouse/internal/store/storetest"
@@ -174,7 +175,7 @@ func wantUnavailable(t *testing.T, what string, err error) {
 		t.Errorf("%s: %v (code %q), want code %q", what, err, code, gatehouse.EUNAVAILABLE)
 		return
 	}
-	if msg := gatehouse.ErrorMessage(err); msg != "The database is busy or unavailable; try again." {
+	if msg := apierror.Text(err); msg != "The database is busy or unavailable; try again." {
 		t.Errorf("%s: client message %q, want the fixed unavailable message", what, msg)
 	}
 }
@@ -662,7 +663,7 @@ func TestCheckThenWriteAcrossNodes(t *testing.T) {
 	nodes := []*postgres.Store{openStore(t, dsn, postgres.Options{MaxConns: 2}), openStore(t, dsn, postgres.Options{MaxConns: 2})}
 	ctx := t.Context()
 	u := createUser(t, nodes[0], "a@example.com")
-	errLimit := gatehouse.Errorf(gatehouse.ECONFLICT, "limit")
+	errLimit := gatehouse.CodeErr(gatehouse.ECONFLICT)
 	errs := make([]error, len(nodes))
 	var wg sync.WaitGroup
 	for i, s := range nodes {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -33,11 +32,7 @@ func (s users) CreateUser(ctx context.Context, u *gatehouse.User) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		u.Email, gatehouse.NormalizeEmail(u.Email), u.PasswordHash, string(u.Status), u.Admin, u.CAC, u.CompanyID, ts(u.CreatedAt), ts(u.UpdatedAt)).
 		Scan(&u.ID)
-	mapped := mapErr(err)
-	if gatehouse.ErrorCode(mapped) == gatehouse.ECONFLICT {
-		return fmt.Errorf("%w: %w", gatehouse.Errorf(gatehouse.ECONFLICT, "An account with this email already exists."), err)
-	}
-	return mapped
+	return mapErr(err)
 }
 
 func (s users) FindUserByID(ctx context.Context, id int64) (*gatehouse.User, error) {
@@ -66,7 +61,7 @@ func (s users) UpdateUser(ctx context.Context, id int64, upd gatehouse.UserUpdat
 	var status *string
 	if upd.Status != nil {
 		if !upd.Status.Valid() {
-			return nil, gatehouse.Errorf(gatehouse.EINVALID, "unknown account status.")
+			return nil, gatehouse.CodeErr(gatehouse.EINVALID)
 		}
 		status = new(string(*upd.Status))
 	}
@@ -80,7 +75,7 @@ func (s users) UpdateUser(ctx context.Context, id int64, upd gatehouse.UserUpdat
 		WHERE id = $6 RETURNING `+userCols,
 		status, upd.Admin, upd.CAC, upd.PasswordHash, ts(upd.UpdatedAt), id))
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "Account not found.")
+		return nil, gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return u, err
 }

@@ -141,7 +141,7 @@ func (s apps) UpdateApp(ctx context.Context, a *gatehouse.App) error {
 		return mapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "App not found")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return nil
 }
@@ -169,7 +169,7 @@ func (s apps) DeleteApp(ctx context.Context, id string) ([]string, error) {
 		return nil, mapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "App not found")
+		return nil, gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return keys, nil
 }

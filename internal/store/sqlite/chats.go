@@ -179,7 +179,7 @@ func (s chats) AppendChatMessages(ctx context.Context, sessionID string, msgs []
 	err := s.tx.QueryRowContext(ctx, `UPDATE chat_sessions SET updated_at = ?, size = size + ? WHERE id = ? RETURNING user_id`,
 		ms(at), size, sessionID).Scan(&userID)
 	if err == sql.ErrNoRows {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Chat session not found.")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	if err != nil {
 		return mapErr(err)
@@ -211,7 +211,7 @@ func (s chats) DeleteChat(ctx context.Context, userID int64, id string) error {
 	var size int64
 	err := s.tx.QueryRowContext(ctx, `DELETE FROM chat_sessions WHERE id = ? AND user_id = ? RETURNING size`, id, userID).Scan(&size)
 	if err == sql.ErrNoRows {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Chat session not found.")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	if err != nil {
 		return mapErr(err)

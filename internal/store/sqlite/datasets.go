@@ -13,9 +13,6 @@ func (s datasets) CreateDataset(ctx context.Context, d *gatehouse.Dataset) error
 	res, err := s.tx.ExecContext(ctx, `INSERT INTO datasets (owner_id, name, classification, created_at) VALUES (?, ?, ?, ?)`,
 		d.OwnerID, d.Name, string(d.Classification), ms(d.CreatedAt))
 	if err != nil {
-		if gatehouse.ErrorCode(mapErr(err)) == gatehouse.ECONFLICT {
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "A dataset with this name already exists.")
-		}
 		return mapErr(err)
 	}
 	d.ID, err = res.LastInsertId()
@@ -67,7 +64,7 @@ func (s datasets) DeleteDataset(ctx context.Context, id int64) error {
 		return mapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Dataset not found.")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return nil
 }
@@ -98,7 +95,7 @@ func (s datasets) DeleteShare(ctx context.Context, datasetID, userID int64) erro
 		return mapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return gatehouse.Errorf(gatehouse.ENOTFOUND, "That user has no access to this dataset.")
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return nil
 }

@@ -373,10 +373,10 @@ func (s *Store) Close() error {
 }
 
 // Backup writes a consistent copy of the database to path (VACUUM INTO),
-// while the store stays online.
+// while the store stays online. ECONFLICT when path exists.
 func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
-		return gatehouse.Errorf(gatehouse.ECONFLICT, "%s already exists.", path)
+		return fmt.Errorf("sqlite: backup: %s: %w", path, gatehouse.CodeErr(gatehouse.ECONFLICT))
 	}
 	// A connection of its own: the readers are query_only, and using the
 	// writer would hold up writes for the length of the copy.
@@ -415,20 +415,20 @@ func mapErr(err error) error {
 		return nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: "Not found."}
+		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	if e, ok := errors.AsType[*sqlite.Error](err); ok {
 		switch e.Code() & 0xff {
 		case sqlite3.SQLITE_CONSTRAINT:
-			return fmt.Errorf("%w: %v", &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: "Already exists."}, err)
+			return fmt.Errorf("%w: %v", gatehouse.CodeErr(gatehouse.ECONFLICT), err)
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR,
 			sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_PROTOCOL:
-			return fmt.Errorf("%w: %v", &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: "The database is busy or unavailable; try again."}, err)
+			return fmt.Errorf("%w: %v", gatehouse.CodeErr(gatehouse.EUNAVAILABLE), err)
 		}
 	}
 	// A closed pool or a dead connection: the database is not there to ask.
 	if errors.Is(err, sql.ErrConnDone) || err.Error() == "sql: database is closed" || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w: %v", &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: "The database is busy or unavailable; try again."}, err)
+		return fmt.Errorf("%w: %v", gatehouse.CodeErr(gatehouse.EUNAVAILABLE), err)
 	}
 	return err
 }

@@ -32,9 +32,6 @@ func (s users) CreateUser(ctx context.Context, u *gatehouse.User) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.Email, gatehouse.NormalizeEmail(u.Email), u.PasswordHash, string(u.Status), u.Admin, u.CAC, u.CompanyID, ms(u.CreatedAt), ms(u.UpdatedAt))
 	if err != nil {
-		if gatehouse.ErrorCode(mapErr(err)) == gatehouse.ECONFLICT {
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "An account with this email already exists.")
-		}
 		return mapErr(err)
 	}
 	u.ID, err = res.LastInsertId()
@@ -82,7 +79,7 @@ func (s users) UpdateUser(ctx context.Context, id int64, upd gatehouse.UserUpdat
 	var args []any
 	if upd.Status != nil {
 		if !upd.Status.Valid() {
-			return nil, gatehouse.Errorf(gatehouse.EINVALID, "unknown account status.")
+			return nil, gatehouse.CodeErr(gatehouse.EINVALID)
 		}
 		sets, args = append(sets, "status = ?"), append(args, string(*upd.Status))
 	}
@@ -102,7 +99,7 @@ func (s users) UpdateUser(ctx context.Context, id int64, upd gatehouse.UserUpdat
 		return nil, mapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "Account not found.")
+		return nil, gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	return s.FindUserByID(ctx, id)
 }
