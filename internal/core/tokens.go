@@ -120,29 +120,6 @@ func attemptEmail(email string) string {
 
 var errBadExchange = gatehouse.Err(gatehouse.ReasonBadExchange)
 
-// Login history bounds, per the Ask Sage spec (1..100).
-const (
-	LoginsMaxLimit = 100
-)
-
-// ListLogins returns the caller's newest logins first; limit must be 1..100.
-// Callers: an API key or an access token (userCallers).
-func (s *Service) ListLogins(ctx context.Context, limit int) ([]*gatehouse.Login, error) {
-	p, err := authorize(ctx, userCallers)
-	if err != nil {
-		return nil, err
-	}
-	if limit < 1 || limit > LoginsMaxLimit {
-		return nil, gatehouse.Err(gatehouse.ReasonLimitRange).WithLimit(LoginsMaxLimit)
-	}
-	var out []*gatehouse.Login
-	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
-		out, err = tx.Logins().FindLoginsByUser(ctx, p.UserID, limit)
-		return err
-	})
-	return out, err
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -184,22 +184,6 @@ func (s *Service) DeactivateUser(ctx context.Context, email string) (*gatehouse.
 	return u, err
 }
 
-// SetCAC marks an account as CAC-verified, or not. Cached verifications of
-// the account are dropped so the change applies on the next request.
-// Callers: the operator only (no principal).
-func (s *Service) SetCAC(ctx context.Context, email string, on bool) (*gatehouse.User, error) {
-	if err := operator(ctx); err != nil {
-		return nil, err
-	}
-	u, err := s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{CAC: &on}, func(tx gatehouse.Tx, u *gatehouse.User) error {
-		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeUser, SubjectID: u.ID, At: s.now().UTC()})
-	})
-	if err == nil {
-		s.cache.revokeUser(u.ID)
-	}
-	return u, err
-}
-
 func (s *Service) updateUserByEmail(ctx context.Context, email string, upd gatehouse.UserUpdate, also func(gatehouse.Tx, *gatehouse.User) error) (*gatehouse.User, error) {
 	var out *gatehouse.User
 	upd.UpdatedAt = s.now().UTC()
