@@ -771,34 +771,6 @@ func TestRevocationSeqOrder(t *testing.T) {
 	}
 }
 
-// TestViewSnapshot: a View sees one snapshot for the whole of fn, as a
-// SQLite read transaction does, even when a write commits in between.
-func TestViewSnapshot(t *testing.T) {
-	t.Parallel()
-	dsn, _ := newSchema(t)
-	s := openStore(t, dsn, postgres.Options{MaxConns: 4})
-	ctx := t.Context()
-	createUser(t, s, "a@example.com")
-	err := s.View(ctx, func(tx gatehouse.Tx) error {
-		before, err := tx.Users().FindUsers(ctx, gatehouse.UserFilter{})
-		if err != nil {
-			return err
-		}
-		createUser(t, s, "b@example.com")
-		after, err := tx.Users().FindUsers(ctx, gatehouse.UserFilter{})
-		if err != nil {
-			return err
-		}
-		if len(before) != 1 || len(after) != 1 {
-			t.Errorf("View saw %d then %d users, want 1 and 1 (one snapshot)", len(before), len(after))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestFnErrorIsReturned: an error from fn comes back as it was (errors.Is
 // works) and does not poison the connection for the next transaction, also
 // when it left the PostgreSQL transaction aborted.

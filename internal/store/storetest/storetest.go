@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"AppsTx", testAppsTx},
 		{"AppsTimes", testAppsTimes},
 		{"Settings", testSettings},
+		{"Concurrency", testConcurrency},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -1235,6 +1236,47 @@ func testTx(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			}
 			if got := ids(us, userID); !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
 				t.Errorf("user ids %v are not unique and ordered", got)
+			}
+		}},
+		{"ViewSeesOneSnapshot", func(t *testing.T, s gatehouse.Store) {
+			// A write that commits while a View runs is not seen by it,
+			// after its first read, however many reads follow.
+			createUser(t, s, "a@example.com", gatehouse.UserActive)
+			view(t, s, func(tx gatehouse.Tx) error {
+				before, err := tx.Users().FindUsers(t.Context(), gatehouse.UserFilter{})
+				if err != nil {
+					return err
+				}
+				createUser(t, s, "b@example.com", gatehouse.UserActive)
+				after, err := tx.Users().FindUsers(t.Context(), gatehouse.UserFilter{})
+				if err != nil {
+					return err
+				}
+				if len(before) != 1 || len(after) != 1 {
+					t.Errorf("View saw %d then %d users, want 1 and 1 (one snapshot)", len(before), len(after))
+				}
+				return nil
+			})
+			if got := findUsers(t, s, gatehouse.UserFilter{}); len(got) != 2 {
+				t.Errorf("a View after the write sees %d users, want 2", len(got))
+			}
+		}},
+		{"ClosedIsUnavailable", func(t *testing.T, s gatehouse.Store) {
+			createUser(t, s, "a@example.com", gatehouse.UserActive)
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			if err := s.Close(); err != nil {
+				t.Errorf("second Close: %v", err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+			defer cancel()
+			ran := false
+			wantCode(t, "Update after Close", s.Update(ctx, func(tx gatehouse.Tx) error { ran = true; return nil }), gatehouse.EUNAVAILABLE)
+			wantCode(t, "View after Close", s.View(ctx, func(tx gatehouse.Tx) error { ran = true; return nil }), gatehouse.EUNAVAILABLE)
+			wantCode(t, "Ping after Close", s.Ping(ctx), gatehouse.EUNAVAILABLE)
+			if ran {
+				t.Errorf("fn ran on a closed store")
 			}
 		}},
 		{"PingAndClose", func(t *testing.T, s gatehouse.Store) {
