@@ -11,8 +11,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
 
-// ---------------------------------------------------------------- concurrency: Updates are serialised
-
 // racers is how many Updates each concurrency case runs at once, and
 // patience how long each waits, inside its transaction, for the others to
 // get there too (see meeting).
@@ -110,15 +108,15 @@ type limitRule struct {
 func limitRules() []limitRule {
 	return []limitRule{
 		{"APIKeys", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
-			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 			return func(tx gatehouse.Tx) (int, error) { return tx.Keys().CountKeysByUser(t.Context(), u.ID) },
 				func(tx gatehouse.Tx, i int) error {
 					return tx.Keys().CreateKey(t.Context(), newKey(u.ID, fmt.Sprint("k", i)))
 				}
 		}},
 		{"AppKeys", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
-			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
-			app := createApp(t, s, newApp(u.ID, appIDs(1)[0], "app"))
+			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			app := create(t, s, newApp(u.ID, appIDs(1)[0], "app"))
 			kid := keyIDs("app_", racers)
 			return func(tx gatehouse.Tx) (int, error) { return tx.AppKeys().CountAppKeysByApp(t.Context(), app.ID) },
 				func(tx gatehouse.Tx, i int) error {
@@ -126,7 +124,7 @@ func limitRules() []limitRule {
 				}
 		}},
 		{"AccountKeys", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
-			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 			kid := keyIDs("act_", racers)
 			return func(tx gatehouse.Tx) (int, error) {
 					ks, err := tx.AccountKeys().FindAccountKeysByUser(t.Context(), u.ID)
@@ -138,9 +136,9 @@ func limitRules() []limitRule {
 		}},
 		{"ChatUsage", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
 			// The limit counts messages of 1 byte: usage is the count.
-			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 			const sid = "0b7e4a52-3c1f-4d6a-9b8e-000000000021"
-			createChat(t, s, sid, u.ID, t0)
+			create(t, s, newChat(sid, u.ID, t0))
 			return func(tx gatehouse.Tx) (int, error) {
 					n, err := tx.Chats().ChatUsage(t.Context(), u.ID)
 					return int(n), err
@@ -164,32 +162,38 @@ type deleteRule struct {
 func deleteRules() []deleteRule {
 	return []deleteRule{
 		{"APIKey", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) error, func(*testing.T)) {
-			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
-			k := createKey(t, s, u.ID, "k")
+			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			k := create(t, s, newKey(u.ID, "k"))
 			return func(tx gatehouse.Tx) error { return tx.Keys().DeleteKey(t.Context(), u.ID, k.ID) },
 				func(t *testing.T) {
-					if ks := findKeys(t, s, u.ID); len(ks) != 0 {
+					if ks := mustFind(t, s, func(tx gatehouse.Tx) ([]*gatehouse.APIKey, error) {
+						return tx.Keys().FindKeysByUser(t.Context(), u.ID)
+					}); len(ks) != 0 {
 						t.Errorf("keys after the deletes = %s, want none", show(ks))
 					}
 				}
 		}},
 		{"AppKey", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) error, func(*testing.T)) {
-			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
-			app := createApp(t, s, newApp(u.ID, appIDs(1)[0], "app"))
-			k := createAppKey(t, s, newAppKey(app.ID, keyIDs("app_", 1)[0], "k", t0))
+			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			app := create(t, s, newApp(u.ID, appIDs(1)[0], "app"))
+			k := create(t, s, newAppKey(app.ID, keyIDs("app_", 1)[0], "k", t0))
 			return func(tx gatehouse.Tx) error { return tx.AppKeys().DeleteAppKey(t.Context(), app.ID, k.ID) },
 				func(t *testing.T) {
-					if n := countAppKeys(t, s, app.ID); n != 0 {
+					if n := mustFind(t, s, func(tx gatehouse.Tx) (int, error) {
+						return tx.AppKeys().CountAppKeysByApp(t.Context(), app.ID)
+					}); n != 0 {
 						t.Errorf("CountAppKeysByApp after the deletes = %d, want 0", n)
 					}
 				}
 		}},
 		{"AccountKey", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) error, func(*testing.T)) {
-			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
-			k := createAccountKey(t, s, newAccountKey(u.ID, keyIDs("act_", 1)[0], "k", t0))
+			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			k := create(t, s, newAccountKey(u.ID, keyIDs("act_", 1)[0], "k", t0))
 			return func(tx gatehouse.Tx) error { return tx.AccountKeys().DeleteAccountKey(t.Context(), u.ID, k.ID) },
 				func(t *testing.T) {
-					if ks := findAccountKeys(t, s, u.ID); len(ks) != 0 {
+					if ks := mustFind(t, s, func(tx gatehouse.Tx) ([]*gatehouse.AccountKey, error) {
+						return tx.AccountKeys().FindAccountKeysByUser(t.Context(), u.ID)
+					}); len(ks) != 0 {
 						t.Errorf("account keys after the deletes = %s, want none", show(ks))
 					}
 				}
@@ -197,10 +201,10 @@ func deleteRules() []deleteRule {
 		{"Chat", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) error, func(*testing.T)) {
 			// A session's size comes off the account's usage once: a
 			// second winner would take the usage below zero.
-			u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 			c := newChat("0b7e4a52-3c1f-4d6a-9b8e-000000000031", u.ID, t0)
 			c.Size = 100
-			update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), c) })
+			mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), c) })
 			return func(tx gatehouse.Tx) error { return tx.Chats().DeleteChat(t.Context(), u.ID, c.ID) },
 				func(t *testing.T) { wantUsage(t, "after the deletes", s, u.ID, 0) }
 		}},
@@ -233,12 +237,7 @@ func testConcurrency(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 					})
 				})
 				ok, refused, busy := tally(t, errs, is(errLimit))
-				var n int
-				view(t, s, func(tx gatehouse.Tx) error {
-					var err error
-					n, err = count(tx)
-					return err
-				})
+				n := mustFind(t, s, count)
 				if n != ok || n > limit || busy == 0 && (n != limit || refused != racers-limit) {
 					t.Errorf("%d racers: %d got through, %d refused, %d busy; %d rows stored; want exactly %d through and stored",
 						racers, ok, refused, busy, n, limit)
@@ -253,7 +252,7 @@ func testConcurrency(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 	t.Run("CheckActiveThenInsert", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
-		u := createUser(t, s, "a@example.com", gatehouse.UserActive)
+		u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 		m := newMeeting(racers)
 		errs := race(racers, func(i int) error {
 			if i == 0 {
@@ -285,11 +284,15 @@ func testConcurrency(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			t.Fatalf("deactivation: %v", errs[0])
 		}
 		ok, refused, busy := tally(t, errs[1:], is(errInactive))
-		got, err := findUser(t, s, u.ID)
+		got, err := find(t, s, func(tx gatehouse.Tx) (*gatehouse.User, error) {
+			return tx.Users().FindUserByID(t.Context(), u.ID)
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ks := findKeys(t, s, u.ID); got.Status != gatehouse.UserDisabled || len(ks) != 0 {
+		if ks := mustFind(t, s, func(tx gatehouse.Tx) ([]*gatehouse.APIKey, error) {
+			return tx.Keys().FindKeysByUser(t.Context(), u.ID)
+		}); got.Status != gatehouse.UserDisabled || len(ks) != 0 {
 			t.Errorf("after the deactivation raced %d key creations (%d through, %d refused, %d busy): status %q, keys %s; want disabled and none",
 				racers-1, ok, refused, busy, got.Status, show(ks))
 		}
@@ -317,7 +320,9 @@ func testConcurrency(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 					})
 				})
 				ok, refused, busy := tally(t, errs, hasCode(gatehouse.ENOTFOUND))
-				events := findRevocations(t, s, 0, 100)
+				events := mustFind(t, s, func(tx gatehouse.Tx) ([]gatehouse.Revocation, error) {
+					return tx.Revocations().FindRevocationsAfter(t.Context(), 0, 100)
+				})
 				if ok != 1 || len(events) != 1 || refused+busy != racers-1 {
 					t.Errorf("%d racing deletes: %d succeeded, %d found nothing, %d busy; %d revocations logged; want one of each",
 						racers, ok, refused, busy, len(events))
