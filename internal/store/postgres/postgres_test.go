@@ -731,3 +731,27 @@ func TestFnErrorIsReturned(t *testing.T) {
 	}
 	createUser(t, s, "b@example.com")
 }
+
+// TestMapErrClosedConn: what pgx says about a connection it has closed
+// ("conn closed", a lock error of its own type) is EUNAVAILABLE, known by
+// its type, and stays reachable under the gatehouse error.
+func TestMapErrClosedConn(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	conn, err := pgconn.Connect(ctx, serverDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, derr := conn.Exec(ctx, "SELECT 1").ReadAll()
+	if derr == nil {
+		t.Fatal("Exec on a closed connection succeeded")
+	}
+	got := postgres.MapErr(derr)
+	wantUnavailable(t, "Exec on a closed connection", got)
+	if !errors.Is(got, derr) || !errors.Is(got, pgconn.ErrConnClosed) {
+		t.Errorf("MapErr(%v) = %v: the driver error is not wrapped", derr, got)
+	}
+}

@@ -3,16 +3,18 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 type users struct{ tx *sql.Tx }
 
 const userCols = `id, email, password_hash, status, is_admin, cac, company_id, created_at, updated_at`
 
-func scanUser(row interface{ Scan(...any) error }) (*gatehouse.User, error) {
+func scanUser(row sqlrows.Row) (*gatehouse.User, error) {
 	var u gatehouse.User
 	var status string
 	var created, updated int64
@@ -33,7 +35,7 @@ func (s users) CreateUser(ctx context.Context, u *gatehouse.User) error {
 		u.Email, gatehouse.NormalizeEmail(u.Email), u.PasswordHash, string(u.Status), u.Admin, u.CAC, u.CompanyID, ms(u.CreatedAt), ms(u.UpdatedAt))
 	if err != nil {
 		if gatehouse.ErrorCode(mapErr(err)) == gatehouse.ECONFLICT {
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "An account with this email already exists.")
+			return fmt.Errorf("%w: %w", gatehouse.Errorf(gatehouse.ECONFLICT, "An account with this email already exists."), err)
 		}
 		return mapErr(err)
 	}
@@ -62,19 +64,7 @@ func (s users) FindUsers(ctx context.Context, f gatehouse.UserFilter) ([]*gateho
 		args = append(args, f.Limit)
 	}
 	rows, err := s.tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []*gatehouse.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, mapErr(rows.Err())
+	return sqlrows.OrNil(collect(rows, err, scanUser))
 }
 
 func (s users) UpdateUser(ctx context.Context, id int64, upd gatehouse.UserUpdate) (*gatehouse.User, error) {

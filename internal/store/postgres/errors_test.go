@@ -11,14 +11,16 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/dberr"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/puddle/v2"
 )
 
 // TestMapErr checks the error vocabulary without a server: each driver
-// error gets its code, the client message never carries SQL or driver text,
-// and the driver error stays reachable with errors.Is/As for logs.
+// error gets its code (by its type or SQLSTATE, never its text), the client
+// message never carries SQL or driver text, and the driver error stays
+// reachable with errors.Is/As for logs.
 func TestMapErr(t *testing.T) {
 	t.Parallel()
 	pg := func(code string) error {
@@ -49,7 +51,7 @@ func TestMapErr(t *testing.T) {
 		{"net error", netErr, gatehouse.EUNAVAILABLE},
 		{"unexpected EOF", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), gatehouse.EUNAVAILABLE},
 		{"conn closed", pgconn.ErrConnClosed, gatehouse.EUNAVAILABLE},
-		{"conn closed text", errors.New("conn closed"), gatehouse.EUNAVAILABLE},
+		{"conn closed wrapped", fmt.Errorf("exec: %w", pgconn.ErrConnClosed), gatehouse.EUNAVAILABLE},
 		{"closed pool", puddle.ErrClosedPool, gatehouse.EUNAVAILABLE},
 		{"deadline", fmt.Errorf("query: %w", context.DeadlineExceeded), gatehouse.EUNAVAILABLE},
 		{"syntax_error", pg("42601"), gatehouse.EINTERNAL},
@@ -70,10 +72,10 @@ func TestMapErr(t *testing.T) {
 				t.Errorf("mapErr(%s): client message %q contains %q", tt.name, msg, leak)
 			}
 		}
-		if tt.code == gatehouse.EUNAVAILABLE && msg != msgUnavailable {
-			t.Errorf("mapErr(%s): client message %q, want %q", tt.name, msg, msgUnavailable)
+		if want := gatehouse.ErrorMessage(dberr.Error(dberr.Unavailable, tt.err)); tt.code == gatehouse.EUNAVAILABLE && msg != want {
+			t.Errorf("mapErr(%s): client message %q, want %q", tt.name, msg, want)
 		}
-		if tt.code != gatehouse.ENOTFOUND && !errors.Is(got, tt.err) {
+		if !errors.Is(got, tt.err) {
 			t.Errorf("mapErr(%s) = %v does not wrap the driver error", tt.name, got)
 		}
 	}
