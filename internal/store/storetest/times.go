@@ -45,16 +45,8 @@ func testTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				return tx.Revocations().CreateRevocation(ctx, r)
 			})
 
-			var times []struct {
-				what      string
-				got, want time.Time
-			}
-			add := func(what string, got, want time.Time) {
-				times = append(times, struct {
-					what      string
-					got, want time.Time
-				}{what, got, want})
-			}
+			var times []timeCheck
+			add := func(what string, got, want time.Time) { times = append(times, timeCheck{what, got, want}) }
 			mustView(t, s, func(tx gatehouse.Tx) error {
 				gu, err := tx.Users().FindUserByID(ctx, u.ID)
 				if err != nil {
@@ -115,14 +107,7 @@ func testTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			})
 			add("UpdateUser result UpdatedAt", gu.UpdatedAt, want)
 
-			for _, tt := range times {
-				if !tt.got.Equal(tt.want) {
-					t.Errorf("%s = %v, want %v", tt.what, tt.got, tt.want)
-				}
-				if tt.got.Location() != time.UTC {
-					t.Errorf("%s location = %v, want UTC", tt.what, tt.got.Location())
-				}
-			}
+			wantTimes(t, times, 10)
 		}},
 	})
 }
@@ -159,10 +144,6 @@ func testContentTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				}
 				return tx.PromptLogs().CreatePromptLog(ctx, l)
 			})
-			type timeCheck struct {
-				what      string
-				got, want time.Time
-			}
 			var times []timeCheck
 			gd, err := find(t, s, func(tx gatehouse.Tx) (*gatehouse.Dataset, error) {
 				return tx.Datasets().FindDatasetByOwnerName(t.Context(), a.ID, "timed")
@@ -203,17 +184,7 @@ func testContentTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			}) {
 				times = append(times, timeCheck{"PromptLog.At", gl.At, want})
 			}
-			if len(times) != 9 {
-				t.Fatalf("checked %d times, want 9 (a row is missing)", len(times))
-			}
-			for _, tt := range times {
-				if !tt.got.Equal(tt.want) {
-					t.Errorf("%s = %v, want %v", tt.what, tt.got, tt.want)
-				}
-				if tt.got.Location() != time.UTC {
-					t.Errorf("%s location = %v, want UTC", tt.what, tt.got.Location())
-				}
-			}
+			wantTimes(t, times, 9)
 		}},
 	})
 }
@@ -232,10 +203,6 @@ func testAppsTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			create(t, s, app)
 			ak := create(t, s, newAppKey(app.ID, keyIDs("app_", 1)[0], "t", in))
 			ck := create(t, s, newAccountKey(u.ID, keyIDs("act_", 1)[0], "t", now))
-			type timeCheck struct {
-				what      string
-				got, want time.Time
-			}
 			var times []timeCheck
 			ga, err := find(t, s, func(tx gatehouse.Tx) (*gatehouse.App, error) {
 				return tx.Apps().FindAppByID(t.Context(), app.ID)
@@ -282,17 +249,30 @@ func testAppsTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				t.Fatal(err)
 			}
 			times = append(times, timeCheck{"App.UpdatedAt after UpdateApp", ga.UpdatedAt, want})
-			if len(times) != 9 {
-				t.Fatalf("checked %d times, want 9 (a row is missing)", len(times))
-			}
-			for _, tt := range times {
-				if !tt.got.Equal(tt.want) {
-					t.Errorf("%s = %v, want %v", tt.what, tt.got, tt.want)
-				}
-				if tt.got.Location() != time.UTC {
-					t.Errorf("%s location = %v, want UTC", tt.what, tt.got.Location())
-				}
-			}
+			wantTimes(t, times, 9)
 		}},
 	})
+}
+
+// timeCheck is a time read back (got) and the instant it must be (want).
+type timeCheck struct {
+	what      string
+	got, want time.Time
+}
+
+// wantTimes fails t unless there are n checks and each time is its instant,
+// in UTC.
+func wantTimes(t *testing.T, times []timeCheck, n int) {
+	t.Helper()
+	if len(times) != n {
+		t.Fatalf("checked %d times, want %d (a row is missing)", len(times), n)
+	}
+	for _, tt := range times {
+		if !tt.got.Equal(tt.want) {
+			t.Errorf("%s = %v, want %v", tt.what, tt.got, tt.want)
+		}
+		if tt.got.Location() != time.UTC {
+			t.Errorf("%s location = %v, want UTC", tt.what, tt.got.Location())
+		}
+	}
 }
