@@ -7,18 +7,63 @@ import (
 
 // Store is a storage backend. Every use case runs its reads and writes in one
 // transaction through Update or View; the per-entity stores of a Tx compose
-// inside it. Backends turn constraint violations into ECONFLICT and missing
-// rows into ENOTFOUND, and a busy or unreachable database into EUNAVAILABLE;
-// they hold no business rules (those live in internal/core).
+// inside it. Backends hold no business rules (those live in internal/core),
+// but core's rules rely on the guarantees written here, which every backend
+// gives and the contract suite (internal/store/storetest) checks on each.
+//
+// Update transactions are serialised. An Update, on this node or on any
+// other sharing the database, runs as if it were the only one: fn sees every
+// write committed before it starts (those of the Updates it waited for
+// too), and no other Update's writes appear, or commit, while fn runs. So a rule that reads, decides and writes
+// in one Update holds exactly however many requests and nodes race it:
+// "count the keys, add one if under the limit" (API keys, app keys, account
+// keys, chat quotas), "the account is still active, so create its key" (a
+// deactivation racing the request leaves no live key behind), "delete the
+// key, then log its revocation" (of racing deletes one succeeds, the others
+// get ENOTFOUND). fn runs once per call (not at all when the transaction
+// cannot begin), never again on a conflict, so it may keep what it learns;
+// it must not wait for another Update, which cannot begin before it ends.
+//
+// View transactions are read-only and read one snapshot, taken at their
+// first read: fn sees the writes committed before that and none committed
+// while it runs. Views run beside each other and beside an Update and do not
+// wait for it. A write in a View fails.
+//
+// Update and View return fn's error as it was (errors.Is and errors.As see
+// it) after rolling back; when fn returns nil, Update commits. A panic in fn
+// rolls back and goes on up. fn must return an error a Tx method gave it
+// rather than carry on: PostgreSQL aborts the transaction on a failed
+// statement, and Update then fails instead of committing.
+//
+// Errors. The methods of a Tx, Update and View return:
+//   - ENOTFOUND when a row the method names does not exist (as each method
+//     says);
+//   - ECONFLICT when a write would break a uniqueness rule or refer to a row
+//     that does not exist;
+//   - EUNAVAILABLE when the database is busy (the writer's turn did not come
+//     within the backend's busy or lock timeout), unreachable, restarting,
+//     out of space, or closed: nothing was committed, and the request may be
+//     tried again later;
+//   - anything else is a fault (EINTERNAL to a client).
+//
+// Errors that come from the driver keep it wrapped under the gatehouse.Error
+// (for logs and errors.Is), never in its client-safe text.
+//
+// Lists. A method that finds rows returns an empty, non-nil slice when none
+// match, except FindUsers and FindRevocationsAfter, which return nil; a
+// method that deletes rows and returns their ids returns nil when it deleted
+// none.
 type Store interface {
-	// Update runs fn in one read-write transaction, committed when fn returns
-	// nil and rolled back otherwise.
+	// Update runs fn in one read-write transaction, serialised with every
+	// other Update (see above), committed when fn returns nil and rolled
+	// back otherwise.
 	Update(ctx context.Context, fn func(Tx) error) error
-	// View runs fn in a read-only transaction.
+	// View runs fn in a read-only transaction over one snapshot.
 	View(ctx context.Context, fn func(Tx) error) error
-	// Ping reports whether the database answers.
+	// Ping reports whether the database answers; EUNAVAILABLE when not.
 	Ping(ctx context.Context) error
-	// Close releases the database.
+	// Close releases the database. It may be called more than once; after
+	// it, Update, View and Ping return EUNAVAILABLE.
 	Close() error
 }
 
@@ -62,7 +107,7 @@ type UserStore interface {
 	FindUserByID(ctx context.Context, id int64) (*User, error)
 	// FindUserByEmail matches case-insensitively; returns ENOTFOUND.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
-	// FindUsers lists accounts in id order.
+	// FindUsers lists accounts in id order; nil when none match.
 	FindUsers(ctx context.Context, f UserFilter) ([]*User, error)
 	// UpdateUser applies upd and returns the new row; returns ENOTFOUND.
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
@@ -145,7 +190,8 @@ type Revocation struct {
 type RevocationStore interface {
 	// CreateRevocation appends r and sets r.Seq.
 	CreateRevocation(ctx context.Context, r *Revocation) error
-	// FindRevocationsAfter returns events with Seq > seq in order, at most limit.
+	// FindRevocationsAfter returns events with Seq > seq in order, at most
+	// limit (none for 0, all for a negative limit); nil when there are none.
 	FindRevocationsAfter(ctx context.Context, seq int64, limit int) ([]Revocation, error)
 	// LatestRevocationSeq returns the highest Seq, or 0.
 	LatestRevocationSeq(ctx context.Context) (int64, error)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -41,7 +42,7 @@ func encodeApp(a *gatehouse.App) (settings, metadata []byte, err error) {
 
 const appCols = `id, account_id, display_name, settings, metadata, created_at, updated_at`
 
-func scanApp(row scanner) (*gatehouse.App, error) {
+func scanApp(row sqlrows.Row) (*gatehouse.App, error) {
 	var a gatehouse.App
 	var settings, metadata []byte
 	var created, updated time.Time
@@ -95,15 +96,7 @@ func (s apps) FindAppsByAccount(ctx context.Context, accountID int64, page gateh
 	if err != nil {
 		return nil, false, err
 	}
-	more := len(out) > page.Size
-	if more {
-		out = out[:max(page.Size, 0)]
-	}
-	if page.Before != "" && page.After == "" {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
-	}
+	out, more := sqlrows.TrimPage(out, page.Size, page.Before != "" && page.After == "")
 	return out, more, nil
 }
 
@@ -135,7 +128,7 @@ func (s apps) UpdateApp(ctx context.Context, a *gatehouse.App) error {
 
 func (s apps) DeleteApp(ctx context.Context, id string) ([]string, error) {
 	rows, err := s.tx.Query(ctx, `DELETE FROM app_keys WHERE app_id = $1 RETURNING id`, id)
-	keys, err := orNil(collect(rows, err, scanID[string]))
+	keys, err := sqlrows.OrNil(collect(rows, err, sqlrows.ID[string]))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -29,7 +30,7 @@ func (s chats) addUsage(ctx context.Context, userID, n int64) error {
 	return mapErr(err)
 }
 
-func scanChat(row scanner) (*gatehouse.ChatSession, error) {
+func scanChat(row sqlrows.Row) (*gatehouse.ChatSession, error) {
 	var c gatehouse.ChatSession
 	var created, updated time.Time
 	if err := row.Scan(&c.ID, &c.UserID, &c.Title, &created, &updated, &c.Size); err != nil {
@@ -45,10 +46,7 @@ func (s chats) FindChatByID(ctx context.Context, id string) (*gatehouse.ChatSess
 
 func (s chats) FindChatIDsByUser(ctx context.Context, userID int64) ([]string, error) {
 	rows, err := s.tx.Query(ctx, `SELECT id FROM chat_sessions WHERE user_id = $1 ORDER BY updated_at DESC, created_at DESC, id`, userID)
-	return collect(rows, err, func(row scanner) (string, error) {
-		var id string
-		return id, mapErr(row.Scan(&id))
-	})
+	return collect(rows, err, sqlrows.ID[string])
 }
 
 func (s chats) FindChatsByIDs(ctx context.Context, userID int64, ids []string) ([]*gatehouse.ChatSession, error) {
@@ -61,7 +59,7 @@ func (s chats) FindChatsByIDs(ctx context.Context, userID int64, ids []string) (
 
 const messageCols = `id, session_id, role, body, created_at, size`
 
-func scanMessage(row scanner) (*gatehouse.ChatMessage, error) {
+func scanMessage(row sqlrows.Row) (*gatehouse.ChatMessage, error) {
 	var m gatehouse.ChatMessage
 	var role string
 	var created time.Time
@@ -88,24 +86,13 @@ func (s chats) FindChatMessagesPage(ctx context.Context, p gatehouse.ChatMessage
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	var last, total int64
-	for rows.Next() {
-		var id, size int64
-		if err := rows.Scan(&id, &size); err != nil {
-			rows.Close()
-			return nil, mapErr(err)
-		}
-		if total += size; last != 0 && total > p.MaxSize {
-			break
-		}
-		last = id
-	}
+	last, err := sqlrows.PageEnd(rows, p.MaxSize)
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err)
+	if err == nil {
+		err = rows.Err() // pgx reports some errors only once the rows are closed
 	}
-	if last == 0 {
-		return []*gatehouse.ChatMessage{}, nil
+	if err != nil || last == 0 {
+		return []*gatehouse.ChatMessage{}, mapErr(err)
 	}
 	rows, err = s.tx.Query(ctx, `SELECT `+messageCols+` FROM chat_messages
 		WHERE session_id = ANY($1) AND id > $2 AND id <= $3 ORDER BY id`, p.SessionIDs, p.After, last)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -37,7 +38,7 @@ func (s datasets) FindDatasetsForUser(ctx context.Context, userID int64) ([]gate
 		SELECT d.id, d.owner_id, d.name, d.classification, d.created_at, sh.permission
 		  FROM dataset_shares sh JOIN datasets d ON d.id = sh.dataset_id WHERE sh.user_id = $1
 		ORDER BY 1`, userID)
-	return collect(rows, err, func(row scanner) (gatehouse.DatasetAccess, error) {
+	return collect(rows, err, func(row sqlrows.Row) (gatehouse.DatasetAccess, error) {
 		var a gatehouse.DatasetAccess
 		var class, perm string
 		var created time.Time

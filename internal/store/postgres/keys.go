@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -12,7 +13,7 @@ type keys struct{ tx pgx.Tx }
 
 const keyCols = `id, user_id, name, hash, hint, created_at, last_used_at`
 
-func scanKey(row scanner) (*gatehouse.APIKey, error) {
+func scanKey(row sqlrows.Row) (*gatehouse.APIKey, error) {
 	var k gatehouse.APIKey
 	var hash []byte
 	var created time.Time
@@ -63,7 +64,7 @@ func (s keys) DeleteKey(ctx context.Context, userID, id int64) error {
 
 func (s keys) DeleteKeysByUser(ctx context.Context, userID int64) ([]int64, error) {
 	rows, err := s.tx.Query(ctx, `DELETE FROM api_keys WHERE user_id = $1 RETURNING id`, userID)
-	return orNil(collect(rows, err, scanID[int64]))
+	return sqlrows.OrNil(collect(rows, err, sqlrows.ID[int64]))
 }
 
 func (s keys) TouchKeys(ctx context.Context, used map[int64]time.Time) error {
@@ -81,11 +82,4 @@ func (s keys) TouchKeys(ctx context.Context, used map[int64]time.Time) error {
 		FROM unnest($1::bigint[], $2::timestamptz[]) AS u (id, t)
 		WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.t)`, ids, times)
 	return mapErr(err)
-}
-
-// scanID reads a single id column.
-func scanID[T any](row scanner) (T, error) {
-	var id T
-	err := row.Scan(&id)
-	return id, mapErr(err)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 func (s logins) CreateLoginAttempt(ctx context.Context, a *gatehouse.LoginAttempt) error {
@@ -16,7 +17,7 @@ func (s logins) CreateLoginAttempt(ctx context.Context, a *gatehouse.LoginAttemp
 func (s logins) FindLoginAttempts(ctx context.Context, limit int) ([]*gatehouse.LoginAttempt, error) {
 	rows, err := s.tx.Query(ctx, `SELECT id, at, ip, user_agent, kind, email, reason
 		FROM login_attempts ORDER BY id DESC LIMIT $1`, limitArg(limit))
-	return collect(rows, err, func(row scanner) (*gatehouse.LoginAttempt, error) {
+	return collect(rows, err, func(row sqlrows.Row) (*gatehouse.LoginAttempt, error) {
 		var a gatehouse.LoginAttempt
 		var at time.Time
 		var kind string

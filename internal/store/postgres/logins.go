@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -19,7 +20,7 @@ func (s logins) CreateLogin(ctx context.Context, l *gatehouse.Login) error {
 func (s logins) FindLoginsByUser(ctx context.Context, userID int64, limit int) ([]*gatehouse.Login, error) {
 	rows, err := s.tx.Query(ctx, `SELECT id, user_id, at, ip, user_agent, kind, success, reason
 		FROM logins WHERE user_id = $1 ORDER BY id DESC LIMIT $2`, userID, limitArg(limit))
-	return collect(rows, err, func(row scanner) (*gatehouse.Login, error) {
+	return collect(rows, err, func(row sqlrows.Row) (*gatehouse.Login, error) {
 		var l gatehouse.Login
 		var at time.Time
 		var kind string

@@ -1,10 +1,11 @@
 // Package postgres is the server storage backend: PostgreSQL through pgx
 // (pgxpool), for several gatehouse nodes sharing one database.
 //
-// Writes are serialised, as in the SQLite store. Every Update takes one
-// transaction-level advisory lock (writerLockKey) before it runs fn, so
-// read-write transactions across all nodes run one at a time, in READ
-// COMMITTED mode, each seeing everything committed before it. core is
+// Writes are serialised, as the store contract requires (see
+// gatehouse.Store) and the SQLite store's single writer does. Every Update
+// takes one transaction-level advisory lock (writerLockKey) before it runs
+// fn, so read-write transactions across all nodes run one at a time, in
+// READ COMMITTED mode, each seeing everything committed before it. core is
 // written against that: "count the keys, add one if under the limit",
 // "re-check that the account is active, then create its key" (a
 // deactivation racing the request must not leave a live key behind). Under
@@ -14,8 +15,9 @@
 // row), so it only works if Update re-runs fn, while the contract runs fn
 // once, in one transaction. The cost is a ceiling on write throughput, the
 // same one SQLite has, and waiting longer than Options.LockTimeout for the
-// turn is EUNAVAILABLE, as waiting out SQLite's busy timeout is. Reads (View) take no lock: REPEATABLE READ READ
-// ONLY, one snapshot for the whole of fn, like a SQLite read transaction.
+// turn is EUNAVAILABLE, as waiting out SQLite's busy timeout is. Reads
+// (View) take no lock: REPEATABLE READ READ ONLY, one snapshot for the
+// whole of fn, like a SQLite read transaction.
 //
 // Times are TIMESTAMPTZ written truncated to the millisecond and read back
 // in UTC, which round-trips the same instants as the SQLite store.
@@ -24,11 +26,8 @@ package postgres
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"net"
 	"path"
 	"runtime"
 	"slices"
@@ -37,9 +36,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/puddle/v2"
 )
 
 //go:embed migrations/*.sql
@@ -323,27 +320,6 @@ func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error) {
 	return nil, mapErr(err)
 }
 
-// brokenConn reports whether err says the connection it came from is gone
-// (as opposed to the server refusing the request, or refusing new
-// connections, which a retry would only repeat).
-func brokenConn(err error) bool {
-	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
-		return false
-	}
-	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
-		// The server ended this backend: an administrator, a shutdown,
-		// or pg_terminate_backend.
-		return pe.Code == "57P01" || pe.Code == "57P02" || strings.HasPrefix(pe.Code, "08")
-	}
-	return pgconn.SafeToRetry(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, pgconn.ErrConnClosed) || isNetErr(err)
-}
-
-func isNetErr(err error) bool {
-	_, ok := errors.AsType[net.Error](err)
-	return ok
-}
-
 // Ping reports whether the database answers, passing over dead pooled
 // connections as begin does.
 func (s *Store) Ping(ctx context.Context) error {
@@ -381,129 +357,3 @@ func (t *txn) Apps() gatehouse.AppStore               { return apps{t.tx} }
 func (t *txn) AppKeys() gatehouse.AppKeyStore         { return appKeys{t.tx} }
 func (t *txn) AccountKeys() gatehouse.AccountKeyStore { return accountKeys{t.tx} }
 func (t *txn) Settings() gatehouse.SettingStore       { return settings{t.tx} }
-
-// mapErr turns driver errors into gatehouse codes: a missing row into
-// ENOTFOUND; unique and foreign-key violations into ECONFLICT; a database
-// that is unreachable, restarting, overloaded, out of space, or that
-// aborted the transaction to keep it serializable, into EUNAVAILABLE.
-// Anything else stays an internal error. The driver error is kept (with
-// %w, for logs and errors.Is) but a client is only told the code.
-func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
-	}
-	// Checked before PgError: a server error while connecting (too many
-	// connections, starting up, database not accepting connections) is
-	// wrapped in a ConnectError.
-	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
-		return unavailable(err)
-	}
-	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
-		switch {
-		case pe.Code == "23505" || pe.Code == "23503": // unique_violation, foreign_key_violation
-			return fmt.Errorf("%w: %w", gatehouse.CodeErr(gatehouse.ECONFLICT), err)
-		case retryableState(pe.Code):
-			return unavailable(err)
-		case pe.Code == "22021" || pe.Code == "22P05": // character_not_in_repertoire, untranslatable_character
-			return fmt.Errorf("%w: %w", gatehouse.CodeErr(gatehouse.EINVALID), err)
-		}
-		return fmt.Errorf("postgres: %w", err)
-	}
-	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) || pgconn.SafeToRetry(err) ||
-		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, puddle.ErrClosedPool) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isNetErr(err) ||
-		strings.Contains(err.Error(), "conn closed") {
-		return unavailable(err)
-	}
-	return fmt.Errorf("postgres: %w", err)
-}
-
-func unavailable(err error) error {
-	return fmt.Errorf("%w: %w", gatehouse.CodeErr(gatehouse.EUNAVAILABLE), err)
-}
-
-// retryableState reports whether a SQLSTATE means "try again later" rather
-// than "this request is wrong".
-func retryableState(code string) bool {
-	switch code {
-	case "40001", // serialization_failure
-		"40P01", // deadlock_detected
-		"55P03", // lock_not_available (lock_timeout)
-		"57014", // query_canceled (statement_timeout, or a cancelled ctx)
-		"57P01", // admin_shutdown (pg_terminate_backend, fast shutdown)
-		"57P02", // crash_shutdown
-		"57P03", // cannot_connect_now (starting up, recovering)
-		"58030": // io_error
-		return true
-	}
-	switch code[:min(2, len(code))] {
-	case "08", // connection_exception
-		"53": // insufficient_resources: disk_full, out_of_memory, too_many_connections
-		return true
-	}
-	return false
-}
-
-// ts is how a time is written: truncated to the millisecond, the precision
-// every backend keeps.
-func ts(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
-
-// nullTS writes the zero time as NULL.
-func nullTS(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	v := ts(t)
-	return &v
-}
-
-// fromNullTS reads NULL as the zero time.
-func fromNullTS(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.UTC()
-}
-
-// limitArg is a LIMIT parameter. SQLite reads a negative LIMIT as none;
-// PostgreSQL rejects it but reads LIMIT NULL as none.
-func limitArg(n int) any {
-	if n < 0 {
-		return nil
-	}
-	return n
-}
-
-// scanner is a pgx.Row or pgx.Rows.
-type scanner interface{ Scan(...any) error }
-
-// collect reads every row of rows with scan into a non-nil slice, mapping
-// errors. It closes rows.
-func collect[T any](rows pgx.Rows, qerr error, scan func(scanner) (T, error)) ([]T, error) {
-	if qerr != nil {
-		return nil, mapErr(qerr)
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, mapErr(rows.Err())
-}
-
-// orNil returns nil for no rows. The SQLite store returns a nil slice from
-// some methods and an empty one from others; this store matches it method
-// by method, since a caller may encode the result as JSON (null or []).
-func orNil[T any](xs []T, err error) ([]T, error) {
-	if len(xs) == 0 {
-		return nil, err
-	}
-	return xs, err
-}

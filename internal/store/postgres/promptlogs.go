@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -24,7 +25,7 @@ func (s promptLogs) FindPromptLogsByUser(ctx context.Context, userID, beforeID i
 	}
 	rows, err := s.tx.Query(ctx, `SELECT id, user_id, session_id, at, prompt, completion, model, prompt_tokens, completion_tokens, total_tokens, ip
 		FROM prompt_logs WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, userID, beforeID, limitArg(limit))
-	return collect(rows, err, func(row scanner) (*gatehouse.PromptLog, error) {
+	return collect(rows, err, func(row sqlrows.Row) (*gatehouse.PromptLog, error) {
 		var l gatehouse.PromptLog
 		var at time.Time
 		if err := row.Scan(&l.ID, &l.UserID, &l.SessionID, &at, &l.Prompt, &l.Completion, &l.Model, &l.PromptTokens, &l.CompletionTokens, &l.TotalTokens, &l.IP); err != nil {

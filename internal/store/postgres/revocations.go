@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -34,7 +35,7 @@ func (s revocations) CreateRevocation(ctx context.Context, r *gatehouse.Revocati
 
 func (s revocations) FindRevocationsAfter(ctx context.Context, seq int64, limit int) ([]gatehouse.Revocation, error) {
 	rows, err := s.tx.Query(ctx, `SELECT seq, kind, subject_id, subject, at FROM revocations WHERE seq > $1 ORDER BY seq LIMIT $2`, seq, limitArg(limit))
-	return orNil(collect(rows, err, func(row scanner) (gatehouse.Revocation, error) {
+	return sqlrows.OrNil(collect(rows, err, func(row sqlrows.Row) (gatehouse.Revocation, error) {
 		var r gatehouse.Revocation
 		var kind string
 		var at time.Time

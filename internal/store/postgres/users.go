@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -12,7 +13,7 @@ type users struct{ tx pgx.Tx }
 
 const userCols = `id, email, password_hash, status, is_admin, cac, company_id, created_at, updated_at`
 
-func scanUser(row scanner) (*gatehouse.User, error) {
+func scanUser(row sqlrows.Row) (*gatehouse.User, error) {
 	var u gatehouse.User
 	var status string
 	var created, updated time.Time
@@ -54,7 +55,7 @@ func (s users) FindUsers(ctx context.Context, f gatehouse.UserFilter) ([]*gateho
 		limit = &f.Limit
 	}
 	rows, err := s.tx.Query(ctx, `SELECT `+userCols+` FROM users WHERE ($1::text IS NULL OR status = $1) ORDER BY id LIMIT $2`, status, limit)
-	return orNil(collect(rows, err, scanUser))
+	return sqlrows.OrNil(collect(rows, err, scanUser))
 }
 
 func (s users) UpdateUser(ctx context.Context, id int64, upd gatehouse.UserUpdate) (*gatehouse.User, error) {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 type apps struct{ tx *sql.Tx }
@@ -39,7 +41,7 @@ func encodeApp(a *gatehouse.App) (settings string, metadata sql.NullString, err 
 
 const appCols = `id, account_id, display_name, settings, metadata, created_at, updated_at`
 
-func scanApp(row interface{ Scan(...any) error }) (*gatehouse.App, error) {
+func scanApp(row sqlrows.Row) (*gatehouse.App, error) {
 	var a gatehouse.App
 	var settings string
 	var metadata sql.NullString
@@ -53,7 +55,7 @@ func scanApp(row interface{ Scan(...any) error }) (*gatehouse.App, error) {
 	}
 	a.Settings = gatehouse.AppSettings(sr)
 	if metadata.Valid {
-		dec := json.NewDecoder(bytesReader(metadata.String))
+		dec := json.NewDecoder(strings.NewReader(metadata.String))
 		dec.UseNumber()
 		if err := dec.Decode(&a.Metadata); err != nil {
 			return nil, err
@@ -93,30 +95,11 @@ func (s apps) FindAppsByAccount(ctx context.Context, accountID int64, page gateh
 	q += order + ` LIMIT ?`
 	args = append(args, page.Size+1)
 	rows, err := s.tx.QueryContext(ctx, q, args...)
+	out, err := collect(rows, err, scanApp)
 	if err != nil {
-		return nil, false, mapErr(err)
+		return nil, false, err
 	}
-	defer rows.Close()
-	out := []*gatehouse.App{}
-	for rows.Next() {
-		a, err := scanApp(rows)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, mapErr(err)
-	}
-	more := len(out) > page.Size
-	if more {
-		out = out[:page.Size]
-	}
-	if page.Before != "" && page.After == "" {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
-	}
+	out, more := sqlrows.TrimPage(out, page.Size, page.Before != "" && page.After == "")
 	return out, more, nil
 }
 
@@ -148,21 +131,9 @@ func (s apps) UpdateApp(ctx context.Context, a *gatehouse.App) error {
 
 func (s apps) DeleteApp(ctx context.Context, id string) ([]string, error) {
 	rows, err := s.tx.QueryContext(ctx, `DELETE FROM app_keys WHERE app_id = ? RETURNING id`, id)
+	keys, err := sqlrows.OrNil(collect(rows, err, sqlrows.ID[string]))
 	if err != nil {
-		return nil, mapErr(err)
-	}
-	var keys []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return nil, mapErr(err)
-		}
-		keys = append(keys, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	res, err := s.tx.ExecContext(ctx, `DELETE FROM apps WHERE id = ?`, id)
 	if err != nil {

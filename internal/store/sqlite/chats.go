@@ -3,10 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 type chats struct{ tx *sql.Tx }
@@ -29,7 +31,7 @@ func (s chats) addUsage(ctx context.Context, userID, n int64) error {
 	return mapErr(err)
 }
 
-func scanChat(row interface{ Scan(...any) error }) (*gatehouse.ChatSession, error) {
+func scanChat(row sqlrows.Row) (*gatehouse.ChatSession, error) {
 	var c gatehouse.ChatSession
 	var created, updated int64
 	if err := row.Scan(&c.ID, &c.UserID, &c.Title, &created, &updated, &c.Size); err != nil {
@@ -45,19 +47,7 @@ func (s chats) FindChatByID(ctx context.Context, id string) (*gatehouse.ChatSess
 
 func (s chats) FindChatIDsByUser(ctx context.Context, userID int64) ([]string, error) {
 	rows, err := s.tx.QueryContext(ctx, `SELECT id FROM chat_sessions WHERE user_id = ? ORDER BY updated_at DESC, created_at DESC, id`, userID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, mapErr(err)
-		}
-		out = append(out, id)
-	}
-	return out, mapErr(rows.Err())
+	return collect(rows, err, sqlrows.ID[string])
 }
 
 // placeholders returns "?, ?, ..." for n values.
@@ -66,53 +56,33 @@ func placeholders(n int) string {
 }
 
 func (s chats) FindChatsByIDs(ctx context.Context, userID int64, ids []string) ([]*gatehouse.ChatSession, error) {
-	out := []*gatehouse.ChatSession{}
 	if len(ids) == 0 {
-		return out, nil
+		return []*gatehouse.ChatSession{}, nil
 	}
 	args := []any{userID}
 	for _, id := range ids {
 		args = append(args, id)
 	}
 	rows, err := s.tx.QueryContext(ctx, `SELECT `+chatCols+` FROM chat_sessions WHERE user_id = ? AND id IN (`+placeholders(len(ids))+`)`, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		c, err := scanChat(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, mapErr(rows.Err())
+	return collect(rows, err, scanChat)
 }
 
 const messageCols = `id, session_id, role, body, created_at, size`
 
-func scanMessages(rows *sql.Rows) ([]*gatehouse.ChatMessage, error) {
-	defer rows.Close()
-	out := []*gatehouse.ChatMessage{}
-	for rows.Next() {
-		var m gatehouse.ChatMessage
-		var role string
-		var created int64
-		if err := rows.Scan(&m.ID, &m.SessionID, &role, &m.Text, &created, &m.Size); err != nil {
-			return nil, mapErr(err)
-		}
-		m.Role, m.CreatedAt = gatehouse.ChatRole(role), fromMS(created)
-		out = append(out, &m)
+func scanMessage(row sqlrows.Row) (*gatehouse.ChatMessage, error) {
+	var m gatehouse.ChatMessage
+	var role string
+	var created int64
+	if err := row.Scan(&m.ID, &m.SessionID, &role, &m.Text, &created, &m.Size); err != nil {
+		return nil, mapErr(err)
 	}
-	return out, mapErr(rows.Err())
+	m.Role, m.CreatedAt = gatehouse.ChatRole(role), fromMS(created)
+	return &m, nil
 }
 
 func (s chats) FindChatMessages(ctx context.Context, sessionID string) ([]*gatehouse.ChatMessage, error) {
 	rows, err := s.tx.QueryContext(ctx, `SELECT `+messageCols+` FROM chat_messages WHERE session_id = ? ORDER BY id`, sessionID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	return scanMessages(rows)
+	return collect(rows, err, scanMessage)
 }
 
 // FindChatMessagesPage first reads ids and sizes (from the index
@@ -133,35 +103,15 @@ func (s chats) FindChatMessagesPage(ctx context.Context, p gatehouse.ChatMessage
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	last, err := pageEnd(rows, p.MaxSize)
+	last, err := sqlrows.PageEnd(rows, p.MaxSize)
+	rows.Close()
 	if err != nil || last == 0 {
-		return []*gatehouse.ChatMessage{}, err
+		return []*gatehouse.ChatMessage{}, mapErr(err)
 	}
 	args[len(args)-2] = last
 	rows, err = s.tx.QueryContext(ctx, `SELECT `+messageCols+` FROM chat_messages
 		WHERE session_id IN (`+in+`) AND id > ? AND id <= ? ORDER BY id`, args[:len(args)-1]...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	return scanMessages(rows)
-}
-
-// pageEnd reads (id, size) rows and returns the id of the last one that
-// fits in maxSize (the first one always does), or 0 when there are none.
-func pageEnd(rows *sql.Rows, maxSize int64) (int64, error) {
-	defer rows.Close()
-	var last, total int64
-	for rows.Next() {
-		var id, size int64
-		if err := rows.Scan(&id, &size); err != nil {
-			return 0, mapErr(err)
-		}
-		if total += size; last != 0 && total > maxSize {
-			break
-		}
-		last = id
-	}
-	return last, mapErr(rows.Err())
+	return collect(rows, err, scanMessage)
 }
 
 func (s chats) LatestChatMessageID(ctx context.Context) (int64, error) {
@@ -178,7 +128,7 @@ func (s chats) AppendChatMessages(ctx context.Context, sessionID string, msgs []
 	var userID int64
 	err := s.tx.QueryRowContext(ctx, `UPDATE chat_sessions SET updated_at = ?, size = size + ? WHERE id = ? RETURNING user_id`,
 		ms(at), size, sessionID).Scan(&userID)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	if err != nil {
@@ -201,7 +151,7 @@ func (s chats) AppendChatMessages(ctx context.Context, sessionID string, msgs []
 func (s chats) ChatUsage(ctx context.Context, userID int64) (int64, error) {
 	var n int64
 	err := s.tx.QueryRowContext(ctx, `SELECT size FROM chat_usage WHERE user_id = ?`, userID).Scan(&n)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
 	return n, mapErr(err)
@@ -210,7 +160,7 @@ func (s chats) ChatUsage(ctx context.Context, userID int64) (int64, error) {
 func (s chats) DeleteChat(ctx context.Context, userID int64, id string) error {
 	var size int64
 	err := s.tx.QueryRowContext(ctx, `DELETE FROM chat_sessions WHERE id = ? AND user_id = ? RETURNING size`, id, userID).Scan(&size)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
 	}
 	if err != nil {

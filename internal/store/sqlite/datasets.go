@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 type datasets struct{ tx *sql.Tx }
@@ -40,22 +41,16 @@ func (s datasets) FindDatasetsForUser(ctx context.Context, userID int64) ([]gate
 		SELECT d.id, d.owner_id, d.name, d.classification, d.created_at, sh.permission
 		  FROM dataset_shares sh JOIN datasets d ON d.id = sh.dataset_id WHERE sh.user_id = ?
 		ORDER BY 1`, userID, userID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := []gatehouse.DatasetAccess{}
-	for rows.Next() {
+	return collect(rows, err, func(row sqlrows.Row) (gatehouse.DatasetAccess, error) {
 		var a gatehouse.DatasetAccess
 		var class, perm string
 		var created int64
-		if err := rows.Scan(&a.Dataset.ID, &a.Dataset.OwnerID, &a.Dataset.Name, &class, &created, &perm); err != nil {
-			return nil, mapErr(err)
+		if err := row.Scan(&a.Dataset.ID, &a.Dataset.OwnerID, &a.Dataset.Name, &class, &created, &perm); err != nil {
+			return a, mapErr(err)
 		}
 		a.Dataset.Classification, a.Dataset.CreatedAt, a.Permission = gatehouse.Classification(class), fromMS(created), gatehouse.Permission(perm)
-		out = append(out, a)
-	}
-	return out, mapErr(rows.Err())
+		return a, nil
+	})
 }
 
 func (s datasets) DeleteDataset(ctx context.Context, id int64) error {

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 type keys struct{ tx *sql.Tx }
 
 const keyCols = `id, user_id, name, hash, hint, created_at, last_used_at`
 
-func scanKey(row interface{ Scan(...any) error }) (*gatehouse.APIKey, error) {
+func scanKey(row sqlrows.Row) (*gatehouse.APIKey, error) {
 	var k gatehouse.APIKey
 	var hash []byte
 	var created int64
@@ -44,19 +45,7 @@ func (s keys) FindKeyByHash(ctx context.Context, h gatehouse.Hash) (*gatehouse.A
 
 func (s keys) FindKeysByUser(ctx context.Context, userID int64) ([]*gatehouse.APIKey, error) {
 	rows, err := s.tx.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE user_id = ? ORDER BY id`, userID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := []*gatehouse.APIKey{}
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, mapErr(rows.Err())
+	return collect(rows, err, scanKey)
 }
 
 func (s keys) CountKeysByUser(ctx context.Context, userID int64) (int, error) {
@@ -78,19 +67,7 @@ func (s keys) DeleteKey(ctx context.Context, userID, id int64) error {
 
 func (s keys) DeleteKeysByUser(ctx context.Context, userID int64) ([]int64, error) {
 	rows, err := s.tx.QueryContext(ctx, `DELETE FROM api_keys WHERE user_id = ? RETURNING id`, userID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, mapErr(err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, mapErr(rows.Err())
+	return sqlrows.OrNil(collect(rows, err, sqlrows.ID[int64]))
 }
 
 func (s keys) TouchKeys(ctx context.Context, used map[int64]time.Time) error {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 func (s logins) CreateLoginAttempt(ctx context.Context, a *gatehouse.LoginAttempt) error {
@@ -20,22 +21,16 @@ func (s logins) CreateLoginAttempt(ctx context.Context, a *gatehouse.LoginAttemp
 func (s logins) FindLoginAttempts(ctx context.Context, limit int) ([]*gatehouse.LoginAttempt, error) {
 	rows, err := s.tx.QueryContext(ctx, `SELECT id, at, ip, user_agent, kind, email, reason
 		FROM login_attempts ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := []*gatehouse.LoginAttempt{}
-	for rows.Next() {
+	return collect(rows, err, func(row sqlrows.Row) (*gatehouse.LoginAttempt, error) {
 		var a gatehouse.LoginAttempt
 		var at int64
 		var kind string
-		if err := rows.Scan(&a.ID, &at, &a.IP, &a.UserAgent, &kind, &a.Email, &a.Reason); err != nil {
+		if err := row.Scan(&a.ID, &at, &a.IP, &a.UserAgent, &kind, &a.Email, &a.Reason); err != nil {
 			return nil, mapErr(err)
 		}
 		a.At, a.Kind = fromMS(at), gatehouse.LoginKind(kind)
-		out = append(out, &a)
-	}
-	return out, mapErr(rows.Err())
+		return &a, nil
+	})
 }
 
 func (s logins) DeleteLoginAttemptsBefore(ctx context.Context, t time.Time) error {

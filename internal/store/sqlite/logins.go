@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 type logins struct{ tx *sql.Tx }
@@ -22,20 +23,14 @@ func (s logins) CreateLogin(ctx context.Context, l *gatehouse.Login) error {
 func (s logins) FindLoginsByUser(ctx context.Context, userID int64, limit int) ([]*gatehouse.Login, error) {
 	rows, err := s.tx.QueryContext(ctx, `SELECT id, user_id, at, ip, user_agent, kind, success, reason
 		FROM logins WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := []*gatehouse.Login{}
-	for rows.Next() {
+	return collect(rows, err, func(row sqlrows.Row) (*gatehouse.Login, error) {
 		var l gatehouse.Login
 		var at int64
 		var kind string
-		if err := rows.Scan(&l.ID, &l.UserID, &at, &l.IP, &l.UserAgent, &kind, &l.Success, &l.Reason); err != nil {
+		if err := row.Scan(&l.ID, &l.UserID, &at, &l.IP, &l.UserAgent, &kind, &l.Success, &l.Reason); err != nil {
 			return nil, mapErr(err)
 		}
 		l.At, l.Kind = fromMS(at), gatehouse.LoginKind(kind)
-		out = append(out, &l)
-	}
-	return out, mapErr(rows.Err())
+		return &l, nil
+	})
 }

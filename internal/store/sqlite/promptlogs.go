@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 type promptLogs struct{ tx *sql.Tx }
@@ -27,19 +28,13 @@ func (s promptLogs) FindPromptLogsByUser(ctx context.Context, userID, beforeID i
 	}
 	rows, err := s.tx.QueryContext(ctx, `SELECT id, user_id, session_id, at, prompt, completion, model, prompt_tokens, completion_tokens, total_tokens, ip
 		FROM prompt_logs WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, userID, beforeID, limit)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := []*gatehouse.PromptLog{}
-	for rows.Next() {
+	return collect(rows, err, func(row sqlrows.Row) (*gatehouse.PromptLog, error) {
 		var l gatehouse.PromptLog
 		var at int64
-		if err := rows.Scan(&l.ID, &l.UserID, &l.SessionID, &at, &l.Prompt, &l.Completion, &l.Model, &l.PromptTokens, &l.CompletionTokens, &l.TotalTokens, &l.IP); err != nil {
+		if err := row.Scan(&l.ID, &l.UserID, &l.SessionID, &at, &l.Prompt, &l.Completion, &l.Model, &l.PromptTokens, &l.CompletionTokens, &l.TotalTokens, &l.IP); err != nil {
 			return nil, mapErr(err)
 		}
 		l.At = fromMS(at)
-		out = append(out, &l)
-	}
-	return out, mapErr(rows.Err())
+		return &l, nil
+	})
 }

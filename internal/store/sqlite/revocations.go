@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 type revocations struct{ tx *sql.Tx }
@@ -21,22 +22,16 @@ func (s revocations) CreateRevocation(ctx context.Context, r *gatehouse.Revocati
 
 func (s revocations) FindRevocationsAfter(ctx context.Context, seq int64, limit int) ([]gatehouse.Revocation, error) {
 	rows, err := s.tx.QueryContext(ctx, `SELECT seq, kind, subject_id, subject, at FROM revocations WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []gatehouse.Revocation
-	for rows.Next() {
+	return sqlrows.OrNil(collect(rows, err, func(row sqlrows.Row) (gatehouse.Revocation, error) {
 		var r gatehouse.Revocation
 		var kind string
 		var at int64
-		if err := rows.Scan(&r.Seq, &kind, &r.SubjectID, &r.Subject, &at); err != nil {
-			return nil, mapErr(err)
+		if err := row.Scan(&r.Seq, &kind, &r.SubjectID, &r.Subject, &at); err != nil {
+			return r, mapErr(err)
 		}
 		r.Kind, r.At = gatehouse.RevocationKind(kind), fromMS(at)
-		out = append(out, r)
-	}
-	return out, mapErr(rows.Err())
+		return r, nil
+	}))
 }
 
 func (s revocations) LatestRevocationSeq(ctx context.Context) (int64, error) {

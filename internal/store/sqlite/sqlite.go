@@ -5,7 +5,9 @@
 // Two connection pools share the file: a single writer connection whose
 // transactions begin IMMEDIATE (so writers queue on busy_timeout instead of
 // failing on a lock upgrade), and a pool of query-only reader connections,
-// which WAL lets run beside the writer.
+// which WAL lets run beside the writer. The one writer, and SQLite's write
+// lock across processes, are what serialise Updates as the store contract
+// requires (see gatehouse.Store).
 package sqlite
 
 import (
@@ -22,11 +24,10 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
-	sqlite "modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -46,6 +47,11 @@ type Store struct {
 	r    *sql.DB // query-only readers
 
 	migrations fs.FS // holds migrations/*.sql
+
+	// closed is set by Close. database/sql says "database is closed" with
+	// an error value it does not export, so a failure on a closed store is
+	// known by this instead of by the error's text.
+	closed atomic.Bool
 }
 
 var _ gatehouse.Store = (*Store)(nil)
@@ -344,7 +350,7 @@ func (s *Store) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
 func (s *Store) run(ctx context.Context, db *sql.DB, fn func(gatehouse.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return mapErr(err)
+		return s.mapErr(err)
 	}
 	// Deferred so that a panic in fn cannot leave the single writer
 	// connection inside an open transaction; a no-op after Commit.
@@ -353,7 +359,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(gatehouse.Tx) error
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return mapErr(err)
+		return s.mapErr(err)
 	}
 	return nil
 }
@@ -362,18 +368,19 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(gatehouse.Tx) error
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return mapErr(err)
+		return s.mapErr(err)
 	}
 	return nil
 }
 
-// Close closes both pools.
+// Close closes both pools. It may be called more than once.
 func (s *Store) Close() error {
+	s.closed.Store(true)
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
 // Backup writes a consistent copy of the database to path (VACUUM INTO),
-// while the store stays online. ECONFLICT when path exists.
+// while the store stays online.
 func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("sqlite: backup: %s: %w", path, gatehouse.CodeErr(gatehouse.ECONFLICT))
@@ -387,7 +394,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
-		return fmt.Errorf("sqlite: backup: %w", mapErr(err))
+		return fmt.Errorf("sqlite: backup: %w", s.mapErr(err))
 	}
 	return os.Chmod(path, 0o600)
 }
@@ -406,47 +413,3 @@ func (t *txn) Apps() gatehouse.AppStore               { return apps{t.tx} }
 func (t *txn) AppKeys() gatehouse.AppKeyStore         { return appKeys{t.tx} }
 func (t *txn) AccountKeys() gatehouse.AccountKeyStore { return accountKeys{t.tx} }
 func (t *txn) Settings() gatehouse.SettingStore       { return settings{t.tx} }
-
-// mapErr turns driver errors into gatehouse codes: constraint violations into
-// ECONFLICT, a missing row into ENOTFOUND, a busy, locked, full or failing
-// database into EUNAVAILABLE. Anything else stays an internal error.
-func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return gatehouse.CodeErr(gatehouse.ENOTFOUND)
-	}
-	if e, ok := errors.AsType[*sqlite.Error](err); ok {
-		switch e.Code() & 0xff {
-		case sqlite3.SQLITE_CONSTRAINT:
-			return fmt.Errorf("%w: %v", gatehouse.CodeErr(gatehouse.ECONFLICT), err)
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR,
-			sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_PROTOCOL:
-			return fmt.Errorf("%w: %v", gatehouse.CodeErr(gatehouse.EUNAVAILABLE), err)
-		}
-	}
-	// A closed pool or a dead connection: the database is not there to ask.
-	if errors.Is(err, sql.ErrConnDone) || err.Error() == "sql: database is closed" || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w: %v", gatehouse.CodeErr(gatehouse.EUNAVAILABLE), err)
-	}
-	return err
-}
-
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
-
-func nullMS(t time.Time) sql.NullInt64 {
-	if t.IsZero() {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
-}
-
-func fromNullMS(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return fromMS(v.Int64)
-}

@@ -6,13 +6,14 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 type users struct{ tx *sql.Tx }
 
 const userCols = `id, email, password_hash, status, is_admin, cac, company_id, created_at, updated_at`
 
-func scanUser(row interface{ Scan(...any) error }) (*gatehouse.User, error) {
+func scanUser(row sqlrows.Row) (*gatehouse.User, error) {
 	var u gatehouse.User
 	var status string
 	var created, updated int64
@@ -59,19 +60,7 @@ func (s users) FindUsers(ctx context.Context, f gatehouse.UserFilter) ([]*gateho
 		args = append(args, f.Limit)
 	}
 	rows, err := s.tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []*gatehouse.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, mapErr(rows.Err())
+	return sqlrows.OrNil(collect(rows, err, scanUser))
 }
 
 func (s users) UpdateUser(ctx context.Context, id int64, upd gatehouse.UserUpdate) (*gatehouse.User, error) {

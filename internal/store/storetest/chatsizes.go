@@ -10,22 +10,11 @@ import (
 	"github.com/gatehouse/gatehouse"
 )
 
-// ---------------------------------------------------------------- chat sizes, usage and paging
-
-func chatUsage(t *testing.T, s gatehouse.Store, userID int64) int64 {
-	t.Helper()
-	var n int64
-	view(t, s, func(tx gatehouse.Tx) error {
-		var err error
-		n, err = tx.Chats().ChatUsage(t.Context(), userID)
-		return err
-	})
-	return n
-}
-
 func wantUsage(t *testing.T, what string, s gatehouse.Store, userID, want int64) {
 	t.Helper()
-	if got := chatUsage(t, s, userID); got != want {
+	if got := mustFind(t, s, func(tx gatehouse.Tx) (int64, error) {
+		return tx.Chats().ChatUsage(t.Context(), userID)
+	}); got != want {
 		t.Errorf("%s: ChatUsage(%d) = %d, want %d", what, userID, got, want)
 	}
 }
@@ -38,28 +27,6 @@ func sized(msgs []*gatehouse.ChatMessage, sizes ...int64) []*gatehouse.ChatMessa
 	return msgs
 }
 
-func messagesPage(t *testing.T, s gatehouse.Store, p gatehouse.ChatMessagePage) []*gatehouse.ChatMessage {
-	t.Helper()
-	var ms []*gatehouse.ChatMessage
-	view(t, s, func(tx gatehouse.Tx) error {
-		var err error
-		ms, err = tx.Chats().FindChatMessagesPage(t.Context(), p)
-		return err
-	})
-	return ms
-}
-
-func latestMessageID(t *testing.T, s gatehouse.Store) int64 {
-	t.Helper()
-	var id int64
-	view(t, s, func(tx gatehouse.Tx) error {
-		var err error
-		id, err = tx.Chats().LatestChatMessageID(t.Context())
-		return err
-	})
-	return id
-}
-
 var errFull = errors.New("full")
 
 func testChatSizes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
@@ -70,14 +37,14 @@ func testChatSizes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 	)
 	subtests(t, open, []testCase{
 		{"SizesAddUp", func(t *testing.T, s gatehouse.Store) {
-			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
-			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
-			none := createUser(t, s, "none@example.com", gatehouse.UserActive)
+			a := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			b := create(t, s, newUser("b@example.com", gatehouse.UserActive))
+			none := create(t, s, newUser("none@example.com", gatehouse.UserActive))
 			wantUsage(t, "no sessions", s, a.ID, 0)
 			c1, c2, cb := newChat(s1, a.ID, t0), newChat(s2, a.ID, t0), newChat(s3, b.ID, t0)
 			c1.Size, c2.Size, cb.Size = 300, 256, 100
 			for _, c := range []*gatehouse.ChatSession{c1, c2, cb} {
-				update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), c) })
+				mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), c) })
 			}
 			wantUsage(t, "after CreateChat", s, a.ID, 556)
 			wantUsage(t, "after CreateChat", s, b.ID, 100)
@@ -87,19 +54,23 @@ func testChatSizes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			first := sized(messages(s1, t0, "q", "a"), 10, 20)
 			appendMessages(t, s, s1, first, t0.Add(time.Minute))
 			c1.Size, c1.UpdatedAt = 330, t0.Add(time.Minute)
-			got, err := findChat(t, s, s1)
+			got, err := find(t, s, func(tx gatehouse.Tx) (*gatehouse.ChatSession, error) {
+				return tx.Chats().FindChatByID(t.Context(), s1)
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
 			wantEqual(t, "session after append", got, c1)
-			wantEqual(t, "messages keep their Size", findMessages(t, s, s1), first)
+			wantEqual(t, "messages keep their Size", mustFind(t, s, func(tx gatehouse.Tx) ([]*gatehouse.ChatMessage, error) {
+				return tx.Chats().FindChatMessages(t.Context(), s1)
+			}), first)
 			wantUsage(t, "after append", s, a.ID, 586)
 			wantUsage(t, "other account after append", s, b.ID, 100)
 			wantEqual(t, "FindChatsByIDs", findChats(t, s, a.ID), []*gatehouse.ChatSession{c1, c2})
 
 			// Appending nothing, to a missing session, or in a transaction
 			// that rolls back, changes nothing.
-			update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().AppendChatMessages(t.Context(), s2, nil, t0) })
+			mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Chats().AppendChatMessages(t.Context(), s2, nil, t0) })
 			err = s.Update(t.Context(), func(tx gatehouse.Tx) error {
 				return tx.Chats().AppendChatMessages(t.Context(), "0b7e4a52-3c1f-4d6a-9b8e-0000000000ff", sized(messages("x", t0, "lost"), 1000), t0)
 			})
@@ -128,9 +99,9 @@ func testChatSizes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			err = s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Chats().DeleteChat(t.Context(), b.ID, s1) })
 			wantCode(t, "another user's DeleteChat", err, gatehouse.ENOTFOUND)
 			wantUsage(t, "after another user's DeleteChat", s, a.ID, 586)
-			update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().DeleteChat(t.Context(), a.ID, s1) })
+			mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Chats().DeleteChat(t.Context(), a.ID, s1) })
 			wantUsage(t, "after DeleteChat", s, a.ID, 256)
-			update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().DeleteChat(t.Context(), a.ID, s2) })
+			mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Chats().DeleteChat(t.Context(), a.ID, s2) })
 			wantUsage(t, "after deleting every session", s, a.ID, 0)
 			wantUsage(t, "other account at the end", s, b.ID, 100)
 		}},
@@ -138,10 +109,10 @@ func testChatSizes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			// Writers that read the usage and write only while under a cap,
 			// in one Update each, never overshoot it together: the store
 			// runs read-write transactions one at a time.
-			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
+			a := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 			c := newChat(s1, a.ID, t0)
 			c.Size = 100
-			update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), c) })
+			mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Chats().CreateChat(t.Context(), c) })
 			const capSize, each, writers = 1000, 50, 40
 			var wg sync.WaitGroup
 			var mu sync.Mutex
@@ -190,16 +161,13 @@ func testChatSizes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			}
 		}},
 		{"FindChatsByIDs", func(t *testing.T, s gatehouse.Store) {
-			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
-			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
-			c1 := createChat(t, s, s1, a.ID, t0)
-			createChat(t, s, s2, b.ID, t0)
+			a := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			b := create(t, s, newUser("b@example.com", gatehouse.UserActive))
+			c1 := create(t, s, newChat(s1, a.ID, t0))
+			create(t, s, newChat(s2, b.ID, t0))
 			find := func(userID int64, ids ...string) []*gatehouse.ChatSession {
-				var cs []*gatehouse.ChatSession
-				view(t, s, func(tx gatehouse.Tx) error {
-					var err error
-					cs, err = tx.Chats().FindChatsByIDs(t.Context(), userID, ids)
-					return err
+				cs := mustFind(t, s, func(tx gatehouse.Tx) ([]*gatehouse.ChatSession, error) {
+					return tx.Chats().FindChatsByIDs(t.Context(), userID, ids)
 				})
 				return cs
 			}
@@ -212,14 +180,16 @@ func testChatSizes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			}
 		}},
 		{"MessagesPage", func(t *testing.T, s gatehouse.Store) {
-			a := createUser(t, s, "a@example.com", gatehouse.UserActive)
-			b := createUser(t, s, "b@example.com", gatehouse.UserActive)
-			if id := latestMessageID(t, s); id != 0 {
+			a := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			b := create(t, s, newUser("b@example.com", gatehouse.UserActive))
+			if id := mustFind(t, s, func(tx gatehouse.Tx) (int64, error) {
+				return tx.Chats().LatestChatMessageID(t.Context())
+			}); id != 0 {
 				t.Errorf("LatestChatMessageID of an empty store = %d, want 0", id)
 			}
-			createChat(t, s, s1, a.ID, t0)
-			createChat(t, s, s2, a.ID, t0)
-			createChat(t, s, s3, b.ID, t0)
+			create(t, s, newChat(s1, a.ID, t0))
+			create(t, s, newChat(s2, a.ID, t0))
+			create(t, s, newChat(s3, b.ID, t0))
 			// Interleaved across sessions: m1 m2 (s1) x (s3) n1 (s2) m3 m4 m5 (s1).
 			m12 := sized(messages(s1, t0, "m1", "m2"), 5, 5)
 			appendMessages(t, s, s1, m12, t0)
@@ -230,7 +200,9 @@ func testChatSizes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			m345 := sized(messages(s1, t0, "m3", "big m4", "m5"), 5, 100, 5)
 			appendMessages(t, s, s1, m345, t0)
 			all1 := append(append([]*gatehouse.ChatMessage{}, m12...), m345...)
-			latest := latestMessageID(t, s)
+			latest := mustFind(t, s, func(tx gatehouse.Tx) (int64, error) {
+				return tx.Chats().LatestChatMessageID(t.Context())
+			})
 			if latest != m345[2].ID {
 				t.Errorf("LatestChatMessageID = %d, want the last appended %d", latest, m345[2].ID)
 			}
@@ -259,7 +231,9 @@ func testChatSizes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				{"unknown session", page([]string{"0b7e4a52-3c1f-4d6a-9b8e-0000000000ff"}, 0, latest, 1<<30, 100), nil},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
-					got := messagesPage(t, s, tc.p)
+					got := mustFind(t, s, func(tx gatehouse.Tx) ([]*gatehouse.ChatMessage, error) {
+						return tx.Chats().FindChatMessagesPage(t.Context(), tc.p)
+					})
 					if got == nil {
 						t.Fatalf("FindChatMessagesPage = nil, want a list")
 					}

@@ -72,24 +72,24 @@ func idKinds() []idKind {
 		{
 			name: "Users", table: "users",
 			create: func(t *testing.T, s gatehouse.Store, fx *idFixture) int64 {
-				return createUser(t, s, fmt.Sprintf("id-%d@example.com", fx.next()), gatehouse.UserActive).ID
+				return create(t, s, newUser(fmt.Sprintf("id-%d@example.com", fx.next()), gatehouse.UserActive)).ID
 			},
 			delete: sqlDelete("users"), // accounts are never deleted through the store
 		},
 		{
 			name: "APIKeys", table: "api_keys",
 			create: func(t *testing.T, s gatehouse.Store, fx *idFixture) int64 {
-				return createKey(t, s, fx.user.ID, fmt.Sprintf("key-%d", fx.next())).ID
+				return create(t, s, newKey(fx.user.ID, fmt.Sprintf("key-%d", fx.next()))).ID
 			},
 			delete: func(t *testing.T, _ Database, s gatehouse.Store, fx *idFixture, id int64) {
-				update(t, s, func(tx gatehouse.Tx) error { return tx.Keys().DeleteKey(t.Context(), fx.user.ID, id) })
+				mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Keys().DeleteKey(t.Context(), fx.user.ID, id) })
 			},
 		},
 		{
 			name: "Logins", table: "logins",
 			create: func(t *testing.T, s gatehouse.Store, fx *idFixture) int64 {
 				l := &gatehouse.Login{UserID: fx.user.ID, At: t0, IP: "192.0.2.1", UserAgent: "curl/8.5.0", Kind: gatehouse.LoginToken, Success: true}
-				update(t, s, func(tx gatehouse.Tx) error { return tx.Logins().CreateLogin(t.Context(), l) })
+				mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Logins().CreateLogin(t.Context(), l) })
 				return l.ID
 			},
 			delete: sqlDelete("logins"),
@@ -97,17 +97,17 @@ func idKinds() []idKind {
 		{
 			name: "Datasets", table: "datasets",
 			create: func(t *testing.T, s gatehouse.Store, fx *idFixture) int64 {
-				return createDataset(t, s, fx.user.ID, fmt.Sprintf("ds-%d", fx.next())).ID
+				return create(t, s, newDataset(fx.user.ID, fmt.Sprintf("ds-%d", fx.next()), gatehouse.Unclassified)).ID
 			},
 			delete: func(t *testing.T, _ Database, s gatehouse.Store, _ *idFixture, id int64) {
-				update(t, s, func(tx gatehouse.Tx) error { return tx.Datasets().DeleteDataset(t.Context(), id) })
+				mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Datasets().DeleteDataset(t.Context(), id) })
 			},
 		},
 		{
 			name: "ChatMessages", table: "chat_messages",
 			create: func(t *testing.T, s gatehouse.Store, fx *idFixture) int64 {
 				id := fmt.Sprintf("0b7e4a52-3c1f-4d6a-9b8e-%012d", fx.next())
-				createChat(t, s, id, fx.user.ID, t0)
+				create(t, s, newChat(id, fx.user.ID, t0))
 				msgs := messages(id, t0, "hello")
 				appendMessages(t, s, id, msgs, t0)
 				fx.sessions[msgs[0].ID] = id
@@ -116,14 +116,14 @@ func idKinds() []idKind {
 			// Deleting the session deletes its messages, as get-chats'
 			// delete-chat-session does.
 			delete: func(t *testing.T, _ Database, s gatehouse.Store, fx *idFixture, id int64) {
-				update(t, s, func(tx gatehouse.Tx) error { return tx.Chats().DeleteChat(t.Context(), fx.user.ID, fx.sessions[id]) })
+				mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Chats().DeleteChat(t.Context(), fx.user.ID, fx.sessions[id]) })
 			},
 		},
 		{
 			name: "PromptLogs", table: "prompt_logs",
 			create: func(t *testing.T, s gatehouse.Store, fx *idFixture) int64 {
 				l := &gatehouse.PromptLog{UserID: fx.user.ID, SessionID: "s", At: t0, Prompt: "p", Completion: "c", Model: "m", IP: "192.0.2.1"}
-				update(t, s, func(tx gatehouse.Tx) error { return tx.PromptLogs().CreatePromptLog(t.Context(), l) })
+				mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.PromptLogs().CreatePromptLog(t.Context(), l) })
 				return l.ID
 			},
 			delete: sqlDelete("prompt_logs"),
@@ -138,7 +138,7 @@ func idKinds() []idKind {
 func testIDNeverReused(t *testing.T, db Database, k idKind) {
 	s := db.Store
 	fx := &idFixture{sessions: map[int64]string{}}
-	fx.user = createUser(t, s, "owner@example.com", gatehouse.UserActive)
+	fx.user = create(t, s, newUser("owner@example.com", gatehouse.UserActive))
 	var high int64 // the highest id handed out so far
 	if k.table == "users" {
 		high = fx.user.ID

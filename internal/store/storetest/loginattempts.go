@@ -9,19 +9,6 @@ import (
 	"github.com/gatehouse/gatehouse"
 )
 
-// ---------------------------------------------------------------- login attempts
-
-func findAttempts(t *testing.T, s gatehouse.Store, limit int) []*gatehouse.LoginAttempt {
-	t.Helper()
-	var as []*gatehouse.LoginAttempt
-	view(t, s, func(tx gatehouse.Tx) error {
-		var err error
-		as, err = tx.Logins().FindLoginAttempts(t.Context(), limit)
-		return err
-	})
-	return as
-}
-
 func testLoginAttempts(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 	subtests(t, open, []testCase{
 		{"CreateAndFindNewestFirst", func(t *testing.T, s gatehouse.Store) {
@@ -34,18 +21,24 @@ func testLoginAttempts(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				if i == 3 {
 					a.IP, a.UserAgent, a.Kind, a.Email, a.Reason = "2001:db8::1", "", gatehouse.LoginConsole, "", "throttled"
 				}
-				update(t, s, func(tx gatehouse.Tx) error { return tx.Logins().CreateLoginAttempt(t.Context(), a) })
+				mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Logins().CreateLoginAttempt(t.Context(), a) })
 				if a.ID == 0 || len(want) > 0 && a.ID <= want[len(want)-1].ID {
 					t.Fatalf("CreateLoginAttempt id %d after %v; want increasing non-zero ids", a.ID, ids(want, attemptID))
 				}
 				want = append(want, a)
 			}
 			slices.Reverse(want)
-			wantEqual(t, "FindLoginAttempts(10)", findAttempts(t, s, 10), want)
-			wantEqual(t, "FindLoginAttempts(2)", findAttempts(t, s, 2), want[:2])
+			wantEqual(t, "FindLoginAttempts(10)", mustFind(t, s, func(tx gatehouse.Tx) ([]*gatehouse.LoginAttempt, error) {
+				return tx.Logins().FindLoginAttempts(t.Context(), 10)
+			}), want)
+			wantEqual(t, "FindLoginAttempts(2)", mustFind(t, s, func(tx gatehouse.Tx) ([]*gatehouse.LoginAttempt, error) {
+				return tx.Logins().FindLoginAttempts(t.Context(), 2)
+			}), want[:2])
 		}},
 		{"None", func(t *testing.T, s gatehouse.Store) {
-			if got := findAttempts(t, s, 10); got == nil || len(got) != 0 {
+			if got := mustFind(t, s, func(tx gatehouse.Tx) ([]*gatehouse.LoginAttempt, error) {
+				return tx.Logins().FindLoginAttempts(t.Context(), 10)
+			}); got == nil || len(got) != 0 {
 				t.Errorf("FindLoginAttempts on an empty store = %s, want an empty slice", show(got))
 			}
 		}},
@@ -53,21 +46,23 @@ func testLoginAttempts(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			var last *gatehouse.LoginAttempt
 			for i := range 4 {
 				last = &gatehouse.LoginAttempt{At: t0.Add(time.Duration(i) * time.Hour), IP: "192.0.2.1", Kind: gatehouse.LoginToken, Reason: "invalid api key"}
-				update(t, s, func(tx gatehouse.Tx) error { return tx.Logins().CreateLoginAttempt(t.Context(), last) })
+				mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Logins().CreateLoginAttempt(t.Context(), last) })
 			}
-			update(t, s, func(tx gatehouse.Tx) error {
+			mustUpdate(t, s, func(tx gatehouse.Tx) error {
 				return tx.Logins().DeleteLoginAttemptsBefore(t.Context(), t0.Add(2*time.Hour))
 			})
-			got := findAttempts(t, s, 10)
+			got := mustFind(t, s, func(tx gatehouse.Tx) ([]*gatehouse.LoginAttempt, error) {
+				return tx.Logins().FindLoginAttempts(t.Context(), 10)
+			})
 			if len(got) != 2 || !got[0].At.Equal(t0.Add(3*time.Hour)) || !got[1].At.Equal(t0.Add(2*time.Hour)) {
 				t.Fatalf("after DeleteLoginAttemptsBefore(t0+2h): %s, want the attempts at t0+3h and t0+2h", show(got))
 			}
 			// Ids are never reused, even once the newest rows are gone.
-			update(t, s, func(tx gatehouse.Tx) error {
+			mustUpdate(t, s, func(tx gatehouse.Tx) error {
 				return tx.Logins().DeleteLoginAttemptsBefore(t.Context(), t0.Add(24*time.Hour))
 			})
 			a := &gatehouse.LoginAttempt{At: t0, IP: "192.0.2.1", Kind: gatehouse.LoginToken, Reason: "invalid api key"}
-			update(t, s, func(tx gatehouse.Tx) error { return tx.Logins().CreateLoginAttempt(t.Context(), a) })
+			mustUpdate(t, s, func(tx gatehouse.Tx) error { return tx.Logins().CreateLoginAttempt(t.Context(), a) })
 			if a.ID <= last.ID {
 				t.Errorf("id %d after deleting id %d: ids must never be reused", a.ID, last.ID)
 			}

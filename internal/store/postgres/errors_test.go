@@ -12,14 +12,16 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/apierror"
+	"github.com/gatehouse/gatehouse/internal/store/dberr"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/puddle/v2"
 )
 
 // TestMapErr checks the error vocabulary without a server: each driver
-// error gets its code, the client message never carries SQL or driver text,
-// and the driver error stays reachable with errors.Is/As for logs.
+// error gets its code (by its type or SQLSTATE, never its text), the client
+// message never carries SQL or driver text, and the driver error stays
+// reachable with errors.Is/As for logs.
 func TestMapErr(t *testing.T) {
 	t.Parallel()
 	pg := func(code string) error {
@@ -50,7 +52,7 @@ func TestMapErr(t *testing.T) {
 		{"net error", netErr, gatehouse.EUNAVAILABLE},
 		{"unexpected EOF", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), gatehouse.EUNAVAILABLE},
 		{"conn closed", pgconn.ErrConnClosed, gatehouse.EUNAVAILABLE},
-		{"conn closed text", errors.New("conn closed"), gatehouse.EUNAVAILABLE},
+		{"conn closed wrapped", fmt.Errorf("exec: %w", pgconn.ErrConnClosed), gatehouse.EUNAVAILABLE},
 		{"closed pool", puddle.ErrClosedPool, gatehouse.EUNAVAILABLE},
 		{"deadline", fmt.Errorf("query: %w", context.DeadlineExceeded), gatehouse.EUNAVAILABLE},
 		{"syntax_error", pg("42601"), gatehouse.EINTERNAL},
@@ -71,10 +73,10 @@ func TestMapErr(t *testing.T) {
 				t.Errorf("mapErr(%s): client message %q contains %q", tt.name, msg, leak)
 			}
 		}
-		if tt.code == gatehouse.EUNAVAILABLE && msg != "The database is busy or unavailable; try again." {
-			t.Errorf("mapErr(%s): client message %q, want %q", tt.name, msg, "The database is busy or unavailable; try again.")
+		if want := apierror.Text(dberr.Error(dberr.Unavailable, tt.err)); tt.code == gatehouse.EUNAVAILABLE && msg != want {
+			t.Errorf("mapErr(%s): client message %q, want %q", tt.name, msg, want)
 		}
-		if tt.code != gatehouse.ENOTFOUND && !errors.Is(got, tt.err) {
+		if !errors.Is(got, tt.err) {
 			t.Errorf("mapErr(%s) = %v does not wrap the driver error", tt.name, got)
 		}
 	}
