@@ -36,7 +36,7 @@ type User struct {
 	UpdatedAt    time.Time
 }
 
-// Password length bounds (SECURITY.md item 5): no composition rules, no truncation.
+// Password length bounds (docs/security.md 5): no composition rules, no truncation.
 const (
 	PasswordMinLen = 8
 	PasswordMaxLen = 256

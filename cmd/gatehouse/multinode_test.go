@@ -23,7 +23,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Revocation bounds (SECURITY.md 11): every node refuses a revoked
+// Revocation bounds (docs/security.md 11): every node refuses a revoked
 // credential within 1 s at the 99th percentile, 5 s in the worst case.
 const (
 	revocationP99Bound = time.Second
@@ -350,10 +350,10 @@ func TestMultiNodePostgres(t *testing.T) {
 			t.Errorf("REVOCATION %s: %d of %d trials completed", k.kind, len(k.lat), k.trials)
 		}
 		if s.p99 > revocationP99Bound {
-			t.Errorf("REVOCATION %s: p99 %v > %v (SECURITY.md 11)", k.kind, s.p99, revocationP99Bound)
+			t.Errorf("REVOCATION %s: p99 %v > %v (docs/security.md 11)", k.kind, s.p99, revocationP99Bound)
 		}
 		if s.max > revocationMaxBound {
-			t.Errorf("REVOCATION %s: max %v > %v (SECURITY.md 11)", k.kind, s.max, revocationMaxBound)
+			t.Errorf("REVOCATION %s: max %v > %v (docs/security.md 11)", k.kind, s.max, revocationMaxBound)
 		}
 	}
 	if t.Failed() {

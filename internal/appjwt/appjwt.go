@@ -14,7 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// JWT rules for app and account keys (SECURITY.md 14–17 and 15a): HS256
+// JWT rules for app and account keys (docs/security.md 14–16 and 15a): HS256
 // only, whatever the header says; kid required, short, [A-Za-z0-9_-]; the
 // HMAC key is the secret's UTF-8 bytes, as Sunshine's official samples
 // sign; exp, nbf and iat honoured with 60 s leeway; an exp that is present

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// The strictness rules of SECURITY.md 15a, as a table shared by
+// The strictness rules of docs/security.md 15a, as a table shared by
 // TestVerifyStrict and the seed corpus of FuzzVerify.
 
 const jwtAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -66,7 +66,7 @@ type jwtCase struct{ name, token string }
 
 // strictRefusals are tokens signed with the right secret that must still be
 // refused, each without the secret being looked up. The ones marked "old"
-// verified before the strict decoding of SECURITY.md 15a.
+// verified before the strict decoding of docs/security.md 15a.
 func strictRefusals() []jwtCase {
 	hdr := `{"alg":"HS256","typ":"JWT","kid":"` + jwtKID + `"}`
 	pay := `{"scope":"app"}`
@@ -155,7 +155,7 @@ func strictAcceptances() []jwtCase {
 }
 
 // TestVerifyStrict: header, payload and signature are decoded strictly
-// (SECURITY.md 15a) before the secret is looked up, so a malformed token
+// (docs/security.md 15a) before the secret is looked up, so a malformed token
 // costs no database read; every refusal is ErrInvalid.
 func TestVerifyStrict(t *testing.T) {
 	t.Parallel()

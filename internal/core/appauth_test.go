@@ -13,7 +13,7 @@ import (
 )
 
 // TestAuthenticateJWTMalformedCostsNoRead: a token that does not decode
-// strictly (SECURITY.md 15a) is refused before its key is looked up, so it
+// strictly (docs/security.md 15a) is refused before its key is looked up, so it
 // opens no transaction, even when it is signed with the key's real secret;
 // the same token written canonically verifies.
 func TestAuthenticateJWTMalformedCostsNoRead(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 
 // The answers for a credential that does not verify. Unknown, malformed,
 // expired and revoked credentials all get errUnauthorized, so a caller learns
-// nothing about which it was (SECURITY.md 12). errInactive is only returned
+// nothing about which it was (docs/security.md 12). errInactive is only returned
 // once the credential itself has verified.
 var (
 	errUnauthorized = gatehouse.CodeErr(gatehouse.EUNAUTHORIZED)

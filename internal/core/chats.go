@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// ChatLimits are the chat quotas (SECURITY.md 23c): what one message, one
+// ChatLimits are the chat quotas (docs/security.md 23c): what one message, one
 // session and one account may hold, in bytes of JSON text (see jsonSize):
 // a message counts its text plus ChatMessageOverhead, a session its title
 // plus ChatSessionOverhead plus its messages, an account all its sessions.

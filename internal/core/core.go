@@ -21,7 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/seal"
 )
 
-// Limits are the throttles of SECURITY.md item 13, all per client IP (an
+// Limits are the throttles of docs/security.md 13, all per client IP (an
 // IPv6 client by its /64) and per process (see package ratelimit). A zero
 // Limit takes the default; a negative Every turns that throttle off. None
 // is per account: keys and secrets carry at least 192 bits, so locking an

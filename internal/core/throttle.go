@@ -8,7 +8,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/credential"
 )
 
-// The failure throttle (SECURITY.md 13). Every failed credential check
+// The failure throttle (docs/security.md 13). Every failed credential check
 // takes a token from its client IP's bucket (Limits.FailuresPerIP). The
 // rules, the same for every kind of credential:
 //

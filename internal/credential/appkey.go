@@ -14,7 +14,7 @@ const (
 )
 
 // NewKeySecret returns a 256-bit random secret, base64url (43 characters).
-// Server-generated, never user-chosen (SECURITY.md 6).
+// Server-generated, never user-chosen (docs/security.md 6).
 func NewKeySecret() string {
 	var b [32]byte
 	rand.Read(b[:])

@@ -39,7 +39,7 @@ type BodyLimits struct {
 // as a stream: values are kept in memory (each at most lim.Value), file
 // parts are read and thrown away (each at most lim.File), and nothing is
 // ever written to disk, so no request can leave a temporary file behind,
-// whatever becomes of it (SECURITY.md 23b). A body that ends before the
+// whatever becomes of it (docs/security.md 23b). A body that ends before the
 // closing boundary is EINVALID; values must be valid UTF-8 without NUL.
 func DecodeJSONOrForm(w http.ResponseWriter, r *http.Request, lim BodyLimits, v any) (url.Values, error) {
 	body := &limitWatch{r: http.MaxBytesReader(w, r.Body, lim.Body), limit: lim.Body}

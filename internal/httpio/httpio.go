@@ -73,7 +73,7 @@ const maxDepth = 64
 var errNUL = gatehouse.Err(gatehouse.ReasonBodyNUL)
 
 // checkShape verifies that data is one JSON object, with nothing after it and
-// no key repeated within an object (SECURITY.md 21: a duplicate key is a
+// no key repeated within an object (docs/security.md 21: a duplicate key is a
 // classic way to smuggle a second value past a validator).
 func checkShape(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))

@@ -21,7 +21,7 @@ import (
 )
 
 // routeAsSent serves mux so that a request routes by its path exactly as
-// the client sent it (SECURITY.md 23a): nothing it encodes becomes
+// the client sent it (docs/security.md 23a): nothing it encodes becomes
 // structure, and nothing it encodes names a route. Otherwise
 // "/healthz/..%2fuser/user-api-key" could become "/user/user-api-key", and
 // a proxy rule on the path as sent ("only /v2/ from outside") be walked

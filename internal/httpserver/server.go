@@ -15,7 +15,7 @@ import (
 // Options configure the handler.
 type Options struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is believed
-	// (SECURITY.md 13); from anyone else it is ignored.
+	// (docs/security.md 13); from anyone else it is ignored.
 	TrustedProxies []netip.Prefix
 }
 

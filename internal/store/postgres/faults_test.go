@@ -188,7 +188,7 @@ func (p *proxy) cut() {
 // TestUnreachable runs the store through a proxy and cuts it: while the
 // server cannot be reached every call fails fast with EUNAVAILABLE (never
 // success, never an internal error), and once it is back writes resume
-// within 2 seconds without reopening the store (SECURITY.md 25, 26).
+// within 2 seconds without reopening the store (docs/security.md 25, 26).
 func TestUnreachable(t *testing.T) {
 	t.Parallel()
 	dsn, _ := newSchema(t)

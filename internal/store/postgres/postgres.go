@@ -78,7 +78,7 @@ type Options struct {
 	LockTimeout time.Duration
 	// AllowUnsafe lets Open start on a server where fsync or
 	// synchronous_commit is off, where an acknowledged write may be lost
-	// in a crash (SECURITY.md 24). For throwaway test servers only.
+	// in a crash (docs/security.md 24). For throwaway test servers only.
 	AllowUnsafe bool
 }
 
@@ -148,7 +148,7 @@ func cmpOr(d, def time.Duration) time.Duration {
 }
 
 // checkSettings asserts the server will not lose acknowledged writes in a
-// crash (SECURITY.md 24): fsync on and synchronous_commit not off (local,
+// crash (docs/security.md 24): fsync on and synchronous_commit not off (local,
 // on, remote_write and remote_apply all flush the local WAL first).
 func (s *Store) checkSettings(ctx context.Context, allowUnsafe bool) error {
 	var fsync, syncCommit string

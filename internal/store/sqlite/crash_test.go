@@ -81,7 +81,7 @@ func TestCrashChild(t *testing.T) {
 
 // TestCrashDurability kills a writing process with SIGKILL at a random
 // moment, several times over one file, and checks that the database is
-// intact and holds every write the child saw acknowledged (SECURITY.md 24).
+// intact and holds every write the child saw acknowledged (docs/security.md 24).
 func TestCrashDurability(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill -9 durability test; skipped with -short")

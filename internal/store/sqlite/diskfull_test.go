@@ -12,7 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
 
-// TestDiskFull fills a small tmpfs under a live store (SECURITY.md 25):
+// TestDiskFull fills a small tmpfs under a live store (docs/security.md 25):
 // writes on a full disk fail with EUNAVAILABLE (a 503 on every surface),
 // never an internal error; reads go on; nothing acknowledged is lost; and
 // writes resume once space returns. It needs root to mount the tmpfs, so it

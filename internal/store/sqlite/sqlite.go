@@ -128,7 +128,7 @@ func (s *Store) checkPragmasRetrying(ctx context.Context, busy time.Duration) er
 	}
 }
 
-// checkPragmas asserts the durability settings took effect (SECURITY.md 24).
+// checkPragmas asserts the durability settings took effect (docs/security.md 24).
 func (s *Store) checkPragmas(ctx context.Context) error {
 	var mode string
 	var syncLevel, fk int
