@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -186,7 +187,8 @@ func openStore(t *testing.T, db string) gatehouse.Store {
 // Test environment: real core over a real database behind httptest.
 
 type env struct {
-	srv    *httptest.Server
+	srv    *httptest.Server // nil inside a synctest bubble (newBubbleNode)
+	url    string           // where requests go: srv.URL, or a name of no host in a bubble
 	client *http.Client
 	svc    *core.Service
 	store  gatehouse.Store
@@ -223,18 +225,96 @@ func newEnv(t *testing.T, opts ...func(*core.Options)) *env {
 // two nodes on one database behave like two servers sharing it.
 func newNode(t *testing.T, db string, sopt httpserver.Options, opts ...func(*core.Options)) *env {
 	t.Helper()
+	st, svc := newService(t, db, opts...)
+	return startEnv(t, st, svc, sopt)
+}
+
+// newService is a core over the store at db, unthrottled; opts adjust the
+// core options.
+func newService(t *testing.T, db string, opts ...func(*core.Options)) (gatehouse.Store, *core.Service) {
+	t.Helper()
 	st := openStore(t, db)
 	opt := core.Options{Argon2: cheapArgon2, Logger: testLog, Limits: unthrottled}
 	for _, o := range opts {
 		o(&opt)
 	}
-	return startEnv(t, st, core.New(st, opt), sopt)
+	return st, core.New(st, opt)
 }
 
 // startEnv serves svc (over st) as a test server, with its background work
 // (revocation feed, last-used flush) running as in production; both stop
 // before the store closes.
 func startEnv(t *testing.T, st gatehouse.Store, svc *core.Service, sopt httpserver.Options) *env {
+	t.Helper()
+	e := startWork(t, st, svc)
+	e.srv = httptest.NewServer(httpserver.NewServer(testLog, svc, sopt))
+	t.Cleanup(e.srv.Close)
+	e.url = e.srv.URL
+	e.client = e.srv.Client()
+	e.client.Timeout = 30 * time.Second
+	// A redirect is always a failure here: surface it instead of following it.
+	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return e
+}
+
+// newBubbleNode is newNode for a test inside a testing/synctest bubble,
+// where the clock moves only while every goroutine of the bubble waits:
+// no socket, since a goroutine waiting on the network keeps the clock
+// still (and is outside what synctest.Wait waits for). Requests go through
+// the same client code, but its transport hands them to the handler
+// directly, from 127.0.0.1 as a test server's would come. The timers of
+// the background work (the revocation feed's poll, the last-used flush)
+// and the core's default clock are the bubble's.
+func newBubbleNode(t *testing.T, db string, sopt httpserver.Options, opts ...func(*core.Options)) *env {
+	t.Helper()
+	st, svc := newService(t, db, opts...)
+	return startBubbleEnv(t, st, svc, sopt)
+}
+
+// startBubbleEnv is startEnv for a test inside a synctest bubble (see
+// newBubbleNode).
+func startBubbleEnv(t *testing.T, st gatehouse.Store, svc *core.Service, sopt httpserver.Options) *env {
+	t.Helper()
+	e := startWork(t, st, svc)
+	e.url = "http://gatehouse.test"
+	e.client = &http.Client{Transport: handlerTransport{httpserver.NewServer(testLog, svc, sopt)}}
+	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return e
+}
+
+// handlerTransport answers a client's requests by calling a handler, as a
+// server would, with no connection.
+type handlerTransport struct{ h http.Handler }
+
+func (ht handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	u, err := url.ParseRequestURI(req.URL.RequestURI())
+	if err != nil {
+		return nil, err
+	}
+	sr := req.Clone(req.Context())
+	sr.URL, sr.RequestURI, sr.Host = u, req.URL.RequestURI(), req.URL.Host
+	sr.Proto, sr.ProtoMajor, sr.ProtoMinor = "HTTP/1.1", 1, 1
+	sr.RemoteAddr = "127.0.0.1:40000"
+	// As a server reads them: names canonical (the client sends the map's
+	// keys as written), values in order.
+	sr.Header = http.Header{}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			sr.Header.Add(k, v)
+		}
+	}
+	if sr.Body == nil {
+		sr.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	ht.h.ServeHTTP(rec, sr)
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
+}
+
+// startWork runs svc's background work until t ends (or e.stop).
+func startWork(t *testing.T, st gatehouse.Store, svc *core.Service) *env {
 	t.Helper()
 	e := &env{svc: svc, store: st}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -247,13 +327,6 @@ func startEnv(t *testing.T, st gatehouse.Store, svc *core.Service, sopt httpserv
 	}()
 	e.stop = func() { e.stopOnce.Do(func() { cancel(); <-done }) }
 	t.Cleanup(e.stop)
-
-	e.srv = httptest.NewServer(httpserver.NewServer(testLog, svc, sopt))
-	t.Cleanup(e.srv.Close)
-	e.client = e.srv.Client()
-	e.client.Timeout = 30 * time.Second
-	// A redirect is always a failure here: surface it instead of following it.
-	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return e
 }
 
@@ -328,7 +401,7 @@ func (e *env) tryDo(t *testing.T, method, path string, headers []string, body []
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(t.Context(), method, e.srv.URL+path, rd)
+	req, err := http.NewRequestWithContext(t.Context(), method, e.url+path, rd)
 	if err != nil {
 		return result{}, err
 	}
