@@ -27,7 +27,7 @@ import (
 // package) and never touches the one GATEHOUSE_TEST_POSTGRES names.
 
 // faultRecoveryBound is how soon after the database accepts connections
-// again gatehouse must serve writes, without being restarted (issue 5).
+// again gatehouse must serve writes, without being restarted.
 const faultRecoveryBound = 2 * time.Second
 
 // pgCluster is a private cluster run by .ci/start-postgres.sh.

@@ -120,7 +120,7 @@ var noPrincipal = []string{
 	"Authenticate", "AuthenticateJWT", "AuthenticateKeySecret", "CheckMasterKey", "ExchangeToken", "Ready", "Run", "Signup", "Unauthenticated",
 }
 
-// authzTable is who may call each use case (issue 8 item 7), and a call
+// authzTable is who may call each use case, and a call
 // that succeeds for an allowed caller. A call that must change something
 // for an allowed caller targets the caller's own data, so that the same
 // call by a refused caller would change it too if it got through.
@@ -313,7 +313,7 @@ func authzTable() map[string]struct {
 // account key, app key) is allowed (and succeeds) or refused — EUNAUTHORIZED
 // without a caller, EFORBIDDEN for a caller of the wrong kind — and a
 // refused call opens no transaction and calls no model server, so it reads
-// and changes nothing. Authorization lives in core (issue 8 item 7), so
+// and changes nothing. Authorization lives in core, so
 // this holds whichever route or surface calls.
 func TestAuthorizationMatrix(t *testing.T) {
 	table := authzTable()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -246,138 +247,140 @@ func TestLoginAttempts(t *testing.T) {
 // callers without an IP, are unaffected.
 func TestFailureThrottle(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{Store: openStore(t, "")}
-	clk := newClock()
-	svc := core.New(rec, core.Options{Argon2: cheap, Now: clk.Now})
-	ctx := t.Context()
-	key, p := activeUser(t, svc, "a@example.com")
-	acct, err := svc.CreateAccountKey(as(p), "k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sign := func(kid, sec string, claims jwt.MapClaims) string {
-		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
-		tok.Header["kid"] = kid
-		s, err := tok.SignedString([]byte(sec))
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{Store: openStore(t, "")}
+		clk := newClock()
+		svc := core.New(rec, core.Options{Argon2: cheap, Now: clk.Now})
+		ctx := t.Context()
+		key, p := activeUser(t, svc, "a@example.com")
+		acct, err := svc.CreateAccountKey(as(p), "k")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return s
-	}
-	goodJWT := sign(acct.Key.ID, acct.Secret, jwt.MapClaims{"scope": "account"})
-	badJWT := func() string {
-		return sign(acct.Key.ID, "wrong", jwt.MapClaims{"scope": "account", "jti": credential.NewAPIKey()})
-	}
+		sign := func(kid, sec string, claims jwt.MapClaims) string {
+			tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
+			tok.Header["kid"] = kid
+			s, err := tok.SignedString([]byte(sec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		goodJWT := sign(acct.Key.ID, acct.Secret, jwt.MapClaims{"scope": "account"})
+		badJWT := func() string {
+			return sign(acct.Key.ID, "wrong", jwt.MapClaims{"scope": "account", "jti": credential.NewAPIKey()})
+		}
 
-	// The background work runs, as in production: the cache is trusted
-	// once the revocation feed has read the log. Wait until it serves.
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); svc.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		// The background work runs, as in production: the cache is trusted
+		// once the revocation feed has read the log, and then serves.
+		runFeed(t, svc)
 		svc.Authenticate(ctx, key, core.ClientInfo{})
 		rec.take()
 		svc.Authenticate(ctx, key, core.ClientInfo{})
-		if len(lookups(rec.take())) == 0 {
-			break
+		if calls := lookups(rec.take()); len(calls) != 0 {
+			t.Fatalf("the cache does not serve a verified credential: %v", calls)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the cache never served a verified credential")
+		burst := core.DefaultLimits.FailuresPerIP.Burst
+		checks := []struct {
+			name string
+			bad  func(ci core.ClientInfo) error
+			good func(ci core.ClientInfo) error // a credential not yet cached
+		}{
+			{"Authenticate, garbage",
+				func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, "garbage", ci); return err },
+				func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, key, ci); return err }},
+			{"Authenticate, unknown key",
+				func(ci core.ClientInfo) error {
+					_, err := svc.Authenticate(ctx, credential.NewAPIKey(), ci)
+					return err
+				},
+				func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, key, ci); return err }},
+			{"Authenticate, unknown token",
+				func(ci core.ClientInfo) error {
+					_, err := svc.Authenticate(ctx, credential.NewAccessToken(), ci)
+					return err
+				},
+				func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, key, ci); return err }},
+			{"AuthenticateKeySecret, wrong secret",
+				func(ci core.ClientInfo) error {
+					_, err := svc.AuthenticateKeySecret(ctx, acct.Key.ID, "wrong", ci)
+					return err
+				},
+				func(ci core.ClientInfo) error {
+					_, err := svc.AuthenticateKeySecret(ctx, acct.Key.ID, acct.Secret, ci)
+					return err
+				}},
+			{"AuthenticateKeySecret, malformed id",
+				func(ci core.ClientInfo) error {
+					_, err := svc.AuthenticateKeySecret(ctx, "nope", "wrong", ci)
+					return err
+				},
+				func(ci core.ClientInfo) error {
+					_, err := svc.AuthenticateKeySecret(ctx, acct.Key.ID, acct.Secret, ci)
+					return err
+				}},
+			{"AuthenticateJWT, wrong secret",
+				func(ci core.ClientInfo) error { _, err := svc.AuthenticateJWT(ctx, badJWT(), ci); return err },
+				func(ci core.ClientInfo) error { _, err := svc.AuthenticateJWT(ctx, goodJWT, ci); return err }},
+			{"AuthenticateJWT, garbage",
+				func(ci core.ClientInfo) error { _, err := svc.AuthenticateJWT(ctx, "a.b.c", ci); return err },
+				func(ci core.ClientInfo) error { _, err := svc.AuthenticateJWT(ctx, goodJWT, ci); return err }},
+			{"Unauthenticated",
+				func(ci core.ClientInfo) error { return svc.Unauthenticated(ci) },
+				func(ci core.ClientInfo) error {
+					_, err := svc.AuthenticateKeySecret(ctx, acct.Key.ID, acct.Secret, ci)
+					return err
+				}},
 		}
-	}
-	burst := core.DefaultLimits.FailuresPerIP.Burst
-	checks := []struct {
-		name string
-		bad  func(ci core.ClientInfo) error
-		good func(ci core.ClientInfo) error // a credential not yet cached
-	}{
-		{"Authenticate, garbage",
-			func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, "garbage", ci); return err },
-			func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, key, ci); return err }},
-		{"Authenticate, unknown key",
-			func(ci core.ClientInfo) error {
-				_, err := svc.Authenticate(ctx, credential.NewAPIKey(), ci)
-				return err
-			},
-			func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, key, ci); return err }},
-		{"Authenticate, unknown token",
-			func(ci core.ClientInfo) error {
-				_, err := svc.Authenticate(ctx, credential.NewAccessToken(), ci)
-				return err
-			},
-			func(ci core.ClientInfo) error { _, err := svc.Authenticate(ctx, key, ci); return err }},
-		{"AuthenticateKeySecret, wrong secret",
-			func(ci core.ClientInfo) error {
-				_, err := svc.AuthenticateKeySecret(ctx, acct.Key.ID, "wrong", ci)
-				return err
-			},
-			func(ci core.ClientInfo) error {
-				_, err := svc.AuthenticateKeySecret(ctx, acct.Key.ID, acct.Secret, ci)
-				return err
-			}},
-		{"AuthenticateKeySecret, malformed id",
-			func(ci core.ClientInfo) error {
-				_, err := svc.AuthenticateKeySecret(ctx, "nope", "wrong", ci)
-				return err
-			},
-			func(ci core.ClientInfo) error {
-				_, err := svc.AuthenticateKeySecret(ctx, acct.Key.ID, acct.Secret, ci)
-				return err
-			}},
-		{"AuthenticateJWT, wrong secret",
-			func(ci core.ClientInfo) error { _, err := svc.AuthenticateJWT(ctx, badJWT(), ci); return err },
-			func(ci core.ClientInfo) error { _, err := svc.AuthenticateJWT(ctx, goodJWT, ci); return err }},
-		{"AuthenticateJWT, garbage",
-			func(ci core.ClientInfo) error { _, err := svc.AuthenticateJWT(ctx, "a.b.c", ci); return err },
-			func(ci core.ClientInfo) error { _, err := svc.AuthenticateJWT(ctx, goodJWT, ci); return err }},
-		{"Unauthenticated",
-			func(ci core.ClientInfo) error { return svc.Unauthenticated(ci) },
-			func(ci core.ClientInfo) error {
-				_, err := svc.AuthenticateKeySecret(ctx, acct.Key.ID, acct.Secret, ci)
-				return err
-			}},
-	}
-	// Sequential: the checks share a service, and each takes its own IPs.
-	for i, c := range checks {
-		t.Run(c.name, func(t *testing.T) {
-			core.ClearCache(svc)
-			a := core.ClientInfo{IP: fmt.Sprintf("2001:db8:%x::1", i+1)}
-			sameNet := core.ClientInfo{IP: fmt.Sprintf("2001:db8:%x::ffff", i+1)}
-			b := core.ClientInfo{IP: fmt.Sprintf("2001:db8:%x:1::1", i+1)}
-			for j := range burst {
-				if err := c.bad(a); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
-					t.Fatalf("failure %d: %v, want EUNAUTHORIZED", j, err)
+		// Sequential: the checks share a service, and each takes its own IPs.
+		// (No subtests: t.Run is not allowed in a bubble.)
+		for i, c := range checks {
+			func() {
+				fail := func(format string, args ...any) {
+					t.Helper()
+					t.Errorf(c.name+": "+format, args...)
 				}
-			}
-			rec.take()
-			for _, ci := range []core.ClientInfo{a, sameNet} {
-				err := c.bad(ci)
-				if gatehouse.ErrorCode(err) != gatehouse.ERATELIMIT || gatehouse.ErrorRetryAfter(err) <= 0 {
-					t.Fatalf("a failure from %s past the burst: %v, want ERATELIMIT with a wait", ci.IP, err)
+				core.ClearCache(svc)
+				a := core.ClientInfo{IP: fmt.Sprintf("2001:db8:%x::1", i+1)}
+				sameNet := core.ClientInfo{IP: fmt.Sprintf("2001:db8:%x::ffff", i+1)}
+				b := core.ClientInfo{IP: fmt.Sprintf("2001:db8:%x:1::1", i+1)}
+				for j := range burst {
+					if err := c.bad(a); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+						fail("failure %d: %v, want EUNAUTHORIZED", j, err)
+						return
+					}
 				}
-				if err := c.good(ci); gatehouse.ErrorCode(err) != gatehouse.ERATELIMIT {
-					t.Fatalf("an uncached credential from %s past the burst: %v, want ERATELIMIT", ci.IP, err)
+				rec.take()
+				for _, ci := range []core.ClientInfo{a, sameNet} {
+					err := c.bad(ci)
+					if gatehouse.ErrorCode(err) != gatehouse.ERATELIMIT || gatehouse.ErrorRetryAfter(err) <= 0 {
+						fail("a failure from %s past the burst: %v, want ERATELIMIT with a wait", ci.IP, err)
+						return
+					}
+					if err := c.good(ci); gatehouse.ErrorCode(err) != gatehouse.ERATELIMIT {
+						fail("an uncached credential from %s past the burst: %v, want ERATELIMIT", ci.IP, err)
+						return
+					}
 				}
-			}
-			if calls := lookups(rec.take()); len(calls) != 0 {
-				t.Errorf("database reads while throttled: %v, want none", calls)
-			}
-			if err := c.good(b); err != nil {
-				t.Errorf("another /64: %v", err)
-			}
-			if err := c.good(a); err != nil {
-				t.Errorf("the throttled IP, once the credential is cached: %v", err)
-			}
-			if err := c.bad(core.ClientInfo{}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
-				t.Errorf("no client IP: %v, want EUNAUTHORIZED", err)
-			}
-		})
-	}
-	clk.Add(core.DefaultLimits.FailuresPerIP.Every)
-	if err := checks[0].bad(core.ClientInfo{IP: "2001:db8:1::1"}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
-		t.Errorf("after the refill: %v, want EUNAUTHORIZED", err)
-	}
+				if calls := lookups(rec.take()); len(calls) != 0 {
+					fail("database reads while throttled: %v, want none", calls)
+				}
+				if err := c.good(b); err != nil {
+					fail("another /64: %v", err)
+				}
+				if err := c.good(a); err != nil {
+					fail("the throttled IP, once the credential is cached: %v", err)
+				}
+				if err := c.bad(core.ClientInfo{}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+					fail("no client IP: %v, want EUNAUTHORIZED", err)
+				}
+			}()
+		}
+		clk.Add(core.DefaultLimits.FailuresPerIP.Every)
+		if err := checks[0].bad(core.ClientInfo{IP: "2001:db8:1::1"}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+			t.Errorf("after the refill: %v, want EUNAUTHORIZED", err)
+		}
+	})
 }
 
 // lookups drops the transactions from calls, leaving what was read: the

@@ -428,7 +428,8 @@ func clipJSON(s string, n int64) string {
 // get-chat-session agrees with it.
 func TestChatAnswerOrder(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	clk := newTestClock()
+	e := newEnv(t, clk.option())
 	u := e.newUser(t)
 	var want []chatSess // most recent first
 	big := strings.Repeat("b", 200<<10)
@@ -456,7 +457,7 @@ func TestChatAnswerOrder(t *testing.T) {
 			texts = texts[n:]
 		}
 		want = append([]chatSess{e.chatSession(t, u.token, sid)}, want...)
-		time.Sleep(2 * time.Millisecond) // distinct update times
+		clk.Advance(2 * time.Millisecond) // distinct update times
 	}
 	got := e.chats(t, u.token)
 	if len(got) != len(want) {

@@ -12,9 +12,9 @@ import (
 	"testing"
 )
 
-// issue3Route is one route issue 3 added, with what its bad-input classes
-// need.
-type issue3Route struct {
+// dataRoute is one route that holds a user's data (datasets, chats, the
+// prompt log, the Server API), with what its bad-input classes need.
+type dataRoute struct {
 	path       string
 	allow      []string // methods served
 	limit      int      // body limit
@@ -30,13 +30,13 @@ const (
 	queryLimit = 4 * mib
 )
 
-// issue3Routes lists every route of issue 3. full is the caller's dataset,
-// sid the caller's session, email another account.
-func issue3Routes(t *testing.T, full, sid, email, stranger string) []issue3Route {
+// dataRoutes lists every data route. full is the caller's dataset, sid the
+// caller's session, email another account.
+func dataRoutes(t *testing.T, full, sid, email, stranger string) []dataRoute {
 	j := func(v any) string { return mustJSON(t, v) }
 	post := []string{"POST"}
 	postGet := []string{"POST", "GET"}
-	return []issue3Route{
+	return []dataRoute{
 		{addDatasetPath, post, userLimit, `{"dataset": "pad-add-set"}`, 200,
 			[]string{`{"dataset": 5}`, `{"dataset": true}`, `{"dataset": {"a": 1}}`, `{"dataset": "abcd", "classification": 5}`, `{"dataset": "abcd", "classification": ["CUI"]}`},
 			nil},
@@ -96,12 +96,12 @@ func padTo(body string, n int) []byte {
 	return []byte(head + strings.Repeat("a", n-len(head)-2) + `"}`)
 }
 
-// TestIssue3BadInput sends every bad-input class to every route issue 3
-// added: malformed JSON and wrong types (400), bodies over the limit (413;
+// TestDataRoutesBadInput sends every bad-input class to every data route:
+// malformed JSON and wrong types (400), bodies over the limit (413;
 // /server/query and append-chat take 4 MiB), missing or bad credentials
 // (401), wrong methods (405 with Allow), unknown ids (404); all in the
 // envelope (env.do checks it), none reaching the model server.
-func TestIssue3BadInput(t *testing.T) {
+func TestDataRoutesBadInput(t *testing.T) {
 	t.Parallel()
 	e, up := newEnvWithUpstream(t)
 	u, other, stranger := e.newUser(t), e.newUser(t), e.newUser(t)
@@ -111,7 +111,7 @@ func TestIssue3BadInput(t *testing.T) {
 	deep := strings.Repeat(`{"a":`, 200) + `1` + strings.Repeat(`}`, 200)
 
 	var scs []scenario
-	add := func(rt issue3Route, class, method string, headers []string, body []byte, status int) {
+	add := func(rt dataRoute, class, method string, headers []string, body []byte, status int) {
 		sc := scenario{name: rt.path + ": " + class, method: method, path: rt.path, headers: headers, rawBody: body, wantStatus: status,
 			want: []string{`"status":` + strconv.Itoa(status)}}
 		if status == http.StatusMethodNotAllowed {
@@ -122,7 +122,7 @@ func TestIssue3BadInput(t *testing.T) {
 		}
 		scs = append(scs, sc)
 	}
-	routes := issue3Routes(t, full, sid, other.email, stranger.email)
+	routes := dataRoutes(t, full, sid, other.email, stranger.email)
 	for _, rt := range routes {
 		post := http.MethodPost
 		// Malformed JSON.
@@ -224,10 +224,10 @@ func TestIssue3BadInput(t *testing.T) {
 	}
 }
 
-// TestIssue3DatabaseDown: with the database gone, every issue 3 route
+// TestDataRoutesDatabaseDown: with the database gone, every data route
 // answers 503 with Retry-After in the envelope, never 200 and never a
 // hang (get-models needs no database: 200 while the credential is cached).
-func TestIssue3DatabaseDown(t *testing.T) {
+func TestDataRoutesDatabaseDown(t *testing.T) {
 	t.Parallel()
 	e, _ := newEnvWithUpstream(t)
 	u, other, stranger := e.newUser(t), e.newUser(t), e.newUser(t)
@@ -235,7 +235,7 @@ func TestIssue3DatabaseDown(t *testing.T) {
 	sid := e.createChat(t, u.token, "")
 	e.closeStore(t)
 	var scs []scenario
-	for _, rt := range issue3Routes(t, full, sid, other.email, stranger.email) {
+	for _, rt := range dataRoutes(t, full, sid, other.email, stranger.email) {
 		sc := scenario{name: rt.path, path: rt.path, headers: withToken(u.token), body: rt.valid, wantStatus: 503,
 			want: []string{`"status":503`}, wantHeader: map[string]string{"Retry-After": "1"}}
 		if rt.path == modelsPath {
@@ -320,7 +320,7 @@ func TestCrossUserMatrix(t *testing.T) {
 		status             int // 0: any 4xx
 	}
 	cases := []cse{
-		// Issue 1 routes.
+		// Account routes.
 		{"exchange: A's email, B's key", "POST", tokenPath, hdr("Content-Type", ctJSON), j(map[string]string{"email": a.email, "api_key": b.key}), 0},
 		{"logins naming A", "POST", loginsPath, bt, `{"limit": 5, "email": "` + a.email + `", "id": ` + idKey + `}`, 200},
 		{"keys naming A", "POST", keysPath, bt, `{"email": "` + a.email + `", "id": ` + idKey + `}`, 200},

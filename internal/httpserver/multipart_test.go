@@ -91,6 +91,7 @@ func newCountingEnv(t *testing.T, base *env) *countingEnv {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(c.srv.Close)
+	c.url = c.srv.URL
 	c.client = c.srv.Client()
 	c.client.Timeout = 30 * time.Second
 	c.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

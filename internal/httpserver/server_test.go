@@ -528,7 +528,7 @@ func TestSeedExamples(t *testing.T) {
 		{name: "delete-chat-session (seed, placeholder left in)", path: deleteChatPath, headers: key(), body: `{"session_id": "your_session_id"}`, wantStatus: 404},
 	})
 
-	// Logs and the issue 1 endpoints, for completeness.
+	// Logs and the account endpoints, for completeness.
 	k := e.createKey(t, u.token, "seed-delete")
 	e.run(t, []scenario{
 		{name: "get-user-logs (seed curl: no -d)", path: logsPath, headers: hdr("x-access-tokens", u.token, "Content-Type", "application/json"), wantStatus: 200, want: []string{"What is Ask Sage?"}},

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -195,10 +196,17 @@ func (s countingAccountKeys) FindAccountKeyByID(ctx context.Context, id string) 
 // defaults. The reads it returns count what its core reads.
 func newProxiedEnv(t *testing.T, clk *testClock, limits core.Limits) (*env, *reads) {
 	t.Helper()
+	return proxiedEnv(t, startEnv, clk, limits)
+}
+
+// proxiedEnv is newProxiedEnv served by start (startEnv, or startBubbleEnv
+// inside a synctest bubble).
+func proxiedEnv(t *testing.T, start func(*testing.T, gatehouse.Store, *core.Service, httpserver.Options) *env, clk *testClock, limits core.Limits) (*env, *reads) {
+	t.Helper()
 	st := openStore(t, newDatabase(t))
 	n := new(reads)
 	svc := core.New(countingStore{st, n}, core.Options{Argon2: cheapArgon2, Logger: testLog, Limits: limits, Now: clk.Now})
-	return startEnv(t, st, svc, httpserver.Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}), n
+	return start(t, st, svc, httpserver.Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}), n
 }
 
 // from is headers sent on behalf of client ip (through the trusted proxy).
@@ -350,6 +358,13 @@ func TestThrottleExchangeKnownUnknownAlike(t *testing.T) {
 	})
 }
 
+// throttleFixture is a user of TestThrottleBadCredentials429 and its
+// account key.
+type throttleFixture struct {
+	user user
+	key  sunKey
+}
+
 // TestThrottleBadCredentials429: a burst of failed credential checks of any
 // kind from one IP — bad Basic, bad JWT, unknown or malformed
 // x-access-tokens, missing headers — is answered 429 with Retry-After in
@@ -359,126 +374,129 @@ func TestThrottleExchangeKnownUnknownAlike(t *testing.T) {
 // look up is refused with the same 429. The budget refills.
 func TestThrottleBadCredentials429(t *testing.T) {
 	t.Parallel()
-	type fixture struct {
-		user user
-		key  sunKey // the user's account key
-	}
 	const sun = true
 	cases := []struct {
 		name     string
 		sunshine bool
-		bad      func(t *testing.T, fx fixture) []string
+		bad      func(t *testing.T, fx throttleFixture) []string
 	}{
-		{"x-access-tokens garbage", !sun, func(*testing.T, fixture) []string { return withToken("not-a-key") }},
-		{"x-access-tokens bad checksum", !sun, func(_ *testing.T, fx fixture) []string {
+		{"x-access-tokens garbage", !sun, func(*testing.T, throttleFixture) []string { return withToken("not-a-key") }},
+		{"x-access-tokens bad checksum", !sun, func(_ *testing.T, fx throttleFixture) []string {
 			k := []byte(fx.user.key)
 			k[len(k)-1] ^= 1
 			return withToken(string(k))
 		}},
-		{"x-access-tokens unknown API key", !sun, func(*testing.T, fixture) []string { return withToken(credential.NewAPIKey()) }},
-		{"x-access-tokens unknown access token", !sun, func(*testing.T, fixture) []string { return withToken(credential.NewAccessToken()) }},
-		{"X-API-Key unknown API key", !sun, func(*testing.T, fixture) []string {
+		{"x-access-tokens unknown API key", !sun, func(*testing.T, throttleFixture) []string { return withToken(credential.NewAPIKey()) }},
+		{"x-access-tokens unknown access token", !sun, func(*testing.T, throttleFixture) []string { return withToken(credential.NewAccessToken()) }},
+		{"X-API-Key unknown API key", !sun, func(*testing.T, throttleFixture) []string {
 			return hdr("X-API-Key", credential.NewAPIKey(), "Content-Type", ctJSON)
 		}},
-		{"x-access-tokens repeated", !sun, func(_ *testing.T, fx fixture) []string {
+		{"x-access-tokens repeated", !sun, func(_ *testing.T, fx throttleFixture) []string {
 			return hdr("x-access-tokens", fx.user.key, "x-access-tokens", fx.user.key, "Content-Type", ctJSON)
 		}},
-		{"x-access-tokens missing", !sun, func(*testing.T, fixture) []string { return hdr("Content-Type", ctJSON) }},
-		{"Basic unknown key id", sun, func(*testing.T, fixture) []string {
+		{"x-access-tokens missing", !sun, func(*testing.T, throttleFixture) []string { return hdr("Content-Type", ctJSON) }},
+		{"Basic unknown key id", sun, func(*testing.T, throttleFixture) []string {
 			return hdr("Authorization", "Basic "+basicValue("act_"+randHex(12), "not-the-secret"), "Content-Type", ctJSON)
 		}},
-		{"Basic wrong secret", sun, func(_ *testing.T, fx fixture) []string {
+		{"Basic wrong secret", sun, func(_ *testing.T, fx throttleFixture) []string {
 			return hdr("Authorization", "Basic "+basicValue(fx.key.id, "not-the-secret"), "Content-Type", ctJSON)
 		}},
-		{"Basic malformed", sun, func(*testing.T, fixture) []string { return hdr("Authorization", "Basic !!!", "Content-Type", ctJSON) }},
-		{"JWT garbage", sun, func(*testing.T, fixture) []string { return bearer("a.b.c") }},
-		{"JWT wrong secret", sun, func(t *testing.T, fx fixture) []string {
+		{"Basic malformed", sun, func(*testing.T, throttleFixture) []string {
+			return hdr("Authorization", "Basic !!!", "Content-Type", ctJSON)
+		}},
+		{"JWT garbage", sun, func(*testing.T, throttleFixture) []string { return bearer("a.b.c") }},
+		{"JWT wrong secret", sun, func(t *testing.T, fx throttleFixture) []string {
 			return bearer(signJWT(t, fx.key.id, "not-the-secret", jwt.MapClaims{"scope": "account", "jti": randHex(8)}))
 		}},
-		{"JWT unknown kid", sun, func(t *testing.T, fx fixture) []string {
+		{"JWT unknown kid", sun, func(t *testing.T, fx throttleFixture) []string {
 			return bearer(signJWT(t, "act_"+randHex(12), fx.key.secret, jwt.MapClaims{"scope": "account"}))
 		}},
-		{"Authorization missing", sun, func(*testing.T, fixture) []string { return hdr("Content-Type", ctJSON) }},
+		{"Authorization missing", sun, func(*testing.T, throttleFixture) []string { return hdr("Content-Type", ctJSON) }},
 	}
-	burst := core.DefaultLimits.FailuresPerIP.Burst
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clk := newTestClock()
-			e, n := newProxiedEnv(t, clk, core.Limits{SignupPerIP: core.Unlimited})
-			u := e.newUser(t)
-			fx := fixture{user: u, key: e.issueAccountKey(t, u.email)}
-			const attacker, bystander = "203.0.113.9", "192.0.2.20"
-			method, path := http.MethodPost, "/user/get-user-api-keys"
-			body := "{}"
-			warm, cold := withToken(u.key), withToken(u.token)
-			if tc.sunshine {
-				method, path, body = http.MethodGet, "/v2/apps", ""
-				warm = fx.key.basic()
-				cold = bearer(signJWT(t, fx.key.id, fx.key.secret, jwt.MapClaims{"scope": "account", "jti": randHex(8)}))
-			}
-			send := func(ip string, h []string) result { return e.call(t, method, path, from(ip, h), body) }
-			// Warm the cache, and wait until it serves (it is trusted
-			// once the revocation feed has read the log).
-			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-				before := n.lookups.Load()
-				if r := send(bystander, warm); r.status != http.StatusOK {
-					t.Fatalf("warming the cache: %s", r)
-				}
-				if n.lookups.Load() == before {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the cache never served a verified credential")
-				}
-			}
-
-			for i := range burst {
-				if r := send(attacker, tc.bad(t, fx)); r.status != http.StatusUnauthorized {
-					t.Fatalf("bad credential %d of the burst: %s, want 401", i, r)
-				}
-			}
-			before := n.all.Load()
-			for i := range 20 {
-				r := send(attacker, tc.bad(t, fx))
-				if r.status != http.StatusTooManyRequests {
-					t.Fatalf("bad credential %d past the burst: %s, want 429", i, r)
-				}
-				checkRetryAfter(t, r)
-				if tc.sunshine {
-					wantError(t, "past the burst", r, http.StatusTooManyRequests, "too_many_requests")
-				} else {
-					var env struct {
-						Response string `json:"response"`
-						Status   int    `json:"status"`
-					}
-					if err := json.Unmarshal(r.body, &env); err != nil || env.Status != http.StatusTooManyRequests || env.Response == "" {
-						t.Fatalf("past the burst: not the Ask Sage 429 envelope: %s", r)
-					}
-				}
-			}
-			if r := send(attacker, cold); r.status != http.StatusTooManyRequests {
-				t.Errorf("a credential not in the cache, from the throttled IP: %s, want 429", r)
-			}
-			if d := n.all.Load() - before; d != 0 {
-				t.Errorf("%d database reads while the IP was throttled, want none", d)
-			}
-
-			if r := send(bystander, cold); r.status != http.StatusOK {
-				t.Errorf("another IP's credential: %s, want 200", r)
-			}
-			if r := send(attacker, cold); r.status != http.StatusOK {
-				t.Errorf("a cached credential from the throttled IP: %s, want 200", r)
-			}
-			if r := send(attacker, warm); r.status != http.StatusOK {
-				t.Errorf("a cached credential from the throttled IP: %s, want 200", r)
-			}
-
-			clk.Advance(core.DefaultLimits.FailuresPerIP.Every)
-			if r := send(attacker, tc.bad(t, fx)); r.status != http.StatusUnauthorized {
-				t.Errorf("after the refill: %s, want 401", r)
-			}
+			synctest.Test(t, func(t *testing.T) { throttleBadCredentials(t, tc.sunshine, tc.bad) })
 		})
+	}
+}
+
+// throttleBadCredentials is one case of TestThrottleBadCredentials429, in
+// a synctest bubble: synctest.Wait, not a poll, tells when the revocation
+// feed has read the log (from then on the cache serves).
+func throttleBadCredentials(t *testing.T, sunshine bool, bad func(t *testing.T, fx throttleFixture) []string) {
+	burst := core.DefaultLimits.FailuresPerIP.Burst
+	clk := newTestClock()
+	e, n := proxiedEnv(t, startBubbleEnv, clk, core.Limits{SignupPerIP: core.Unlimited})
+	u := e.newUser(t)
+	fx := throttleFixture{user: u, key: e.issueAccountKey(t, u.email)}
+	const attacker, bystander = "203.0.113.9", "192.0.2.20"
+	method, path := http.MethodPost, "/user/get-user-api-keys"
+	body := "{}"
+	warm, cold := withToken(u.key), withToken(u.token)
+	if sunshine {
+		method, path, body = http.MethodGet, "/v2/apps", ""
+		warm = fx.key.basic()
+		cold = bearer(signJWT(t, fx.key.id, fx.key.secret, jwt.MapClaims{"scope": "account", "jti": randHex(8)}))
+	}
+	send := func(ip string, h []string) result { return e.call(t, method, path, from(ip, h), body) }
+	// Warm the cache once the feed has read the log (it is trusted from
+	// then on): the second use reads nothing.
+	synctest.Wait()
+	for i := range 2 {
+		before := n.lookups.Load()
+		if r := send(bystander, warm); r.status != http.StatusOK {
+			t.Fatalf("warming the cache: %s", r)
+		}
+		if i == 1 && n.lookups.Load() != before {
+			t.Fatal("the cache does not serve a verified credential")
+		}
+	}
+
+	for i := range burst {
+		if r := send(attacker, bad(t, fx)); r.status != http.StatusUnauthorized {
+			t.Fatalf("bad credential %d of the burst: %s, want 401", i, r)
+		}
+	}
+	before := n.all.Load()
+	for i := range 20 {
+		r := send(attacker, bad(t, fx))
+		if r.status != http.StatusTooManyRequests {
+			t.Fatalf("bad credential %d past the burst: %s, want 429", i, r)
+		}
+		checkRetryAfter(t, r)
+		if sunshine {
+			wantError(t, "past the burst", r, http.StatusTooManyRequests, "too_many_requests")
+		} else {
+			var env struct {
+				Response string `json:"response"`
+				Status   int    `json:"status"`
+			}
+			if err := json.Unmarshal(r.body, &env); err != nil || env.Status != http.StatusTooManyRequests || env.Response == "" {
+				t.Fatalf("past the burst: not the Ask Sage 429 envelope: %s", r)
+			}
+		}
+	}
+	if r := send(attacker, cold); r.status != http.StatusTooManyRequests {
+		t.Errorf("a credential not in the cache, from the throttled IP: %s, want 429", r)
+	}
+	if d := n.all.Load() - before; d != 0 {
+		t.Errorf("%d database reads while the IP was throttled, want none", d)
+	}
+
+	if r := send(bystander, cold); r.status != http.StatusOK {
+		t.Errorf("another IP's credential: %s, want 200", r)
+	}
+	if r := send(attacker, cold); r.status != http.StatusOK {
+		t.Errorf("a cached credential from the throttled IP: %s, want 200", r)
+	}
+	if r := send(attacker, warm); r.status != http.StatusOK {
+		t.Errorf("a cached credential from the throttled IP: %s, want 200", r)
+	}
+
+	clk.Advance(core.DefaultLimits.FailuresPerIP.Every)
+	if r := send(attacker, bad(t, fx)); r.status != http.StatusUnauthorized {
+		t.Errorf("after the refill: %s, want 401", r)
 	}
 }
 

@@ -1,0 +1,35 @@
+package httpserver_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// rootGoldenCases pin the operations endpoints and the answer to a path of
+// no surface.
+func rootGoldenCases() []goldenCase {
+	cs := []goldenCase{
+		{name: "healthz.get.200", req: func(*testing.T, *goldenEnv) goldenReq { return gGet("/healthz", nil) }},
+		{name: "readyz.get.200", req: func(*testing.T, *goldenEnv) goldenReq { return gGet("/readyz", nil) }},
+		{name: "readyz.get.503-database-down", req: func(t *testing.T, g *goldenEnv) goldenReq {
+			g.closeStore(t)
+			return gGet("/readyz", nil)
+		}},
+		// "GET /healthz" serves GET (and HEAD) only; another method falls to
+		// the root's catch-all.
+		{name: "healthz.post.404", req: func(*testing.T, *goldenEnv) goldenReq {
+			return gPost("/healthz", hdr("Content-Type", ctJSON), `{}`)
+		}},
+		{name: "unknown-path.get.404", req: func(*testing.T, *goldenEnv) goldenReq { return gGet("/nope", nil) }},
+		{name: "root.get.404", req: func(*testing.T, *goldenEnv) goldenReq { return gGet("/", nil) }},
+		// A path that hides structure is refused with the 404 of the surface
+		// its first segment names (here none).
+		{name: "refused-path.get.404", req: func(*testing.T, *goldenEnv) goldenReq {
+			return gReq(http.MethodGet, "/healthz/..%2fuser/user-api-key", nil, "")
+		}},
+	}
+	for i := range cs {
+		cs[i].surface = "root"
+	}
+	return cs
+}
