@@ -236,7 +236,7 @@ func TestRacingDeletes(t *testing.T) {
 
 // Two services on one database stand for two nodes, or a server and an
 // admin command: a deactivation on one reaches the other's cache through
-// the revocation log within a second (SECURITY.md 11's p99 bound). In a
+// the revocation log within a second (docs/security.md 11's p99 bound). In a
 // synctest bubble: the feed polls on the bubble's clock, so the bound is
 // checked exactly, without waiting for it.
 func TestRevocationFeedAcrossServices(t *testing.T) {

@@ -28,7 +28,7 @@ func TestAuthHeaders200(t *testing.T) {
 
 // TestAuthHeaders401 covers every malformed, missing, repeated or unknown
 // credential: one generic 401 in the envelope, byte for byte the same body
-// (SECURITY.md 12).
+// (docs/security.md 12).
 func TestAuthHeaders401(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

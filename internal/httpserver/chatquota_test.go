@@ -21,7 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/core"
 )
 
-// Chat quotas (SECURITY.md 23c): per message, per session, per account.
+// Chat quotas (docs/security.md 23c): per message, per session, per account.
 
 // withChatLimits is a core option: the chat quotas.
 func withChatLimits(l core.ChatLimits) func(*core.Options) {

@@ -40,9 +40,9 @@ func TestReadyz503(t *testing.T) {
 }
 
 // TestDatabaseDown503: with the database gone, the API answers 503 with
-// Retry-After in each dialect's envelope (SECURITY.md 25: "database
-// unreachable → every authenticated route answers 503, never 200"), even
-// for a credential still in the verification cache.
+// Retry-After in each dialect's envelope (docs/security.md 25: with the
+// database unreachable, every authenticated route answers 503, never 200),
+// even for a credential still in the verification cache.
 func TestDatabaseDown503(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -10,7 +10,7 @@ import (
 
 // secretInLogRE matches an API key, an access token or a JWT (a header and
 // payload in base64url, both JSON objects, so both start "eyJ")
-// (SECURITY.md 23).
+// (docs/security.md 23).
 var secretInLogRE = regexp.MustCompile(`stai-[A-Za-z0-9_-]{20,}|gat_[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}`)
 
 // TestMain runs the suite with every server and service logging into one

@@ -133,7 +133,7 @@ func TestLogins400(t *testing.T) {
 }
 
 // TestLoginsClientIP: the IP in a login row is the peer's; X-Forwarded-For
-// is believed only from a configured proxy (SECURITY.md 13).
+// is believed only from a configured proxy (docs/security.md 13).
 func TestLoginsClientIP(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

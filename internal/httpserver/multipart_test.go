@@ -21,7 +21,7 @@ import (
 )
 
 // ---------------------------------------------------------------------------
-// Nothing a request sends outlives it on disk (SECURITY.md 23b): multipart
+// Nothing a request sends outlives it on disk (docs/security.md 23b): multipart
 // bodies of /server/query are read as a stream, never spooled to $TMPDIR.
 
 // pythonMultipart is a multipart/form-data body byte for byte as the

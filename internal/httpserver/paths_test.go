@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// The path routes as sent (SECURITY.md 23a): an encoded "/" or "\", an
+// The path routes as sent (docs/security.md 23a): an encoded "/" or "\", an
 // encoded or literal dot segment, or any other percent-encoding never
 // becomes structure. Such a request is answered 404 for the path as sent,
 // in the envelope of the surface its first segment names, byte for byte the

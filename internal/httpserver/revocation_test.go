@@ -222,7 +222,7 @@ func TestRevocationDuringUse(t *testing.T) {
 }
 
 // TestRevocationOtherNode: two nodes share one database; a key deleted
-// through one is refused by the other within the bound of SECURITY.md 11
+// through one is refused by the other within the bound of docs/security.md 11
 // (1 s p99, 5 s worst case), even though the other had it cached, and for
 // good. It runs in a synctest bubble, where the nodes' revocation feeds
 // poll on the bubble's clock: the bound is checked on the clock the feed

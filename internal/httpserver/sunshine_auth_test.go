@@ -16,7 +16,7 @@ import (
 )
 
 // Sunshine authentication and authorization (spec/sunshine.md §5,
-// SECURITY.md 12, 17, 18).
+// docs/security.md 12, 17, 18).
 
 // sunRoute is one /v2 route with a body that would succeed.
 type sunRoute struct {
@@ -147,7 +147,7 @@ func TestSunshineScopeAppKey(t *testing.T) {
 
 // TestSunshineScopeOtherAccount: an account key naming another account's
 // app gets 404 app_not_found on every route, as for an app that does not
-// exist, and changes nothing (SECURITY.md 18).
+// exist, and changes nothing (docs/security.md 18).
 func TestSunshineScopeOtherAccount(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -287,7 +287,7 @@ func TestSunshineRevocation(t *testing.T) {
 
 // TestSunshineReactivationKeepsKeysRevoked: "A disabled account comes back
 // with no keys: deactivation revoked them" (core.ActivateUser) and
-// "disabling an account revokes everything it holds" (SECURITY.md 8). So
+// "disabling an account revokes everything it holds" (docs/security.md 8). So
 // reactivating an account must not bring its account keys or its apps' keys
 // back to life: a key that leaked before the account was disabled stays
 // dead.
@@ -313,7 +313,7 @@ func TestSunshineReactivationKeepsKeysRevoked(t *testing.T) {
 
 // TestSunshineAuth401 covers every missing, malformed, unknown or wrong
 // credential: one 401, byte for byte the same body, on every route, before
-// anything about the named app is looked up (SECURITY.md 12, 17).
+// anything about the named app is looked up (docs/security.md 12, 17).
 func TestSunshineAuth401(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -446,7 +446,7 @@ func TestSunshineAuth401(t *testing.T) {
 
 // TestSunshineRevocationOtherNode: two nodes share one database; an app
 // key, an app's keys and an account key revoked through one node are
-// refused by the other within SECURITY.md 11's bound (1 s p99, 5 s worst
+// refused by the other within docs/security.md 11's bound (1 s p99, 5 s worst
 // case), even though the other had them cached. In a synctest bubble, as
 // TestRevocationOtherNode.
 func TestSunshineRevocationOtherNode(t *testing.T) {

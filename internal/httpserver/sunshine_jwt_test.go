@@ -16,7 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// The JWT attack table (SECURITY.md 14–17, spec/sunshine.md §5.3): every
+// The JWT attack table (docs/security.md 14–16 and 15a, spec/sunshine.md §5.3): every
 // forged, mis-scoped, expired or malformed token gets the one generic 401.
 
 var b64url = base64.RawURLEncoding
@@ -211,7 +211,7 @@ func TestSunshineJWT(t *testing.T) {
 		{"dots only", ".."},
 		{"trailing dot", valid + "."},
 		{"JWE-shaped (five segments)", parts[0] + ".." + parts[1] + "." + parts[2] + ".tag"},
-		// Strict decoding (SECURITY.md 15a): one spelling per token.
+		// Strict decoding (docs/security.md 15a): one spelling per token.
 		{"signature with its unused low bits set", parts[0] + "." + parts[1] + "." + setLowBit(parts[2])},
 		{"crit naming an unknown header", rawJWT(`{"alg":"HS256","kid":"`+k.id+`","crit":["x-unknown"],"x-unknown":1}`, `{"scope":"app"}`, sec, sha256.New)},
 		{"crit empty", rawJWT(`{"alg":"HS256","kid":"`+k.id+`","crit":[]}`, `{"scope":"app"}`, sec, sha256.New)},

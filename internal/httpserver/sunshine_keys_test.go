@@ -369,7 +369,7 @@ func TestSunshineAccountKeysViaUser(t *testing.T) {
 			}
 		}
 		// An account key is not a /user credential, nor is a JWT made with it
-		// (SECURITY.md 17).
+		// (docs/security.md 17).
 		for n, h := range k.creds(t) {
 			cred := strings.TrimPrefix(h[1], "Bearer ")
 			if n == "Basic" {

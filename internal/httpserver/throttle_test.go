@@ -107,7 +107,7 @@ func TestThrottleIgnoresForgedForwardedFor(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// Failed credentials (SECURITY.md 13): throttled per client IP, never per
+// Failed credentials (docs/security.md 13): throttled per client IP, never per
 // account, with known and unknown accounts treated alike.
 
 // reads counts what a core asks of the database in read transactions:

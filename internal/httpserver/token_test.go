@@ -125,7 +125,7 @@ func TestToken4xx(t *testing.T) {
 		{name: "email is a list", path: tokenPath, headers: ct, body: `{"email": ["` + a.email + `"], "api_key": "` + a.key + `"}`, wantStatus: 400},
 	})
 
-	// SECURITY.md 12: an unknown account and a wrong secret get the same
+	// docs/security.md 12: an unknown account and a wrong secret get the same
 	// answer.
 	if len(rs) >= 5 {
 		for i := 1; i < 5; i++ {
