@@ -36,7 +36,7 @@ var (
 	// from one (the seeds manage keys with either).
 	userCallers = allow(gatehouse.CredAPIKey, gatehouse.CredAccessToken)
 	// accountCallers: a Sunshine account key (act_) only: account
-	// provisioning and app keys (spec/sunshine.md §5.4).
+	// provisioning and app keys (docs/spec/sunshine.md §5.4).
 	accountCallers = allow(gatehouse.CredAccountKey)
 	// appCallers: a Sunshine account key, or an app key (app_) for its own
 	// app, which appAccess enforces.

@@ -338,7 +338,7 @@ func TestHashConcurrencyCap(t *testing.T) {
 	}
 }
 
-// core must not depend on HTTP or on a storage backend (STYLE.md §4.2).
+// core must not depend on HTTP or on a storage backend (docs/architecture.md, "Layers and import direction").
 func TestCoreImports(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// Sunshine Conversations v2 apps (spec/sunshine.md §3).
+// Sunshine Conversations v2 apps (docs/spec/sunshine.md §3).
 
 // defaultSettings are the settings a new app shows: every boolean
 // materialised, card masking on (as Sunshine's examples show).

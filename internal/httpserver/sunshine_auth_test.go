@@ -15,7 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Sunshine authentication and authorization (spec/sunshine.md §5,
+// Sunshine authentication and authorization (docs/spec/sunshine.md §5,
 // docs/security.md 12, 17, 18).
 
 // sunRoute is one /v2 route with a body that would succeed.

@@ -16,7 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// checkSunshine asserts the Sunshine v2 wire rules (spec/sunshine.md §1):
+// checkSunshine asserts the Sunshine v2 wire rules (docs/spec/sunshine.md §1):
 // every answer is a JSON object served as application/json, and every error
 // is exactly {"errors":[{"code","title"}]}, one item unless it is a 400.
 func checkSunshine(t *testing.T, where string, r result) {

@@ -16,7 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// The JWT attack table (docs/security.md 14–16 and 15a, spec/sunshine.md §5.3): every
+// The JWT attack table (docs/security.md 14–16 and 15a, docs/spec/sunshine.md §5.3): every
 // forged, mis-scoped, expired or malformed token gets the one generic 401.
 
 var b64url = base64.RawURLEncoding

@@ -12,7 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Sunshine Conversations v2 app keys (spec/sunshine.md §4), and the account
+// Sunshine Conversations v2 app keys (docs/spec/sunshine.md §4), and the account
 // keys users make through /user (internal/api/asksage/accountkeys.go).
 
 // checkKeyShape asserts one key object is exactly {id, displayName, secret}

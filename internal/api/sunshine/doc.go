@@ -3,7 +3,7 @@
 // envelope, and its credentials (Basic key id:secret, or a Bearer HS256 JWT
 // signed with a key's secret), so the official clients work unchanged.
 //
-// Choices where the sources are silent (spec/sunshine.md §7): a valid key
+// Choices where the sources are silent (docs/spec/sunshine.md §7): a valid key
 // without the right gets 403 forbidden; bad credentials of every kind get
 // the same 401; an app key naming any other app gets 403, an account key
 // naming another account's app gets 404 app_not_found; a missing key of a

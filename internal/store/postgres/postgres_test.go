@@ -19,7 +19,7 @@ import (
 )
 
 // The tests need a PostgreSQL server they may create databases on, named by
-// GATEHOUSE_TEST_POSTGRES (GATEHOUSE_TEST_POSTGRES_DSN, the name STYLE.md
+// GATEHOUSE_TEST_POSTGRES (GATEHOUSE_TEST_POSTGRES_DSN, the name the style guide
 // uses, is read too). TestStore gives every store of the contract suite a
 // schema of its own in one database made for this test binary: a schema is
 // created in milliseconds, a database in a few hundred, and the suite opens
