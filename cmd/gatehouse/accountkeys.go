@@ -12,30 +12,22 @@ import (
 // operator's side of Sunshine account keys (act_...). create prints the id
 // and secret once; with --json exactly one line {"id":"act_...","secret":"..."}.
 func runAccountKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	sub, args, err := subcommand("account-keys", args)
+	r, err := openGroup(ctx, "account-keys", args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	cfg, o, pos, err := parse("account-keys "+sub, args, getenv)
-	if err != nil {
-		return err
-	}
-	svc, store, err := newService(ctx, cfg, newLogger(cfg, stderr))
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if err := svc.CheckMasterKey(ctx); err != nil {
-		return cliError(err, cfg)
+	defer r.store.Close()
+	if err := r.svc.CheckMasterKey(ctx); err != nil {
+		return cliError(err, r.cfg)
 	}
 
-	switch sub {
+	switch r.sub {
 	case "create":
-		v, err := svc.IssueAccountKey(ctx, pos[0], o.name)
+		v, err := r.svc.IssueAccountKey(ctx, r.pos[0], r.o.name)
 		if err != nil {
-			return cliError(err, cfg)
+			return cliError(err, r.cfg)
 		}
-		if o.json {
+		if r.o.json {
 			return json.NewEncoder(stdout).Encode(struct {
 				ID     string `json:"id"`
 				Secret string `json:"secret"`
@@ -43,11 +35,11 @@ func runAccountKeys(ctx context.Context, args []string, getenv func(string) stri
 		}
 		fmt.Fprintf(stdout, "account key id: %s\nsecret (shown once): %s\n", v.Key.ID, v.Secret)
 	case "list":
-		ks, err := svc.ListAccountKeysOf(ctx, pos[0])
+		ks, err := r.svc.ListAccountKeysOf(ctx, r.pos[0])
 		if err != nil {
-			return cliError(err, cfg)
+			return cliError(err, r.cfg)
 		}
-		if o.json {
+		if r.o.json {
 			enc := json.NewEncoder(stdout)
 			for _, k := range ks {
 				enc.Encode(map[string]any{"id": k.ID, "name": k.Name, "created_at": k.CreatedAt})
@@ -61,10 +53,10 @@ func runAccountKeys(ctx context.Context, args []string, getenv func(string) stri
 		}
 		return tw.Flush()
 	case "delete":
-		if err := svc.DeleteAccountKeyOf(ctx, pos[0], pos[1]); err != nil {
-			return cliError(err, cfg)
+		if err := r.svc.DeleteAccountKeyOf(ctx, r.pos[0], r.pos[1]); err != nil {
+			return cliError(err, r.cfg)
 		}
-		fmt.Fprintf(stdout, "deleted %s\n", pos[1])
+		fmt.Fprintf(stdout, "deleted %s\n", r.pos[1])
 	}
 	return nil
 }

@@ -129,6 +129,44 @@ func subcommand(group string, args []string) (string, []string, error) {
 	return args[0], args[1:], nil
 }
 
+// parseGroup reads the command line of a command group ("users create
+// EMAIL ..."): the subcommand, then its settings, flags and arguments.
+func parseGroup(group string, args []string, getenv func(string) string) (string, config.Config, opts, []string, error) {
+	sub, args, err := subcommand(group, args)
+	if err != nil {
+		return "", config.Config{}, opts{}, nil, err
+	}
+	cfg, o, pos, err := parse(group+" "+sub, args, getenv)
+	return sub, cfg, o, pos, err
+}
+
+// groupRun is a subcommand of a command group ready to run: what
+// parseGroup read, and core opened over the configured store (the caller
+// closes store).
+type groupRun struct {
+	sub   string
+	cfg   config.Config
+	o     opts
+	pos   []string
+	svc   *core.Service
+	store gatehouse.Store
+}
+
+// openGroup parses a command group's command line, then opens core,
+// logging to stderr. users checks more of its command line before anything
+// is opened, so it calls parseGroup and newService itself.
+func openGroup(ctx context.Context, group string, args []string, getenv func(string) string, stderr io.Writer) (groupRun, error) {
+	sub, cfg, o, pos, err := parseGroup(group, args, getenv)
+	if err != nil {
+		return groupRun{}, err
+	}
+	svc, store, err := newService(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return groupRun{}, err
+	}
+	return groupRun{sub: sub, cfg: cfg, o: o, pos: pos, svc: svc, store: store}, nil
+}
+
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	if cfg.LogFormat == "text" {
 		return slog.New(slog.NewTextHandler(w, nil))

@@ -17,11 +17,7 @@ import (
 // on the same database honours the change (deactivation within a second,
 // through the revocation log).
 func runUsers(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	sub, args, err := subcommand("users", args)
-	if err != nil {
-		return err
-	}
-	cfg, o, pos, err := parse("users "+sub, args, getenv)
+	sub, cfg, o, pos, err := parseGroup("users", args, getenv)
 	if err != nil {
 		return err
 	}

@@ -55,15 +55,8 @@ func (s *Service) createAccountKey(ctx context.Context, userID int64, name strin
 	k := &gatehouse.AccountKey{ID: credential.AccountKeyPrefix + s.ids.New(now), UserID: userID, Name: name, CreatedAt: now}
 	k.SecretSealed = s.box.Seal(k.ID, []byte(sec))
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		u, err := tx.Users().FindUserByID(ctx, userID)
-		if err != nil {
+		if err := mayGetKey(ctx, tx, userID, needActive); err != nil {
 			return err
-		}
-		if needActive && u.Status != gatehouse.UserActive {
-			return errInactive
-		}
-		if u.Status == gatehouse.UserDisabled {
-			return gatehouse.Err(gatehouse.ReasonAccountDisabled)
 		}
 		ks, err := tx.AccountKeys().FindAccountKeysByUser(ctx, userID)
 		if err != nil {

@@ -30,15 +30,10 @@ func (s *Service) AuthenticateKeySecret(ctx context.Context, id, sec string, ci 
 	}
 	h := credential.HashParts("basic\x00", id, "\x00", sec)
 	now := s.now()
-	if s.cacheTrusted(now) {
-		if p, ok := s.cache.get(h, now); ok {
-			return p, nil
-		}
+	cp, hit, gen, err := s.cached(h, now, ci)
+	if hit || err != nil {
+		return cp, err
 	}
-	if err := s.throttledIP(ci); err != nil {
-		return gatehouse.Principal{}, err
-	}
-	gen := s.cache.generation()
 	p, stored, err := s.loadKey(ctx, id)
 	if gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
 		return gatehouse.Principal{}, s.failed(ci)
@@ -63,15 +58,10 @@ func (s *Service) AuthenticateJWT(ctx context.Context, token string, ci ClientIn
 	}
 	h := credential.HashParts("jwt\x00", token)
 	now := s.now()
-	if s.cacheTrusted(now) {
-		if p, ok := s.cache.get(h, now); ok {
-			return p, nil
-		}
+	cp, hit, gen, err := s.cached(h, now, ci)
+	if hit || err != nil {
+		return cp, err
 	}
-	if err := s.throttledIP(ci); err != nil {
-		return gatehouse.Principal{}, err
-	}
-	gen := s.cache.generation()
 	var p gatehouse.Principal
 	tok, err := appjwt.Verify(token, now, s.opt.JWTRequireExp, func(kid string) ([]byte, error) {
 		var stored string

@@ -38,19 +38,16 @@ func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) 
 	}
 	h := credential.Hash(cred)
 	now := s.now()
-	if s.cacheTrusted(now) {
-		if p, ok := s.cache.get(h, now); ok {
-			s.usage.record(p.KeyID, now)
-			return p, nil
-		}
+	cp, hit, gen, err := s.cached(h, now, ci)
+	if hit {
+		s.usage.record(cp.KeyID, now)
 	}
-	if err := s.throttledIP(ci); err != nil {
-		return gatehouse.Principal{}, err
+	if hit || err != nil {
+		return cp, err
 	}
-	gen := s.cache.generation()
 	var p gatehouse.Principal
 	expires := now.Add(s.opt.CacheMaxAge)
-	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
 		var userID int64
 		switch kind {
 		case credential.APIKey:
@@ -90,6 +87,25 @@ func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) 
 	s.cache.put(h, p, expires, gen)
 	s.usage.record(p.KeyID, now)
 	return p, nil
+}
+
+// cached is how every verification (Authenticate, AuthenticateKeySecret,
+// AuthenticateJWT) goes on once the credential has passed its shape check,
+// h being its cache key: a cached principal answers (hit) while the cache
+// is trusted; on a miss the failure throttle of ci's IP is asked
+// (ERATELIMIT), and the cache generation is taken before the database is
+// read, to be handed to put: a revocation racing that read bumps it, so the
+// answer read is not cached.
+func (s *Service) cached(h gatehouse.Hash, now time.Time, ci ClientInfo) (p gatehouse.Principal, hit bool, gen uint64, err error) {
+	if s.cacheTrusted(now) {
+		if p, ok := s.cache.get(h, now); ok {
+			return p, true, 0, nil
+		}
+	}
+	if err := s.throttledIP(ci); err != nil {
+		return gatehouse.Principal{}, false, 0, err
+	}
+	return gatehouse.Principal{}, false, s.cache.generation(), nil
 }
 
 // cacheTrusted reports whether cached verifications may be used: only once

@@ -441,12 +441,8 @@ func (s *Service) streamChat(w ChatWriter, c *gatehouse.ChatSession, page func()
 // (not found, database down) leaves w untouched.
 // Callers: an API key or an access token (userCallers).
 func (s *Service) GetChat(ctx context.Context, id string, w ChatWriter) error {
-	id = normSessionID(id)
-	p, err := authorize(ctx, userCallers)
+	p, id, err := sessionOfCaller(ctx, id)
 	if err != nil {
-		return err
-	}
-	if err := validSessionID(id); err != nil {
 		return err
 	}
 	var c *gatehouse.ChatSession
@@ -471,12 +467,8 @@ func (s *Service) GetChat(ctx context.Context, id string, w ChatWriter) error {
 // DeleteChat deletes one of the caller's sessions and its messages.
 // Callers: an API key or an access token (userCallers).
 func (s *Service) DeleteChat(ctx context.Context, id string) error {
-	id = normSessionID(id)
-	p, err := authorize(ctx, userCallers)
+	p, id, err := sessionOfCaller(ctx, id)
 	if err != nil {
-		return err
-	}
-	if err := validSessionID(id); err != nil {
 		return err
 	}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.Chats().DeleteChat(ctx, p.UserID, id) })
@@ -484,6 +476,21 @@ func (s *Service) DeleteChat(ctx context.Context, id string) error {
 		return errChatNotFound
 	}
 	return err
+}
+
+// sessionOfCaller is how a user caller (userCallers) names one of their
+// sessions: the caller authorized first, then the id in the form ids are
+// stored in (normSessionID) and valid (validSessionID).
+func sessionOfCaller(ctx context.Context, id string) (gatehouse.Principal, string, error) {
+	p, err := authorize(ctx, userCallers)
+	if err != nil {
+		return p, "", err
+	}
+	id = normSessionID(id)
+	if err := validSessionID(id); err != nil {
+		return p, "", err
+	}
+	return p, id, nil
 }
 
 // normSessionID puts a session id in the canonical form ids are stored in:

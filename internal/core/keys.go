@@ -67,17 +67,8 @@ func (s *Service) createKey(ctx context.Context, userID int64, name string, need
 	clear := credential.NewAPIKey()
 	k := &gatehouse.APIKey{UserID: userID, Name: name, Hash: credential.Hash(clear), Hint: credential.Hint(clear), CreatedAt: s.now().UTC()}
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		u, err := tx.Users().FindUserByID(ctx, userID)
-		if err != nil {
+		if err := mayGetKey(ctx, tx, userID, needActive); err != nil {
 			return err
-		}
-		// Re-checked inside the write: a deactivation racing this request
-		// must not leave a live key behind.
-		if needActive && u.Status != gatehouse.UserActive {
-			return errInactive
-		}
-		if u.Status == gatehouse.UserDisabled {
-			return gatehouse.Err(gatehouse.ReasonAccountDisabled)
 		}
 		n, err := tx.Keys().CountKeysByUser(ctx, userID)
 		if err != nil {
@@ -92,6 +83,25 @@ func (s *Service) createKey(ctx context.Context, userID int64, name string, need
 		return nil, "", err
 	}
 	return k, clear, nil
+}
+
+// mayGetKey is the rule for giving account userID a new API key or account
+// key, read inside the write that creates it so that a deactivation racing
+// the request cannot leave a live key behind: a disabled account gets none,
+// and a key the account holder asks for (needActive; the operator's IssueKey
+// and IssueAccountKey do not) needs the account to be active.
+func mayGetKey(ctx context.Context, tx gatehouse.Tx, userID int64, needActive bool) error {
+	u, err := tx.Users().FindUserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if needActive && u.Status != gatehouse.UserActive {
+		return errInactive
+	}
+	if u.Status == gatehouse.UserDisabled {
+		return gatehouse.Err(gatehouse.ReasonAccountDisabled)
+	}
+	return nil
 }
 
 // DeleteKey deletes one of the caller's API keys. The key, and every access
