@@ -67,11 +67,11 @@ type settingsPatch struct {
 	AppLocalizationEnabled       *bool  `json:"appLocalizationEnabled"`
 }
 
-func (p *settingsPatch) core() core.AppSettingsPatch {
+func (p *settingsPatch) core() gatehouse.AppSettingsPatch {
 	if p == nil {
-		return core.AppSettingsPatch{}
+		return gatehouse.AppSettingsPatch{}
 	}
-	return core.AppSettingsPatch(*p)
+	return gatehouse.AppSettingsPatch(*p)
 }
 
 // appBody is POST /v2/apps and PATCH /v2/apps/{appId}. displayName is a
