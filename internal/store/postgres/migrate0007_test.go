@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -46,26 +43,7 @@ func TestMigration0007SizesExistingChats(t *testing.T) {
 			t.Fatalf("%.60s: %v", q, err)
 		}
 	}
-	exec(`CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`)
-	entries, err := os.ReadDir("migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".sql") && e.Name() < "0007" {
-			names = append(names, e.Name())
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		body, err := os.ReadFile(filepath.Join("migrations", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		exec(string(body))
-		exec(`INSERT INTO migrations (name) VALUES ($1)`, name)
-	}
+	migrateBefore(t, conn, "0007")
 	var users [2]int64
 	for i := range users {
 		email := fmt.Sprintf("u%d@example.com", i)
