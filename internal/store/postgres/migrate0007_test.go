@@ -9,8 +9,6 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
-	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
-	"github.com/jackc/pgx/v5"
 )
 
 // legacyTexts are chat texts as a store before migration 0007 may hold
@@ -32,18 +30,7 @@ func jsonSize(s string) int64 {
 // ones (text as JSON, plus 128 per message and 256 per session).
 func TestMigration0007SizesExistingChats(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.SchemaDSN(t)
-	conn, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := conn.Exec(t.Context(), q, args...); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	migrateBefore(t, conn, "0007")
+	dsn, conn, exec := schemaBefore(t, "0007")
 	var users [2]int64
 	for i := range users {
 		email := fmt.Sprintf("u%d@example.com", i)
@@ -64,7 +51,6 @@ func TestMigration0007SizesExistingChats(t *testing.T) {
 		usage += want[sid]
 	}
 	exec(`INSERT INTO chat_sessions (id, user_id, title, created_at, updated_at) VALUES ('other', $1, 't', now(), now())`, users[1])
-	conn.Close(t.Context())
 
 	s, err := postgres.Open(t.Context(), dsn, postgres.Options{MaxConns: 2})
 	if err != nil {

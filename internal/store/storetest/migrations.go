@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse"
@@ -51,10 +52,44 @@ var settingsKeys = map[string]bool{
 	"ignore_auto_conversation_start": true, "multi_convo_enabled": true, "app_localization_enabled": true,
 }
 
-// CheckSettings0008 checks app id of s after migration 0008: doc, its
-// settings document as stored, has only the store's names, each value of
-// its JSON type (a boolean, not 1 or 0), and the app reads back with want.
-func CheckSettings0008(t *testing.T, s gatehouse.Store, id, doc string, want gatehouse.AppSettings) {
+// Fill0008 is what a test of migration 0008 put in a store at 0007: app
+// IDs[i] with settings Settings0007[i] and metadata Metadata, and app
+// Corrupt with settings CorruptDoc, not a JSON object, and no metadata.
+type Fill0008 struct {
+	IDs        []string
+	Metadata   string
+	Corrupt    string
+	CorruptDoc string
+}
+
+// CheckMigration0008 checks s, migrated from the store f describes.
+// stored reads an app's settings and metadata columns as the database
+// holds them ("" for NULL). Each document of Settings0007 must now hold
+// only the store's names, each value of its JSON type (a boolean, not 1 or
+// 0), and read back with the settings it had; metadata is untouched; the
+// corrupt document is left as it was and reading its app is an error that
+// names it.
+func CheckMigration0008(t *testing.T, s gatehouse.Store, f Fill0008, stored func(t *testing.T, id string) (settings, metadata string)) {
+	t.Helper()
+	for i, c := range Settings0007 {
+		t.Run(c.Name, func(t *testing.T) {
+			doc, md := stored(t, f.IDs[i])
+			checkSettings0008(t, s, f.IDs[i], doc, c.Want)
+			if md != f.Metadata {
+				t.Errorf("app %s: metadata %s became %s", f.IDs[i], f.Metadata, md)
+			}
+		})
+	}
+	if doc, _ := stored(t, f.Corrupt); doc != f.CorruptDoc {
+		t.Errorf("corrupt settings %s became %s, want them left as they were", f.CorruptDoc, doc)
+	}
+	_, err := find(t, s, func(tx gatehouse.Tx) (*gatehouse.App, error) { return tx.Apps().FindAppByID(t.Context(), f.Corrupt) })
+	if err == nil || !strings.Contains(err.Error(), f.Corrupt) {
+		t.Errorf("reading the app with settings %s: %v, want an error naming it", f.CorruptDoc, err)
+	}
+}
+
+func checkSettings0008(t *testing.T, s gatehouse.Store, id, doc string, want gatehouse.AppSettings) {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(doc), &m); err != nil {
