@@ -35,7 +35,7 @@ func HandleAppsList(svc *core.Service, log *slog.Logger) http.Handler {
 		if err != nil {
 			return nil, err
 		}
-		out := appListResponse{Apps: toApps(list.Apps), Meta: appListMeta{HasMore: list.HasMore}}
+		out := appListResponse{Apps: wireList(list.Apps, toApp), Meta: appListMeta{HasMore: list.HasMore}}
 		if n := len(list.Apps); n > 0 {
 			if list.HasAfter {
 				out.Meta.AfterCursor = list.Apps[n-1].ID
@@ -119,7 +119,7 @@ func HandleKeysList(svc *core.Service, log *slog.Logger) http.Handler {
 		if err != nil {
 			return nil, err
 		}
-		return appKeyListResponse{Keys: toAppKeys(vs)}, nil
+		return appKeyListResponse{Keys: wireList(vs, toAppKey)}, nil
 	})
 }
 

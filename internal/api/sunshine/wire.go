@@ -65,11 +65,12 @@ func toApp(a *gatehouse.App) app {
 	return app{ID: a.ID, DisplayName: a.DisplayName, Settings: toSettings(a.Settings), Metadata: a.Metadata}
 }
 
-// toApps is a list of apps' wire form: [] when there are none, never null.
-func toApps(as []*gatehouse.App) []app {
-	out := make([]app, 0, len(as))
-	for _, a := range as {
-		out = append(out, toApp(a))
+// wireList is a list's wire form, each item through to: [] when there are
+// none, never null, as Sunshine answers an empty list.
+func wireList[T, W any](items []T, to func(T) W) []W {
+	out := make([]W, 0, len(items))
+	for _, it := range items {
+		out = append(out, to(it))
 	}
 	return out
 }
@@ -144,16 +145,6 @@ type appKey struct {
 
 func toAppKey(v core.AppKeyView) appKey {
 	return appKey{ID: v.Key.ID, DisplayName: v.Key.DisplayName, Secret: v.Secret}
-}
-
-// toAppKeys is a list of keys' wire form: [] when there are none, never
-// null.
-func toAppKeys(vs []core.AppKeyView) []appKey {
-	out := make([]appKey, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, toAppKey(v))
-	}
-	return out
 }
 
 type appKeyResponse struct {

@@ -71,3 +71,25 @@ func TestSettingsBothWays(t *testing.T) {
 		t.Errorf("no settings in a request: patch %+v, want none", p)
 	}
 }
+
+// TestWireListNeverNull: a list with no items, nil or empty, is [] on the
+// wire, never null; items keep their order.
+func TestWireListNeverNull(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		in   []*gatehouse.App
+		want string
+	}{
+		"nil":   {nil, `[]`},
+		"empty": {[]*gatehouse.App{}, `[]`},
+		"two":   {[]*gatehouse.App{{ID: "b"}, {ID: "a"}}, `["b","a"]`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b, err := json.Marshal(wireList(tc.in, func(a *gatehouse.App) string { return toApp(a).ID }))
+			if err != nil || string(b) != tc.want {
+				t.Errorf("wireList = %s (%v), want %s", b, err, tc.want)
+			}
+		})
+	}
+}
