@@ -29,6 +29,21 @@ type AppSettings struct {
 	AppLocalizationEnabled       bool
 }
 
+// AppSettingsPatch changes some of an app's settings: a nil field leaves
+// that setting alone. It has AppSettings' fields, each behind a pointer (a
+// setting added to one is added to the other); the rules a change must keep
+// (a retention of at least 0, multiConvoEnabled never turned off again) are
+// core's.
+type AppSettingsPatch struct {
+	ConversationRetentionSeconds *int64
+	MaskCreditCardNumbers        *bool
+	UseAnimalNames               *bool
+	EchoPostback                 *bool
+	IgnoreAutoConversationStart  *bool
+	MultiConvoEnabled            *bool
+	AppLocalizationEnabled       *bool
+}
+
 // App limits (Sunshine: displayName 1..100, metadata at most 4 KB, at most
 // 10 keys per app).
 const (

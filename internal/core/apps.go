@@ -19,18 +19,9 @@ var (
 	errOtherApp     = gatehouse.Err(gatehouse.ReasonOtherApp)
 )
 
-// AppSettingsPatch changes some settings; nil fields are left alone.
-type AppSettingsPatch struct {
-	ConversationRetentionSeconds *int64
-	MaskCreditCardNumbers        *bool
-	UseAnimalNames               *bool
-	EchoPostback                 *bool
-	IgnoreAutoConversationStart  *bool
-	MultiConvoEnabled            *bool
-	AppLocalizationEnabled       *bool
-}
-
-func (p AppSettingsPatch) apply(s *gatehouse.AppSettings) error {
+// applySettings applies p to s, keeping the rules on settings: a retention
+// of at least 0, and multiConvoEnabled, once on, never off again.
+func applySettings(s *gatehouse.AppSettings, p gatehouse.AppSettingsPatch) error {
 	if p.ConversationRetentionSeconds != nil {
 		if *p.ConversationRetentionSeconds < 0 {
 			return gatehouse.Err(gatehouse.ReasonRetentionNegative)
@@ -69,7 +60,7 @@ type MetadataPatch struct {
 // AppPatch is an app update; zero fields are left alone.
 type AppPatch struct {
 	DisplayName *string
-	Settings    AppSettingsPatch
+	Settings    gatehouse.AppSettingsPatch
 	Metadata    MetadataPatch
 }
 
@@ -83,7 +74,7 @@ func defaultSettings() gatehouse.AppSettings {
 // A nil name is a missing displayName. A metadata value that is not a
 // string, number or boolean is EINVALID whoever asks.
 // Callers: an account key (accountCallers).
-func (s *Service) CreateApp(ctx context.Context, name *string, settings AppSettingsPatch, metadata map[string]any) (*gatehouse.App, error) {
+func (s *Service) CreateApp(ctx context.Context, name *string, settings gatehouse.AppSettingsPatch, metadata map[string]any) (*gatehouse.App, error) {
 	if err := gatehouse.ValidateAppMetadataValues(metadata, false); err != nil {
 		return nil, err
 	}
@@ -102,7 +93,7 @@ func (s *Service) CreateApp(ctx context.Context, name *string, settings AppSetti
 	}
 	now := s.now().UTC()
 	a := &gatehouse.App{ID: s.ids.New(now), AccountID: p.UserID, DisplayName: *name, Settings: defaultSettings(), Metadata: metadata, CreatedAt: now, UpdatedAt: now}
-	if err := settings.apply(&a.Settings); err != nil {
+	if err := applySettings(&a.Settings, settings); err != nil {
 		return nil, err
 	}
 	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.Apps().CreateApp(ctx, a) }); err != nil {
@@ -244,7 +235,7 @@ func (s *Service) UpdateApp(ctx context.Context, id string, patch AppPatch) (*ga
 		if patch.DisplayName != nil {
 			a.DisplayName = *patch.DisplayName
 		}
-		if err := patch.Settings.apply(&a.Settings); err != nil {
+		if err := applySettings(&a.Settings, patch.Settings); err != nil {
 			return err
 		}
 		if patch.Metadata.Given {

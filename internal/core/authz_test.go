@@ -86,7 +86,7 @@ func newAuthzWorld(t *testing.T, svc *core.Service) *authzWorld {
 	pTok := must(svc.Authenticate(ctx, tok, core.ClientInfo{}))(t)
 	ak := must(svc.IssueAccountKey(ctx, w.email, "acct"))(t)
 	pAcct := must(svc.AuthenticateKeySecret(ctx, ak.Key.ID, ak.Secret, core.ClientInfo{}))(t)
-	app := must(svc.CreateApp(as(pAcct), new("app"), core.AppSettingsPatch{}, nil))(t)
+	app := must(svc.CreateApp(as(pAcct), new("app"), gatehouse.AppSettingsPatch{}, nil))(t)
 	k := must(svc.CreateAppKey(as(pAcct), app.ID, "k"))(t)
 	pApp := must(svc.AuthenticateKeySecret(ctx, k.Key.ID, k.Secret, core.ClientInfo{}))(t)
 	for _, c := range []struct {
@@ -222,7 +222,7 @@ func authzTable() map[string]struct {
 		// target the app key's own app, so a refusal is about the kind.
 		"CreateApp": {account, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
 			return func(ctx context.Context) error {
-				_, err := w.svc.CreateApp(ctx, new("another"), core.AppSettingsPatch{}, nil)
+				_, err := w.svc.CreateApp(ctx, new("another"), gatehouse.AppSettingsPatch{}, nil)
 				return err
 			}
 		}},
@@ -241,7 +241,7 @@ func authzTable() map[string]struct {
 		"DeleteApp": {account, func(t *testing.T, w *authzWorld, kind gatehouse.CredentialKind) func(context.Context) error {
 			id := w.app // refused callers aim at the app key's own app
 			if kind == gatehouse.CredAccountKey {
-				id = must(w.svc.CreateApp(w.acct, new("doomed"), core.AppSettingsPatch{}, nil))(t).ID
+				id = must(w.svc.CreateApp(w.acct, new("doomed"), gatehouse.AppSettingsPatch{}, nil))(t).ID
 			}
 			return func(ctx context.Context) error { return w.svc.DeleteApp(ctx, id) }
 		}},
@@ -257,7 +257,7 @@ func authzTable() map[string]struct {
 		"DeleteAppKey": {account, func(t *testing.T, w *authzWorld, kind gatehouse.CredentialKind) func(context.Context) error {
 			app, key := w.app, w.appKeyID // refused callers aim at the app key itself
 			if kind == gatehouse.CredAccountKey {
-				app = must(w.svc.CreateApp(w.acct, new("doomed"), core.AppSettingsPatch{}, nil))(t).ID
+				app = must(w.svc.CreateApp(w.acct, new("doomed"), gatehouse.AppSettingsPatch{}, nil))(t).ID
 				key = must(w.svc.CreateAppKey(w.acct, app, "doomed"))(t).Key.ID
 			}
 			return func(ctx context.Context) error { return w.svc.DeleteAppKey(ctx, app, key) }
@@ -408,7 +408,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 func TestAppKeyScopeInCore(t *testing.T) {
 	svc := core.New(openStore(t, ""), core.Options{Argon2: cheap})
 	w := newAuthzWorld(t, svc)
-	other := must(svc.CreateApp(w.acct, new("other"), core.AppSettingsPatch{}, nil))(t)
+	other := must(svc.CreateApp(w.acct, new("other"), gatehouse.AppSettingsPatch{}, nil))(t)
 	if _, err := svc.GetApp(w.ap, other.ID); gatehouse.ErrorCode(err) != gatehouse.EFORBIDDEN {
 		t.Errorf("GetApp of another app with an app key: %v, want EFORBIDDEN", err)
 	}

@@ -91,7 +91,7 @@ func BenchmarkAuthenticateAppKey(b *testing.B) {
 	}
 	actx := gatehouse.NewContextWithPrincipal(ctx, gatehouse.Principal{UserID: p.UserID, Kind: gatehouse.CredAccountKey, CredID: acct.Key.ID})
 	name := "bench"
-	app, err := svc.CreateApp(actx, &name, core.AppSettingsPatch{}, nil)
+	app, err := svc.CreateApp(actx, &name, gatehouse.AppSettingsPatch{}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func HandleAppsCreate(svc *core.Service, log *slog.Logger) http.Handler {
 		if err != nil {
 			return nil, err
 		}
-		a, err := svc.CreateApp(r.Context(), b.DisplayName, b.Settings.core(), md.Set)
+		a, err := svc.CreateApp(r.Context(), b.DisplayName, b.Settings.patch(), md.Set)
 		if err != nil {
 			return nil, err
 		}
@@ -35,10 +35,7 @@ func HandleAppsList(svc *core.Service, log *slog.Logger) http.Handler {
 		if err != nil {
 			return nil, err
 		}
-		out := appListResponse{Apps: make([]app, 0, len(list.Apps)), Meta: appListMeta{HasMore: list.HasMore}}
-		for _, a := range list.Apps {
-			out.Apps = append(out.Apps, toApp(a))
-		}
+		out := appListResponse{Apps: wireList(list.Apps, toApp), Meta: appListMeta{HasMore: list.HasMore}}
 		if n := len(list.Apps); n > 0 {
 			if list.HasAfter {
 				out.Meta.AfterCursor = list.Apps[n-1].ID
@@ -85,7 +82,7 @@ func HandleAppsUpdate(svc *core.Service, log *slog.Logger) http.Handler {
 		if err != nil {
 			return nil, err
 		}
-		a, err := svc.UpdateApp(r.Context(), r.PathValue("appId"), core.AppPatch{DisplayName: b.DisplayName, Settings: b.Settings.core(), Metadata: md})
+		a, err := svc.UpdateApp(r.Context(), r.PathValue("appId"), core.AppPatch{DisplayName: b.DisplayName, Settings: b.Settings.patch(), Metadata: md})
 		if err != nil {
 			return nil, err
 		}
@@ -122,11 +119,7 @@ func HandleKeysList(svc *core.Service, log *slog.Logger) http.Handler {
 		if err != nil {
 			return nil, err
 		}
-		out := appKeyListResponse{Keys: make([]appKey, 0, len(vs))}
-		for _, v := range vs {
-			out.Keys = append(out.Keys, toAppKey(v))
-		}
-		return out, nil
+		return appKeyListResponse{Keys: wireList(vs, toAppKey)}, nil
 	})
 }
 

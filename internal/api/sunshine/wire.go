@@ -12,15 +12,42 @@ import (
 // bodyLimit is Sunshine's JSON request size limit (100kb).
 const bodyLimit = 100 << 10
 
-// appSettings is the wire form of an app's settings.
+// appSettings is an app's settings on the wire, both ways: in a request
+// (POST, PATCH) a field left out or null leaves that setting alone, and an
+// answer (toSettings) fills every boolean and leaves the retention out when
+// it is unset, as Sunshine shows them. One type serves both because
+// omitempty on a pointer only drops a nil one. Its fields are
+// gatehouse.AppSettingsPatch's, so a request converts to one as it is.
 type appSettings struct {
 	ConversationRetentionSeconds *int64 `json:"conversationRetentionSeconds,omitempty"`
-	MaskCreditCardNumbers        bool   `json:"maskCreditCardNumbers"`
-	UseAnimalNames               bool   `json:"useAnimalNames"`
-	EchoPostback                 bool   `json:"echoPostback"`
-	IgnoreAutoConversationStart  bool   `json:"ignoreAutoConversationStart"`
-	MultiConvoEnabled            bool   `json:"multiConvoEnabled"`
-	AppLocalizationEnabled       bool   `json:"appLocalizationEnabled"`
+	MaskCreditCardNumbers        *bool  `json:"maskCreditCardNumbers,omitempty"`
+	UseAnimalNames               *bool  `json:"useAnimalNames,omitempty"`
+	EchoPostback                 *bool  `json:"echoPostback,omitempty"`
+	IgnoreAutoConversationStart  *bool  `json:"ignoreAutoConversationStart,omitempty"`
+	MultiConvoEnabled            *bool  `json:"multiConvoEnabled,omitempty"`
+	AppLocalizationEnabled       *bool  `json:"appLocalizationEnabled,omitempty"`
+}
+
+// toSettings is the answer's settings: every one shown.
+func toSettings(s gatehouse.AppSettings) appSettings {
+	return appSettings{
+		ConversationRetentionSeconds: s.ConversationRetentionSeconds,
+		MaskCreditCardNumbers:        &s.MaskCreditCardNumbers,
+		UseAnimalNames:               &s.UseAnimalNames,
+		EchoPostback:                 &s.EchoPostback,
+		IgnoreAutoConversationStart:  &s.IgnoreAutoConversationStart,
+		MultiConvoEnabled:            &s.MultiConvoEnabled,
+		AppLocalizationEnabled:       &s.AppLocalizationEnabled,
+	}
+}
+
+// patch is the change a request's settings ask for; none given (or null)
+// changes nothing.
+func (p *appSettings) patch() gatehouse.AppSettingsPatch {
+	if p == nil {
+		return gatehouse.AppSettingsPatch{}
+	}
+	return gatehouse.AppSettingsPatch(*p)
 }
 
 // app is the wire form of an app.
@@ -31,8 +58,21 @@ type app struct {
 	Metadata    map[string]any `json:"metadata"`
 }
 
+// toApp is an app's wire form. Metadata is shown as core keeps it: nil as
+// null (never given, or cleared), an empty object as {} (every key
+// removed), as Sunshine tells the two apart.
 func toApp(a *gatehouse.App) app {
-	return app{ID: a.ID, DisplayName: a.DisplayName, Settings: appSettings(a.Settings), Metadata: a.Metadata}
+	return app{ID: a.ID, DisplayName: a.DisplayName, Settings: toSettings(a.Settings), Metadata: a.Metadata}
+}
+
+// wireList is a list's wire form, each item through to: [] when there are
+// none, never null, as Sunshine answers an empty list.
+func wireList[T, W any](items []T, to func(T) W) []W {
+	out := make([]W, 0, len(items))
+	for _, it := range items {
+		out = append(out, to(it))
+	}
+	return out
 }
 
 type appResponse struct {
@@ -56,30 +96,12 @@ type appListResponse struct {
 	Links appListLinks `json:"links"`
 }
 
-// settingsPatch is settings in a request: every field optional.
-type settingsPatch struct {
-	ConversationRetentionSeconds *int64 `json:"conversationRetentionSeconds"`
-	MaskCreditCardNumbers        *bool  `json:"maskCreditCardNumbers"`
-	UseAnimalNames               *bool  `json:"useAnimalNames"`
-	EchoPostback                 *bool  `json:"echoPostback"`
-	IgnoreAutoConversationStart  *bool  `json:"ignoreAutoConversationStart"`
-	MultiConvoEnabled            *bool  `json:"multiConvoEnabled"`
-	AppLocalizationEnabled       *bool  `json:"appLocalizationEnabled"`
-}
-
-func (p *settingsPatch) core() core.AppSettingsPatch {
-	if p == nil {
-		return core.AppSettingsPatch{}
-	}
-	return core.AppSettingsPatch(*p)
-}
-
 // appBody is POST /v2/apps and PATCH /v2/apps/{appId}. displayName is a
 // pointer to tell absent from empty; metadata stays raw to tell absent from
 // null and to keep numbers exact.
 type appBody struct {
 	DisplayName *string         `json:"displayName"`
-	Settings    *settingsPatch  `json:"settings"`
+	Settings    *appSettings    `json:"settings"`
 	Metadata    json.RawMessage `json:"metadata"`
 }
 

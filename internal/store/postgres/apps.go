@@ -1,45 +1,21 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/appcodec"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 	"github.com/jackc/pgx/v5"
 )
 
 type apps struct{ tx pgx.Tx }
 
-// settingsRow is how AppSettings are stored: a JSONB column, so adding a
-// setting needs no migration. The same shape as the SQLite store's.
-type settingsRow struct {
-	ConversationRetentionSeconds *int64 `json:"conversationRetentionSeconds,omitempty"`
-	MaskCreditCardNumbers        bool   `json:"maskCreditCardNumbers"`
-	UseAnimalNames               bool   `json:"useAnimalNames"`
-	EchoPostback                 bool   `json:"echoPostback"`
-	IgnoreAutoConversationStart  bool   `json:"ignoreAutoConversationStart"`
-	MultiConvoEnabled            bool   `json:"multiConvoEnabled"`
-	AppLocalizationEnabled       bool   `json:"appLocalizationEnabled"`
-}
-
-// encodeApp returns the settings and metadata columns as JSON text; nil
+// The settings and metadata columns hold appcodec's documents; nil
 // metadata is NULL. pgx sends a []byte to a json or jsonb parameter as is.
-func encodeApp(a *gatehouse.App) (settings, metadata []byte, err error) {
-	settings, err = json.Marshal(settingsRow(a.Settings))
-	if err != nil {
-		return nil, nil, err
-	}
-	if a.Metadata != nil {
-		if metadata, err = json.Marshal(a.Metadata); err != nil {
-			return nil, nil, err
-		}
-	}
-	return settings, metadata, nil
-}
-
+// metadata is a JSON column, not JSONB, so that its numbers keep the digits
+// the client sent.
 const appCols = `id, account_id, display_name, settings, metadata, created_at, updated_at`
 
 func scanApp(row sqlrows.Row) (*gatehouse.App, error) {
@@ -49,26 +25,15 @@ func scanApp(row sqlrows.Row) (*gatehouse.App, error) {
 	if err := row.Scan(&a.ID, &a.AccountID, &a.DisplayName, &settings, &metadata, &created, &updated); err != nil {
 		return nil, mapErr(err)
 	}
-	var sr settingsRow
-	if err := json.Unmarshal(settings, &sr); err != nil {
+	if err := appcodec.Decode(&a, settings, metadata); err != nil {
 		return nil, err
-	}
-	a.Settings = gatehouse.AppSettings(sr)
-	if metadata != nil {
-		// Numbers come back as json.Number with the digits the client
-		// sent: the column is JSON (text kept), not JSONB.
-		dec := json.NewDecoder(bytes.NewReader(metadata))
-		dec.UseNumber()
-		if err := dec.Decode(&a.Metadata); err != nil {
-			return nil, err
-		}
 	}
 	a.CreatedAt, a.UpdatedAt = created.UTC(), updated.UTC()
 	return &a, nil
 }
 
 func (s apps) CreateApp(ctx context.Context, a *gatehouse.App) error {
-	settings, metadata, err := encodeApp(a)
+	settings, metadata, err := appcodec.Encode(a)
 	if err != nil {
 		return err
 	}
@@ -111,7 +76,7 @@ func (s apps) HasAppsBeyond(ctx context.Context, accountID int64, id string, bef
 }
 
 func (s apps) UpdateApp(ctx context.Context, a *gatehouse.App) error {
-	settings, metadata, err := encodeApp(a)
+	settings, metadata, err := appcodec.Encode(a)
 	if err != nil {
 		return err
 	}

@@ -4,16 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
-	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
-	"github.com/jackc/pgx/v5"
 )
 
 // legacyTexts are chat texts as a store before migration 0007 may hold
@@ -35,37 +30,7 @@ func jsonSize(s string) int64 {
 // ones (text as JSON, plus 128 per message and 256 per session).
 func TestMigration0007SizesExistingChats(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.SchemaDSN(t)
-	conn, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := conn.Exec(t.Context(), q, args...); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	exec(`CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`)
-	entries, err := os.ReadDir("migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".sql") && e.Name() < "0007" {
-			names = append(names, e.Name())
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		body, err := os.ReadFile(filepath.Join("migrations", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		exec(string(body))
-		exec(`INSERT INTO migrations (name) VALUES ($1)`, name)
-	}
+	dsn, conn, exec := schemaBefore(t, "0007")
 	var users [2]int64
 	for i := range users {
 		email := fmt.Sprintf("u%d@example.com", i)
@@ -86,7 +51,6 @@ func TestMigration0007SizesExistingChats(t *testing.T) {
 		usage += want[sid]
 	}
 	exec(`INSERT INTO chat_sessions (id, user_id, title, created_at, updated_at) VALUES ('other', $1, 't', now(), now())`, users[1])
-	conn.Close(t.Context())
 
 	s, err := postgres.Open(t.Context(), dsn, postgres.Options{MaxConns: 2})
 	if err != nil {

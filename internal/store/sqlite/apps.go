@@ -3,63 +3,38 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"strings"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/appcodec"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 type apps struct{ tx *sql.Tx }
 
-// settingsRow is how AppSettings are stored: a JSON column, so adding a
-// setting needs no migration.
-type settingsRow struct {
-	ConversationRetentionSeconds *int64 `json:"conversationRetentionSeconds,omitempty"`
-	MaskCreditCardNumbers        bool   `json:"maskCreditCardNumbers"`
-	UseAnimalNames               bool   `json:"useAnimalNames"`
-	EchoPostback                 bool   `json:"echoPostback"`
-	IgnoreAutoConversationStart  bool   `json:"ignoreAutoConversationStart"`
-	MultiConvoEnabled            bool   `json:"multiConvoEnabled"`
-	AppLocalizationEnabled       bool   `json:"appLocalizationEnabled"`
-}
-
+// encodeApp returns the settings and metadata columns (appcodec's
+// documents, as TEXT); nil metadata is NULL.
 func encodeApp(a *gatehouse.App) (settings string, metadata sql.NullString, err error) {
-	b, err := json.Marshal(settingsRow(a.Settings))
+	s, m, err := appcodec.Encode(a)
 	if err != nil {
 		return "", metadata, err
 	}
-	if a.Metadata != nil {
-		m, err := json.Marshal(a.Metadata)
-		if err != nil {
-			return "", metadata, err
-		}
+	if m != nil {
 		metadata = sql.NullString{String: string(m), Valid: true}
 	}
-	return string(b), metadata, nil
+	return string(s), metadata, nil
 }
 
 const appCols = `id, account_id, display_name, settings, metadata, created_at, updated_at`
 
 func scanApp(row sqlrows.Row) (*gatehouse.App, error) {
 	var a gatehouse.App
-	var settings string
-	var metadata sql.NullString
+	var settings, metadata []byte
 	var created, updated int64
 	if err := row.Scan(&a.ID, &a.AccountID, &a.DisplayName, &settings, &metadata, &created, &updated); err != nil {
 		return nil, mapErr(err)
 	}
-	var sr settingsRow
-	if err := json.Unmarshal([]byte(settings), &sr); err != nil {
+	if err := appcodec.Decode(&a, settings, metadata); err != nil {
 		return nil, err
-	}
-	a.Settings = gatehouse.AppSettings(sr)
-	if metadata.Valid {
-		dec := json.NewDecoder(strings.NewReader(metadata.String))
-		dec.UseNumber()
-		if err := dec.Decode(&a.Metadata); err != nil {
-			return nil, err
-		}
 	}
 	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
 	return &a, nil

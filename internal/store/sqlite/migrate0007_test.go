@@ -3,9 +3,7 @@ package sqlite_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -32,32 +30,13 @@ func jsonSize(s string) int64 {
 func TestMigration0007SizesExistingChats(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "g.db")
+	openThrough(t, path, "0006")
 	db := rawDB(t, path)
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := db.ExecContext(t.Context(), q, args...); err != nil {
 			t.Fatalf("%.60s: %v", q, err)
 		}
-	}
-	exec(`CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`)
-	entries, err := os.ReadDir("migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".sql") && e.Name() < "0007" {
-			names = append(names, e.Name())
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		body, err := os.ReadFile(filepath.Join("migrations", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		exec(string(body))
-		exec(`INSERT INTO migrations (name, applied_at) VALUES (?, 0)`, name)
 	}
 	for id := 1; id <= 2; id++ {
 		exec(`INSERT INTO users (id, email, email_norm, password_hash, status, created_at, updated_at) VALUES (?, ?, ?, 'x', 'active', 0, 0)`,

@@ -9,7 +9,9 @@
 // spans them: tx.go (commit, rollback, snapshots, a closed store), times.go
 // (every time back as the same UTC millisecond), concurrency.go (Updates are
 // serialised: racing count-then-insert and delete rules hold), lists.go
-// (empty lists versus nil). helpers.go holds the few generic helpers every
+// (empty lists versus nil). migrations.go holds what the backends' tests of
+// a data migration share: the documents an older store held and the check
+// of what the migration made of them. helpers.go holds the few generic helpers every
 // file uses: mustUpdate, mustView, find, mustFind, mustChange, create and
 // the want* checks.
 package storetest
