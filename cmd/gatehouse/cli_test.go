@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -318,6 +319,60 @@ func TestMigrateTwice(t *testing.T) {
 	// The migrated database is usable.
 	if got := listUsers(t, dir); len(got) != 0 {
 		t.Errorf("fresh database lists users: %v", got)
+	}
+}
+
+// TestRefusesNewerSchema: on a data directory whose database records a
+// migration this build does not embed (one a newer gatehouse applied),
+// serve and every command that opens the database exit with status 1 and
+// say so in one line, without touching it.
+func TestRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustRun(t, nil, "", "migrate", "--data", dir)
+	db, err := sql.Open("sqlite", filepath.Join(dir, "gatehouse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO migrations (name, applied_at) VALUES ('9999_from_the_future.sql', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		head = "sqlite: this database was migrated by a newer gatehouse (9999_from_the_future.sql is not known to this build, which knows up to "
+		tail = "); run that version or newer"
+	)
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"serve", []string{"serve", "--addr", "127.0.0.1:0"}},
+		{"migrate", []string{"migrate"}},
+		{"users list", []string{"users", "list"}},
+		{"users create", []string{"users", "create", "new@example.com", "--active"}},
+		{"keys create", []string{"keys", "create", "new@example.com"}},
+		{"account-keys list", []string{"account-keys", "list", "new@example.com"}},
+		{"backup", []string{"backup", filepath.Join(t.TempDir(), "copy.db")}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := runCLI(t, nil, "password123\n", append(c.args, "--data", dir)...)
+			if r.err == nil {
+				t.Fatalf("succeeded (stdout %q), want the newer-schema error", r.stdout)
+			}
+			if msg := r.err.Error(); !strings.HasPrefix(msg, head) || !strings.HasSuffix(msg, tail) || strings.Contains(msg, "\n") {
+				t.Errorf("error %q, want one line %q...%q", msg, head, tail)
+			}
+			if code := exitCode(r.err); code != 1 {
+				t.Errorf("exit code %d, want 1", code)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q, want nothing", r.stdout)
+			}
+		})
+	}
+	var n int
+	if err := db.QueryRowContext(t.Context(), `SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM api_keys)`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("users and keys after the refused commands: %d, %v; want none", n, err)
 	}
 }
 

@@ -35,6 +35,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/schema"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -95,7 +97,9 @@ var _ gatehouse.Store = (*Store)(nil)
 
 // Open connects to the database named by dsn (a postgres:// URL or a
 // key=value string, as pgxpool.ParseConfig takes), checks its durability
-// settings and applies pending migrations.
+// settings and applies pending migrations. It refuses, changing nothing, a
+// database whose migrations table records a migration this build does not
+// embed (a *schema.NewerError).
 func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -210,6 +214,21 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		return nil, err
 	}
 	slices.Sort(names)
+	// Refuse a database a newer gatehouse migrated (internal/store/schema)
+	// before applying anything: under the lock, so no other node can be
+	// recording a migration between this check and the files below.
+	known := make([]string, len(names))
+	for i, name := range names {
+		known[i] = path.Base(name)
+	}
+	rows, err := conn.Query(ctx, `SELECT name FROM migrations`)
+	recorded, err := collect(rows, err, sqlrows.ID[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read migrations: %w", err)
+	}
+	if err := schema.CheckKnown("postgres", recorded, known); err != nil {
+		return nil, err
+	}
 	for _, name := range names {
 		ok, err := migrateFile(ctx, conn.Conn(), name)
 		if err != nil {

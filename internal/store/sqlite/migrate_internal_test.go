@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -157,5 +158,53 @@ func TestMigrationForeignKeysOff(t *testing.T) {
 			}
 			wantForeignKeysOn(t, s)
 		})
+	}
+}
+
+// TestMigrationRefusesNewerSchemaMidway: a newer gatehouse that records
+// its own migration while this one is applying (here: the first file does
+// it, between the check Open makes first and the next file) stops this
+// one before its next file, which is checked again under the write lock,
+// so nothing of this build's is applied on top of the newer schema.
+func TestMigrationRefusesNewerSchemaMidway(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "g.db")
+	fsys := runnerFS(
+		`CREATE TABLE a (id INTEGER PRIMARY KEY);
+INSERT INTO migrations (name, applied_at) VALUES ('9999_from_the_future.sql', 1);`,
+		`CREATE TABLE b (id INTEGER PRIMARY KEY);`)
+	s, err := open(t.Context(), p, Options{}, fsys)
+	want := "sqlite: this database was migrated by a newer gatehouse (9999_from_the_future.sql is not known to this build, which knows up to 0002_test.sql); run that version or newer"
+	if err == nil || err.Error() != want {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("open: %v, want %q", err, want)
+	}
+	s, err = open(t.Context(), p, Options{}, runnerFS(runnerBase)) // any migrations: only the record is read
+	if err == nil {
+		s.Close()
+		t.Fatal("second open succeeded")
+	}
+	db, err := sql.Open("sqlite", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var tables []string
+	rows, err := db.QueryContext(t.Context(), `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, n)
+	}
+	rows.Close()
+	if got := strings.Join(tables, " "); got != "a migrations" {
+		t.Errorf("tables %q, want %q: the second file must not have run", got, "a migrations")
 	}
 }

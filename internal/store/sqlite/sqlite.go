@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/schema"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 //go:embed migrations/*.sql
@@ -57,7 +59,9 @@ type Store struct {
 var _ gatehouse.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database file at path, checks its
-// durability settings and applies pending migrations.
+// durability settings and applies pending migrations. It refuses, changing
+// nothing, a database whose migrations table records a migration this
+// build does not embed (a *schema.NewerError).
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	return open(ctx, path, opt, migrationFS)
 }
@@ -158,6 +162,12 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // applyMigrations runs each embedded file not yet recorded, each in its own
 // IMMEDIATE transaction, so two processes starting at once apply it once.
+//
+// First it refuses a database whose record names a migration this build
+// does not embed (internal/store/schema): one a newer gatehouse migrated.
+// Each pending file checks again inside its transaction, under the write
+// lock, so a newer process migrating at the same moment cannot slip in
+// between the first check and this one's writes.
 func (s *Store) applyMigrations(ctx context.Context) ([]string, error) {
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("sqlite: migrations table: %w", mapErr(err))
@@ -167,9 +177,16 @@ func (s *Store) applyMigrations(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	sort.Strings(names)
+	known := make([]string, len(names))
+	for i, name := range names {
+		known[i] = filepath.Base(name)
+	}
+	if err := checkKnown(ctx, s.w, known); err != nil {
+		return nil, err
+	}
 	var applied []string
 	for _, name := range names {
-		ok, err := s.migrateFile(ctx, name)
+		ok, err := s.migrateFile(ctx, name, known)
 		if err != nil {
 			return applied, err
 		}
@@ -213,7 +230,20 @@ func migrationMode(body string) (fkOff bool, err error) {
 	return fkOff, nil
 }
 
-func (s *Store) migrateFile(ctx context.Context, name string) (applied bool, err error) {
+// checkKnown fails when the migrations table records a name that is not
+// in known (sorted).
+func checkKnown(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, known []string) error {
+	rows, err := q.QueryContext(ctx, `SELECT name FROM migrations`)
+	recorded, err := collect(rows, err, sqlrows.ID[string])
+	if err != nil {
+		return fmt.Errorf("sqlite: read migrations: %w", err)
+	}
+	return schema.CheckKnown("sqlite", recorded, known)
+}
+
+func (s *Store) migrateFile(ctx context.Context, name string, known []string) (applied bool, err error) {
 	base := filepath.Base(name)
 	body, err := fs.ReadFile(s.migrations, name)
 	if err != nil {
@@ -251,6 +281,9 @@ func (s *Store) migrateFile(ctx context.Context, name string) (applied bool, err
 	}
 	if n > 0 {
 		return false, nil
+	}
+	if err := checkKnown(ctx, tx, known); err != nil {
+		return false, err
 	}
 	if fkOff {
 		// Never rebuild a table with foreign keys on: its DROP TABLE would

@@ -2,12 +2,14 @@ package storetest
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/schema"
 )
 
 // LegacySettings is an app settings document as a store held it before
@@ -108,5 +110,45 @@ func checkSettings0008(t *testing.T, s gatehouse.Store, id, doc string, want gat
 	a := mustFind(t, s, func(tx gatehouse.Tx) (*gatehouse.App, error) { return tx.Apps().FindAppByID(t.Context(), id) })
 	if !reflect.DeepEqual(a.Settings, want) {
 		t.Errorf("app %s (stored %s) reads back with settings %+v, want %+v", id, doc, a.Settings, want)
+	}
+}
+
+// FutureMigration is the name a test records in a store's migrations table
+// as a newer gatehouse would have recorded a migration of its own.
+const FutureMigration = "9999_from_the_future.sql"
+
+// NewerSchemaMessage is the error a store opened by a build whose last
+// migration is latest gives for a database that also records unknown:
+// backend is the message's prefix ("sqlite", "postgres").
+func NewerSchemaMessage(backend, latest string, unknown ...string) string {
+	verb := "is"
+	if len(unknown) > 1 {
+		verb = "are"
+	}
+	return backend + ": this database was migrated by a newer gatehouse (" + strings.Join(unknown, ", ") + " " + verb +
+		" not known to this build, which knows up to " + latest + "); run that version or newer"
+}
+
+// CheckRefusesNewerSchema checks a database a newer gatehouse migrated:
+// open (Open on it) must fail with a *schema.NewerError whose text is want
+// (see NewerSchemaMessage), twice, and change nothing: state, which reads
+// the migrations record, the schema and any rows the test put there, reads
+// the same before and after. An older build must neither use such a
+// database nor apply its own pending migrations to it.
+func CheckRefusesNewerSchema(t *testing.T, open func() (gatehouse.Store, error), state func(t *testing.T) string, want string) {
+	t.Helper()
+	before := state(t)
+	for i := range 2 {
+		s, err := open()
+		if err == nil {
+			s.Close()
+			t.Fatalf("open #%d: succeeded, want %q", i+1, want)
+		}
+		if _, ok := errors.AsType[*schema.NewerError](err); !ok || err.Error() != want {
+			t.Fatalf("open #%d: %v (%T), want *schema.NewerError %q", i+1, err, err, want)
+		}
+	}
+	if after := state(t); after != before {
+		t.Errorf("a refused open changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
