@@ -4,7 +4,8 @@
 // override a status, the words or a wire error code where a dialect's
 // contract says otherwise, and render its envelope. Each dialect declares
 // its Surface in its errors.go; Write is the only place an error status is
-// decided and the only place a 5xx is logged. It is a leaf: it imports only
+// decided and the only place a failed request's 5xx is logged (an Ask Sage
+// answer cut short after its 200 is logged where it streams). It is a leaf: it imports only
 // the domain root.
 package apierror
 

@@ -19,8 +19,8 @@ import (
 // database that is unreachable, restarting, overloaded, out of space, or
 // that aborted the transaction to keep it serializable, into EUNAVAILABLE;
 // text it cannot store into EINVALID. Anything else stays an internal
-// error. The driver error is kept (with %w, for logs and errors.Is) but
-// never in the client-safe Message.
+// error. The driver error is kept (with %w, for logs and errors.Is); a
+// client is told only the code.
 func mapErr(err error) error {
 	if err == nil {
 		return nil
