@@ -53,6 +53,9 @@ func (c Credential) String() string {
 	return "no credential"
 }
 
+// GoString is String, for %#v.
+func (c Credential) GoString() string { return c.String() }
+
 // LogValue is String, so that a Credential logged by mistake shows no
 // secret.
 func (c Credential) LogValue() slog.Value { return slog.StringValue(c.String()) }
