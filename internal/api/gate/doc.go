@@ -5,7 +5,8 @@
 // upstream. It is the one surface that speaks for no dialect: it accepts
 // every credential gatehouse issues, from x-access-tokens, X-API-Key or
 // Authorization (Bearer or Basic), and answers in its own tiny envelope
-// (docs/architecture.md, "The gate").
+// (docs/architecture.md, "The hot path of a request"; the README, "Forward
+// auth").
 //
 // The contract, and the choices made where the contract is silent:
 //   - Any method, and any path under /auth/verify/ (Envoy appends the
