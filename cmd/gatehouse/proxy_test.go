@@ -45,8 +45,6 @@ const nginxGateBlocks = `
 		proxy_pass_request_body off;
 		proxy_set_header Content-Length "";
 		proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-		proxy_set_header X-Original-URI $request_uri;
-		proxy_set_header X-Original-Method $request_method;
 	}
 
 	# auth_request turns any answer but 2xx, 401 and 403 into a 500; this
@@ -551,7 +549,7 @@ func forgedIdentity(kind string) []string {
 		"X-Gatehouse-Key", "app_forgedforgedforged00",
 		"X-Gatehouse-App", "forged-app",
 		"X-Gatehouse-Scope", "account",
-		"X-Gatehouse-Cac", "true",
+		"X-Gatehouse-Cac", "forged",
 		"x-gatehouse-user", "999998",
 		"X-GATEHOUSE-APP", "forged-app-2",
 		"X-Gatehouse-App", "forged-app-3",
@@ -572,6 +570,7 @@ func forgedIdentity(kind string) []string {
 // it holds, with the identity each one must show the upstream.
 type account struct {
 	email, id string
+	cac       bool          // the account's CAC flag, set with the CLI
 	key       createdAPIKey // its first API key (from sign-up) and that key's id
 	token     string        // an access token from key
 	acct      sunKeyCred    // an account key
@@ -582,7 +581,7 @@ type account struct {
 func (a *account) apiKeyIdentity(kind string) identity {
 	return identity{
 		"X-Gatehouse-User": a.id, "X-Gatehouse-Email": a.email, "X-Gatehouse-Credential": kind,
-		"X-Gatehouse-Key": strconv.FormatInt(a.key.ID, 10), "X-Gatehouse-Scope": "user", "X-Gatehouse-Cac": "false",
+		"X-Gatehouse-Key": strconv.FormatInt(a.key.ID, 10), "X-Gatehouse-Scope": "user", "X-Gatehouse-Cac": strconv.FormatBool(a.cac),
 	}
 }
 
@@ -597,14 +596,19 @@ func (a *account) sunshineIdentity(k sunKeyCred) identity {
 	return id
 }
 
-// newProxyAccount signs email up on gatehouse directly and gives it a
-// token, an account key, an app and an app key; its id comes from the
-// CLI, on the same database.
-func newProxyAccount(t *testing.T, h *e2e, c *apiClient, dataDir, email string) *account {
+// newProxyAccount signs email up on gatehouse directly, sets its CAC flag
+// with the CLI, and gives it a token, an account key, an app and an app
+// key; its id comes from the CLI, on the same database.
+func newProxyAccount(t *testing.T, h *e2e, c *apiClient, dataDir, email string, cac bool) *account {
 	t.Helper()
 	const password = "correct horse battery staple"
-	a := &account{email: email}
+	a := &account{email: email, cac: cac}
 	a.key.APIKey = signupVia(t, c, email, password)
+	if cac {
+		if out, code := h.cli("users", "set-cac", email, "on", "--data", dataDir); code != 0 {
+			t.Fatalf("gatehouse users set-cac %s on: exit %d; %s", email, code, out)
+		}
+	}
 	a.token = exchangeVia(t, c, email, a.key.APIKey)
 	h.secrets = append(h.secrets, a.key.APIKey, a.token)
 
@@ -699,7 +703,8 @@ func TestForwardAuthProxies(t *testing.T) {
 		t.Run(kind.name, func(t *testing.T) {
 			p := startProxy(t, top, kind, gate, up.addr)
 			proxies[kind.name] = p
-			a := newProxyAccount(t, h, direct, dataDir, "forward."+kind.name+"@example.com")
+			// One account with the CAC flag, one without.
+			a := newProxyAccount(t, h, direct, dataDir, "forward."+kind.name+"@example.com", i%2 == 1)
 			clientIP := fmt.Sprintf("127.0.0.%d", 10+10*i)
 			c := &proxyClient{t: t, p: p, http: clientFromIP(clientIP)}
 			testProxyPasses(t, c, up, a, kind.name)
