@@ -105,8 +105,8 @@ const caddyGateRoute = `
 		}
 
 		# Caddy before 2.9 copies a header that gatehouse's answer lacks
-		# (X-Gatehouse-App for all but app keys) as the unreplaced
-		# placeholder: remove those.
+		# (X-Gatehouse-App but for app keys, X-Gatehouse-Cac for app and
+		# account keys) as the unreplaced placeholder: remove those.
 		@gatehouse_no_user header_regexp X-Gatehouse-User ^\{http\.reverse_proxy\.header\.
 		request_header @gatehouse_no_user -X-Gatehouse-User
 		@gatehouse_no_email header_regexp X-Gatehouse-Email ^\{http\.reverse_proxy\.header\.
