@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.rounds, "rounds", 3, "measured rounds per server and scenario (alternating bare, gatehouse, bare, ...)")
 	fs.IntVar(&o.threads, "t", 2, "wrk threads")
 	fs.IntVar(&o.conns, "c", 32, "wrk connections (a multiple of -t)")
-	fs.StringVar(&only, "only", "", "run only the scenarios whose id matches this regexp (ids: see -h output of the table)")
+	fs.StringVar(&only, "only", "", "run only the scenarios whose id matches this regexp (ids: healthz, verify-key, verify-token, verify-jwt, verify-basic, verify-unknown, logins, app-get, exchange, key-create, verify-unknown-1ip)")
 	fs.IntVar(&o.stored, "stored", 1_000_000, "API keys stored for the many-keys verify measurement")
 	fs.IntVar(&o.small, "small", 1_000, "API keys stored for its baseline")
 	fs.IntVar(&o.coldRounds, "cold-rounds", 5, "cold verify rounds per database (each after a restart)")
