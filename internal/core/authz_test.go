@@ -117,7 +117,7 @@ var (
 // noPrincipal lists the exported methods of core.Service that act for no
 // caller, so take none: credential checks, sign-up and infrastructure.
 var noPrincipal = []string{
-	"Authenticate", "AuthenticateJWT", "AuthenticateKeySecret", "CheckMasterKey", "ExchangeToken", "Ready", "Run", "Signup", "Unauthenticated",
+	"Authenticate", "AuthenticateJWT", "AuthenticateKeySecret", "CheckMasterKey", "ExchangeToken", "Ready", "Run", "Signup", "Unauthenticated", "Verify",
 }
 
 // authzTable is who may call each use case, and a call

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/api/asksage"
+	"github.com/gatehouse/gatehouse/internal/api/gate"
 	"github.com/gatehouse/gatehouse/internal/api/sumtyme"
 	"github.com/gatehouse/gatehouse/internal/api/sunshine"
 	"github.com/gatehouse/gatehouse/internal/apierror"
@@ -58,6 +59,16 @@ var surfaceCases = []surfaceCase{
 			return "", "", fmt.Errorf("not {detail}: %v", err)
 		}
 		return *v.Detail, "", nil
+	}},
+	{"gate", gate.Errors, "/auth/verify", func(b []byte, _ int) (string, string, error) {
+		// A code and no words: the code is what the envelope says.
+		var v struct {
+			Error *string `json:"error"`
+		}
+		if err := strictJSON(b, &v); err != nil || v.Error == nil || *v.Error == "" {
+			return "", "", fmt.Errorf("not {error: <code>}: %v", err)
+		}
+		return *v.Error, *v.Error, nil
 	}},
 	{"root", rootErrors, "/", func(b []byte, _ int) (string, string, error) {
 		var v struct {
@@ -121,6 +132,9 @@ func TestEveryErrorOnEverySurface(t *testing.T) {
 					if sc.errs == sunshine.Errors && (text != "Authorization is required" || code != "unauthorized") {
 						t.Errorf("%s: Sunshine 401 %q %q, want the one answer to every bad credential", what, code, text)
 					}
+					if sc.errs == gate.Errors && (code != "unauthorized" || w.Header().Get("WWW-Authenticate") != `Bearer realm="gatehouse"`) {
+						t.Errorf("%s: gate 401 %q, challenge %q: want the one answer to every bad credential", what, code, w.Header().Get("WWW-Authenticate"))
+					}
 				}
 			}
 		})
@@ -139,6 +153,8 @@ func TestPanicsInTheSurfaceEnvelope(t *testing.T) {
 		{"/signup", `{"detail":"Internal error."}`},
 		{"/", `{"error":"internal error"}`},
 		{"/healthz", `{"error":"internal error"}`},
+		{"/auth/verify", `{"error":"internal"}`},
+		{"/auth/verify/upstream/path", `{"error":"internal"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

@@ -44,7 +44,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/ with the answers of this run")
 
 // goldenSurfaces are the directories under testdata, one per surface.
-var goldenSurfaces = []string{"asksage", "root", "sumtyme", "sunshine"}
+var goldenSurfaces = []string{"asksage", "gate", "root", "sumtyme", "sunshine"}
 
 // goldenCase is one request whose answer is pinned in
 // testdata/<surface>/<name>.golden.json.
@@ -255,7 +255,7 @@ var (
 // allGoldenCases are the cases of every surface.
 func allGoldenCases() []goldenCase {
 	var all []goldenCase
-	for _, cs := range [][]goldenCase{rootGoldenCases(), sumtymeGoldenCases(), askSageGoldenCases(), sunshineGoldenCases()} {
+	for _, cs := range [][]goldenCase{rootGoldenCases(), sumtymeGoldenCases(), askSageGoldenCases(), sunshineGoldenCases(), gateGoldenCases()} {
 		all = append(all, cs...)
 	}
 	return all

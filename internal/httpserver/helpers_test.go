@@ -514,6 +514,8 @@ func (e *env) checkInvariants(t *testing.T, method, path string, reqHeaders []st
 		checkDetail(t, where, r)
 	case p == "/v2" || strings.HasPrefix(p, "/v2/"):
 		checkSunshine(t, where, r)
+	case p == "/auth" || strings.HasPrefix(p, "/auth/"):
+		checkGate(t, method, where, r)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/api/asksage"
+	"github.com/gatehouse/gatehouse/internal/api/gate"
 	"github.com/gatehouse/gatehouse/internal/api/sumtyme"
 	"github.com/gatehouse/gatehouse/internal/api/sunshine"
 	"github.com/gatehouse/gatehouse/internal/apierror"
@@ -89,6 +90,14 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service, notFound
 	mux.Handle("/v2/", notFound("v2"))
 	mux.Handle("/v2", notFound("v2"))
 
+	// The gate (forward auth): any method, and any path below it (Envoy's
+	// ext_authz appends the original path); the rest of /auth/ is its 404.
+	verify := logPrincipal(gate.Authenticate(svc, log))(gate.HandleVerify(log))
+	mux.Handle("/auth/verify", verify)
+	mux.Handle("/auth/verify/", verify)
+	mux.Handle("/auth/", notFound("auth"))
+	mux.Handle("/auth", notFound("auth"))
+
 	mux.Handle("/", notFound(""))
 }
 
@@ -116,6 +125,8 @@ func errorsOf(surface string) *apierror.Surface {
 		return sunshine.Errors
 	case "signup":
 		return sumtyme.Errors
+	case "auth":
+		return gate.Errors
 	}
 	return rootErrors
 }
@@ -125,7 +136,7 @@ func errorsOf(surface string) *apierror.Surface {
 // routeAsSent refuses share these handlers.
 func notFoundBySurface(log *slog.Logger) func(surface string) http.Handler {
 	bySurface := map[*apierror.Surface]http.Handler{}
-	for _, s := range []*apierror.Surface{asksage.Errors, sunshine.Errors, sumtyme.Errors, rootErrors} {
+	for _, s := range []*apierror.Surface{asksage.Errors, sunshine.Errors, sumtyme.Errors, gate.Errors, rootErrors} {
 		bySurface[s] = s.NotFound(log)
 	}
 	return func(surface string) http.Handler { return bySurface[errorsOf(surface)] }

@@ -1,0 +1,90 @@
+package gate
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/credential"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
+)
+
+// The credential headers, as a server canonicalises their names, in the
+// contract's order.
+const (
+	hAccessTokens  = "X-Access-Tokens"
+	hAPIKey        = "X-Api-Key"
+	hAuthorization = "Authorization"
+)
+
+// credentialOf reads the one credential of a request, by its form (see the
+// package doc):
+//   - x-access-tokens: an API key or an access token;
+//   - X-API-Key: an API key ("stai-"); anything else is refused;
+//   - Authorization: Bearer: an API key or an access token when it has
+//     their prefix, else a JWT; Basic: a key id and its secret.
+//
+// No credential header, more than one (whatever their values: the gate
+// never guesses which one the caller meant), a header sent twice, and an
+// Authorization value that does not parse all give the zero Credential,
+// which core refuses and counts. Shapes, lengths and checksums are core's
+// to check: the first thing it does, before any lookup.
+func credentialOf(h http.Header) core.Credential {
+	var name string
+	var vs []string
+	for _, n := range [...]string{hAccessTokens, hAPIKey, hAuthorization} {
+		if v, ok := h[n]; ok {
+			if name != "" {
+				return core.Credential{}
+			}
+			name, vs = n, v
+		}
+	}
+	if len(vs) != 1 {
+		return core.Credential{}
+	}
+	v := vs[0]
+	switch name {
+	case hAccessTokens:
+		return core.UserCredential(strings.TrimSpace(v))
+	case hAPIKey:
+		v = strings.TrimSpace(v)
+		if !strings.HasPrefix(v, credential.APIKeyPrefix) {
+			return core.Credential{}
+		}
+		return core.UserCredential(v)
+	}
+	a, ok := credential.ParseAuthorization(v)
+	switch {
+	case !ok:
+		return core.Credential{}
+	case a.Basic:
+		return core.KeySecretCredential(a.ID, a.Secret)
+	case strings.HasPrefix(a.Token, credential.APIKeyPrefix), strings.HasPrefix(a.Token, credential.AccessTokenPrefix):
+		return core.UserCredential(a.Token)
+	}
+	return core.JWTCredential(a.Token)
+}
+
+// Authenticate is the gate's authentication middleware: the request's one
+// credential into a gatehouse.Principal in the context, or the gate's
+// refusal (core decides which: 401, 403, 429 or 503). The client is the
+// request's client IP as the server resolved it (X-Forwarded-For from a
+// trusted proxy), so the failure throttle counts the proxy's clients, not
+// the proxy. A TLS client certificate is not looked at: the gate's peer is
+// the proxy, and its certificate says nothing of the caller.
+func Authenticate(svc *core.Service, log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ci := core.ClientInfo{IP: reqinfo.From(r.Context()).IP, UserAgent: r.UserAgent()}
+			p, err := svc.Verify(r.Context(), credentialOf(r.Header), ci)
+			if err != nil {
+				writeError(w, r, log, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(gatehouse.NewContextWithPrincipal(r.Context(), p)))
+		})
+	}
+}
