@@ -378,6 +378,11 @@ func (b *bench) scenarios(ctx context.Context) error {
 		}
 	}
 	b.table(all)
+	n, errs := gh.out.counts()
+	fmt.Fprintf(b.out, "\ngatehouse wrote %d log lines, %d of them ERROR records\n", n, errs)
+	if errs > 0 {
+		fmt.Fprintf(b.out, "last lines: %s\n", lastLines(gh.out.String(), 3))
+	}
 	return nil
 }
 

@@ -37,12 +37,13 @@ type server struct {
 // Keeping the output in a pipe drained by this process, rather than a
 // file, is what a log shipper does, and keeps a long run off the disk.
 type tail struct {
-	mu    sync.Mutex
-	buf   []byte
-	lines int64
-	want  string
-	seen  chan struct{}
-	part  []byte
+	mu     sync.Mutex
+	buf    []byte
+	lines  int64 // complete lines written
+	errors int64 // of which gatehouse log records of level ERROR
+	want   string
+	seen   chan struct{}
+	part   []byte // the line being written
 }
 
 func newTail(want string) *tail { return &tail{want: want, seen: make(chan struct{})} }
@@ -50,21 +51,44 @@ func newTail(want string) *tail { return &tail{want: want, seen: make(chan struc
 func (t *tail) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.lines += int64(bytes.Count(p, []byte{'\n'}))
 	t.buf = append(t.buf, p...)
 	if len(t.buf) > 64<<10 {
 		t.buf = append(t.buf[:0], t.buf[len(t.buf)-32<<10:]...)
 	}
-	if t.want != "" {
-		t.part = append(t.part, p...)
-		if bytes.Contains(t.part, []byte(t.want)) {
-			close(t.seen)
-			t.want, t.part = "", nil
-		} else if i := bytes.LastIndexByte(t.part, '\n'); i >= 0 {
-			t.part = append(t.part[:0], t.part[i+1:]...)
+	rest := p
+	for len(rest) > 0 {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			t.part = append(t.part, rest...)
+			break
 		}
+		line := rest[:i]
+		if len(t.part) > 0 {
+			line = append(t.part, line...)
+		}
+		t.line(line)
+		t.part = t.part[:0]
+		rest = rest[i+1:]
 	}
 	return len(p), nil
+}
+
+func (t *tail) line(l []byte) {
+	t.lines++
+	if bytes.Contains(l, []byte(`"level":"ERROR"`)) {
+		t.errors++
+	}
+	if t.want != "" && bytes.Contains(l, []byte(t.want)) {
+		close(t.seen)
+		t.want = ""
+	}
+}
+
+// counts returns the lines written so far and the ERROR records among them.
+func (t *tail) counts() (lines, errors int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lines, t.errors
 }
 
 func (t *tail) String() string {

@@ -141,4 +141,3 @@ func TestLuaQuote(t *testing.T) {
 	}()
 	luaQuote("a\nb")
 }
-
