@@ -378,11 +378,7 @@ func (b *bench) scenarios(ctx context.Context) error {
 		}
 	}
 	b.table(all)
-	n, errs := gh.out.counts()
-	fmt.Fprintf(b.out, "\ngatehouse wrote %d log lines, %d of them ERROR records\n", n, errs)
-	if errs > 0 {
-		fmt.Fprintf(b.out, "last lines: %s\n", lastLines(gh.out.String(), 3))
-	}
+	b.logSummary(gh)
 	return nil
 }
 
@@ -806,6 +802,7 @@ func (b *bench) storedKeys(ctx context.Context) error {
 			problems = append(problems, p)
 		}
 		rssWalk, hwmWalk = big.s.memKB()
+		defer b.logSummary(big.s)
 	}
 
 	rps := func(r result) float64 { return r.rps() }
@@ -921,5 +918,19 @@ func printTable(w io.Writer, rows [][]string) {
 			}
 			fmt.Fprintln(w, strings.Repeat("-", total-2))
 		}
+	}
+}
+
+// logSummary reports how many lines a gatehouse logged and its first ERROR
+// records (gatehouse logs no secrets).
+func (b *bench) logSummary(gh *server) {
+	c := gh.out.counts()
+	fmt.Fprintf(b.out, "\n%s wrote %d log lines, %d of them ERROR records", gh.name, c.lines, c.errors)
+	if c.canceled > 0 {
+		fmt.Fprintf(b.out, ", %d of which \"context canceled\" (requests still in flight when wrk closed its connections at the end of a run)", c.canceled)
+	}
+	fmt.Fprintln(b.out)
+	for _, l := range c.first {
+		fmt.Fprintf(b.out, "  %s\n", l)
 	}
 }

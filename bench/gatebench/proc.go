@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,9 +42,14 @@ type tail struct {
 	buf    []byte
 	lines  int64 // complete lines written
 	errors int64 // of which gatehouse log records of level ERROR
-	want   string
-	seen   chan struct{}
-	part   []byte // the line being written
+	// canceled counts the ERROR records of requests whose client had gone
+	// ("context canceled"): wrk closes its connections at the end of a
+	// run with requests still in flight.
+	canceled int64
+	first    []string // the first few other ERROR records, cut short
+	want     string
+	seen     chan struct{}
+	part     []byte // the line being written
 }
 
 func newTail(want string) *tail { return &tail{want: want, seen: make(chan struct{})} }
@@ -77,6 +83,11 @@ func (t *tail) line(l []byte) {
 	t.lines++
 	if bytes.Contains(l, []byte(`"level":"ERROR"`)) {
 		t.errors++
+		if bytes.Contains(l, []byte(`"err":"context canceled"`)) {
+			t.canceled++
+		} else if len(t.first) < 5 {
+			t.first = append(t.first, string(l[:min(len(l), 400)]))
+		}
 	}
 	if t.want != "" && bytes.Contains(l, []byte(t.want)) {
 		close(t.seen)
@@ -84,11 +95,19 @@ func (t *tail) line(l []byte) {
 	}
 }
 
-// counts returns the lines written so far and the ERROR records among them.
-func (t *tail) counts() (lines, errors int64) {
+// logCounts are what a tail counted.
+type logCounts struct {
+	lines, errors, canceled int64
+	first                   []string
+}
+
+// counts returns the lines written so far, the number of ERROR records
+// among them, how many of those were of canceled requests, and the first
+// few others.
+func (t *tail) counts() logCounts {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.lines, t.errors
+	return logCounts{t.lines, t.errors, t.canceled, slices.Clone(t.first)}
 }
 
 func (t *tail) String() string {

@@ -8,7 +8,7 @@ func TestTail(t *testing.T) {
 	for name, chunks := range map[string][]string{
 		"whole lines": {"{\"level\":\"INFO\",\"msg\":\"listening\"}\n", "{\"level\":\"ERROR\"}\n"},
 		"split":       {"{\"level\":\"INFO\",\"msg\":\"list", "ening\"}\n{\"lev", "el\":\"ERROR\"}\n"},
-		"one write":   {"{\"msg\":\"listening\"}\n{\"level\":\"ERROR\"}\npartial"},
+		"one write":   {"{\"msg\":\"listening\"}\n{\"level\":\"ERROR\"}\n{\"level\":\"ERROR\",\"err\":\"context canceled\"}\npartial"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tl := newTail(`"msg":"listening"`)
@@ -20,8 +20,13 @@ func TestTail(t *testing.T) {
 			default:
 				t.Error("the listening line was not seen")
 			}
-			if n, errs := tl.counts(); n != 2 || errs != 1 {
-				t.Errorf("counts() = %d lines, %d errors, want 2, 1", n, errs)
+			c := tl.counts()
+			wantLines, wantCanceled := int64(2), int64(0)
+			if name == "one write" {
+				wantLines, wantCanceled = 3, 1
+			}
+			if c.lines != wantLines || c.errors != 1+wantCanceled || c.canceled != wantCanceled || len(c.first) != 1 || c.first[0] != `{"level":"ERROR"}` {
+				t.Errorf("counts() = %+v, want %d lines, %d errors of which %d canceled, first [{\"level\":\"ERROR\"}]", c, wantLines, 1+wantCanceled, wantCanceled)
 			}
 		})
 	}
