@@ -65,8 +65,12 @@ func (b *lockedBuffer) String() string {
 }
 
 var (
-	logSink = &lockedBuffer{}
-	testLog = slog.New(slog.NewJSONHandler(logSink, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// requestsSent counts the requests the suite's envs sent, so the log
+	// scan knows whether an empty access log means a broken capture or a
+	// run (a benchmark, a fuzz target) that sent none through them.
+	requestsSent atomic.Int64
+	logSink      = &lockedBuffer{}
+	testLog      = slog.New(slog.NewJSONHandler(logSink, &slog.HandlerOptions{Level: slog.LevelDebug}))
 )
 
 // passwords holds every password the suite sends, so the log scan and the
@@ -411,6 +415,7 @@ func (e *env) tryDo(t *testing.T, method, path string, headers []string, body []
 	for i := 0; i < len(headers); i += 2 {
 		req.Header[headers[i]] = append(req.Header[headers[i]], headers[i+1])
 	}
+	requestsSent.Add(1)
 	resp, err := e.client.Do(req)
 	if err != nil {
 		return result{}, err
