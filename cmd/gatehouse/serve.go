@@ -18,7 +18,8 @@ import (
 )
 
 // runServe serves until ctx ends (SIGINT/SIGTERM), then lets in-flight
-// requests finish and returns nil.
+// requests finish, writes the access-log lines still buffered, and returns
+// nil. --shutdown-grace bounds the two together.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, _, _, err := parse("serve", args, getenv)
 	if err != nil {
@@ -46,8 +47,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
+	handler := httpserver.NewServer(log, svc, httpserver.Options{TrustedProxies: proxies})
 	srv := &http.Server{
-		Handler:           httpserver.NewServer(log, svc, httpserver.Options{TrustedProxies: proxies}),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      cfg.LLMTimeout + 30*time.Second, // /server/query waits on the model server
@@ -68,13 +70,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "clientCA", cfg.ClientCA != "", "llm", cfg.LLMURL != "", "db", config.RedactDB(cfg.DBURL()), "version", version(), "openSignup", cfg.OpenSignup)
 
+	signalled := false
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
+		signalled = true
 		log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	}
+	// The grace counts from here. In-flight requests finish (after a
+	// signal), then the access log's last lines are written, before
+	// anything else is ("stopped" included).
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if signalled {
 		err = srv.Shutdown(sctx)
-		cancel()
+	}
+	if cerr := handler.Close(sctx); cerr != nil {
+		log.Warn("access log lines still buffered at the end of the shutdown grace", "err", cerr)
 	}
 	stopBg()
 	wg.Wait()
