@@ -212,31 +212,52 @@ func newRequestID() string {
 
 // clientIP is the peer address, or — when the peer is a trusted proxy — the
 // right-most X-Forwarded-For address that is not itself a trusted proxy.
+// The X-Forwarded-For values are read as one comma-separated list, from the
+// right; the walk stops at the first hop that is not an address. An
+// address is given in its netip form (IPv4-mapped IPv6 unmapped).
 func clientIP(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	peer, err := netip.ParseAddr(host)
+	parsed, err := netip.ParseAddr(host)
 	if err != nil {
 		return host
 	}
-	peer = peer.Unmap()
-	if !isTrusted(peer, trusted) {
-		return peer.String()
+	if peer := parsed.Unmap(); !isTrusted(peer, trusted) {
+		return addrText(parsed, host)
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		a = a.Unmap()
-		if !isTrusted(a, trusted) {
-			return a.String()
+	vals := r.Header.Values("X-Forwarded-For")
+	for i := len(vals) - 1; i >= 0; i-- {
+		v := vals[i]
+		for {
+			j := strings.LastIndexByte(v, ',')
+			hop := strings.TrimSpace(v[j+1:])
+			a, err := netip.ParseAddr(hop)
+			if err != nil {
+				return addrText(parsed, host)
+			}
+			if !isTrusted(a.Unmap(), trusted) {
+				return addrText(a, hop)
+			}
+			if j < 0 {
+				break
+			}
+			v = v[:j]
 		}
 	}
-	return peer.String()
+	return addrText(parsed, host)
+}
+
+// addrText is the text form of a, parsed from s: s itself when a is IPv4,
+// since ParseAddr takes only the dotted-decimal form String gives (no
+// leading zero, no zone), so nothing is allocated; String of a unmapped
+// otherwise.
+func addrText(a netip.Addr, s string) string {
+	if a.Is4() {
+		return s
+	}
+	return a.Unmap().String()
 }
 
 func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
