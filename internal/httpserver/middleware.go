@@ -156,14 +156,17 @@ func surfaceOf(p string) string {
 // its query string. The principal is the one the surface's authentication
 // put in the context, as logPrincipal found it there.
 //
-// The request costs one allocation for its response writer and log entry
-// together, and one copy of the request for its context, which carries
-// both the reqinfo and the log entry.
+// The request costs one allocation for its response writer, log entry and
+// header value together, and one copy of the request for its context,
+// which carries both the reqinfo and the log entry.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rs := &served{statusWriter: statusWriter{ResponseWriter: w}}
 	info := reqinfo.Info{ID: newRequestID(), IP: clientIP(r, s.trusted)}
-	w.Header()["X-Request-Id"] = []string{info.ID} // the canonical form: Set would only check it
+	// What Header().Set would store, without checking the canonical name
+	// or allocating the value's slice.
+	rs.idHeader[0] = info.ID
+	w.Header()["X-Request-Id"] = rs.idHeader[:]
 	// The path as sent, escapes kept: a refused "/healthz/..%2fuser/x"
 	// is logged as such, never as the route it would have named.
 	sent := r.URL.EscapedPath()
@@ -193,11 +196,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// served is what ServeHTTP allocates for a request: its response writer
-// and its log entry.
+// served is what ServeHTTP allocates for a request: its response writer,
+// its log entry and its X-Request-Id header value.
 type served struct {
 	statusWriter
-	entry logEntry
+	entry    logEntry
+	idHeader [1]string
 }
 
 // newRequestID returns 16 hex digits of crypto/rand: unguessable, so an id
