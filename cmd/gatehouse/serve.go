@@ -25,6 +25,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// The access log writes its lines to stderr itself, a batch at a time
+	// and in the logger's format, from its own goroutine: one lock keeps
+	// its writes and the logger's whole.
+	stderr = &syncWriter{w: stderr}
 	log := newLogger(cfg, stderr)
 	proxies, _ := cfg.Proxies()
 	svc, store, err := newService(ctx, cfg, log)
@@ -47,7 +51,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
-	handler := httpserver.NewServer(log, svc, httpserver.Options{TrustedProxies: proxies})
+	handler := httpserver.NewServer(log, svc, httpserver.Options{
+		TrustedProxies: proxies,
+		AccessLog:      httpserver.AccessLogOutput{Writer: stderr, Format: cfg.LogFormat},
+	})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -125,4 +132,16 @@ func serverTLS(cfg config.Config) (*tls.Config, error) {
 		c.ClientAuth = tls.VerifyClientCertIfGiven
 	}
 	return c, nil
+}
+
+// syncWriter serializes the writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

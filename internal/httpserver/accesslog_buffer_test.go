@@ -85,9 +85,31 @@ type stallEnv struct {
 
 const stallBuffer = 4
 
-func newStallEnv(t *testing.T, svc *core.Service) *stallEnv {
-	w := &stallWriter{}
-	return &stallEnv{w: w, h: httpserver.NewServer(slog.New(slog.NewJSONHandler(w, nil)), svc, httpserver.Options{AccessLogBuffer: stallBuffer})}
+// accessLogModes are the two ways the access log writes: through the
+// logger's handler, or formatting its lines itself.
+var accessLogModes = []struct {
+	name string
+	out  func(w *stallWriter) httpserver.AccessLogOutput
+}{
+	{"through the logger", func(*stallWriter) httpserver.AccessLogOutput { return httpserver.AccessLogOutput{} }},
+	{"formatted itself", func(w *stallWriter) httpserver.AccessLogOutput {
+		return httpserver.AccessLogOutput{Writer: w, Format: "json"}
+	}},
+}
+
+// forEachMode runs test in a synctest bubble of its own for each access
+// log mode, with a stallEnv of that mode over svc.
+func forEachMode(t *testing.T, svc *core.Service, test func(t *testing.T, e *stallEnv)) {
+	for _, m := range accessLogModes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				w := &stallWriter{}
+				opt := httpserver.Options{AccessLogBuffer: stallBuffer, AccessLog: m.out(w)}
+				test(t, &stallEnv{w: w, h: httpserver.NewServer(slog.New(slog.NewJSONHandler(w, nil)), svc, opt)})
+			})
+		})
+	}
 }
 
 // get serves GET /healthz on a goroutine of its own and fails the test if
@@ -146,8 +168,7 @@ func warnings(lines []logLine) []logLine {
 func TestAccessLogStalledWriter(t *testing.T) {
 	t.Parallel()
 	_, svc := newService(t, newDatabase(t))
-	synctest.Test(t, func(t *testing.T) {
-		e := newStallEnv(t, svc)
+	forEachMode(t, svc, func(t *testing.T, e *stallEnv) {
 		defer e.h.Close(context.Background())
 
 		e.w.stall()
@@ -218,8 +239,7 @@ func TestAccessLogStalledWriter(t *testing.T) {
 func TestAccessLogCloseDrains(t *testing.T) {
 	t.Parallel()
 	_, svc := newService(t, newDatabase(t))
-	synctest.Test(t, func(t *testing.T) {
-		e := newStallEnv(t, svc)
+	forEachMode(t, svc, func(t *testing.T, e *stallEnv) {
 		e.w.stall()
 		var ids []string
 		for range 3 {
@@ -256,8 +276,7 @@ func TestAccessLogCloseDrains(t *testing.T) {
 func TestAccessLogCloseTimesOut(t *testing.T) {
 	t.Parallel()
 	_, svc := newService(t, newDatabase(t))
-	synctest.Test(t, func(t *testing.T) {
-		e := newStallEnv(t, svc)
+	forEachMode(t, svc, func(t *testing.T, e *stallEnv) {
 		e.w.stall()
 		id := e.get(t)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)

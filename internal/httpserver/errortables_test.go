@@ -150,7 +150,7 @@ func TestPanicsInTheSurfaceEnvelope(t *testing.T) {
 			// request id the panic's line names), its access log discarded.
 			h := &Server{next: recoverPanics(log, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 				panic("boom in the handler")
-			})), alog: newAccessLog(slog.New(slog.DiscardHandler), 0, dropWarnInterval)}
+			})), alog: newAccessLog(slog.New(slog.DiscardHandler), AccessLogOutput{}, 0, dropWarnInterval)}
 			t.Cleanup(func() { h.Close(context.Background()) })
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, tt.path, nil))

@@ -289,11 +289,16 @@ func startBubbleEnv(t *testing.T, st gatehouse.Store, svc *core.Service, sopt ht
 	return e
 }
 
-// newHandler is NewServer over svc logging to the suite's log; its access
-// log is drained and stopped when t ends (inside t's synctest bubble, if
-// any, where its goroutine lives), after the servers registered later.
+// newHandler is NewServer over svc logging to the suite's log, its access
+// log formatted by itself as cmd/gatehouse's is (testLog is a JSON handler
+// over logSink; at Info, its options change nothing). The access log is
+// drained and stopped when t ends (inside t's synctest bubble, if any,
+// where its goroutine lives), after the servers registered later.
 func newHandler(t *testing.T, svc *core.Service, sopt httpserver.Options) *httpserver.Server {
 	t.Helper()
+	if sopt.AccessLog.Writer == nil {
+		sopt.AccessLog = httpserver.AccessLogOutput{Writer: logSink, Format: "json"}
+	}
 	h := httpserver.NewServer(testLog, svc, sopt)
 	t.Cleanup(func() {
 		if err := h.Close(context.Background()); err != nil {

@@ -23,6 +23,10 @@ type Options struct {
 	// writer; past that, lines are dropped and counted (see
 	// Server.DroppedAccessLines). 0 means DefaultAccessLogBuffer.
 	AccessLogBuffer int
+	// AccessLog, when its Writer is set, is where the access log writes
+	// its lines itself, in the logger's format; otherwise they go through
+	// the logger.
+	AccessLog AccessLogOutput
 }
 
 // Server is the handler serving every surface. Its access log is written by
@@ -45,7 +49,7 @@ func NewServer(log *slog.Logger, svc *core.Service, opt Options) *Server {
 	return &Server{
 		trusted: opt.TrustedProxies,
 		next:    h,
-		alog:    newAccessLog(log, opt.AccessLogBuffer, dropWarnInterval),
+		alog:    newAccessLog(log, opt.AccessLog, opt.AccessLogBuffer, dropWarnInterval),
 	}
 }
 
