@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"syscall"
 	"testing"
 	"time"
@@ -21,8 +22,8 @@ import (
 
 // BenchmarkHealthz measures GET /healthz through NewServer's handler (every
 // middleware, the access log in the production JSON format written to
-// /dev/null, so each line costs its write system call) against a bare
-// handler answering the same bytes, in one run:
+// /dev/null, so each write costs its system call) against a bare handler
+// answering the same bytes, in one run:
 //
 //	go test -run '^$' -bench Healthz -cpuprofile cpu.out ./internal/httpserver/
 //
@@ -59,9 +60,16 @@ func BenchmarkHealthz(b *testing.B) {
 	}{
 		{"bare", func(*testing.B) http.Handler { return bare }},
 		{"gatehouse", func(b *testing.B) http.Handler {
-			// Through http.Handler, so this file builds against a NewServer
-			// returning either.
-			var h http.Handler = httpserver.NewServer(log, svc, httpserver.Options{})
+			// As cmd/gatehouse serves: with Options.AccessLog set to the
+			// logger's writer and format where there is one. Through
+			// reflect and http.Handler, so this file builds against a
+			// NewServer with or without it.
+			opt := httpserver.Options{}
+			if f := reflect.ValueOf(&opt).Elem().FieldByName("AccessLog"); f.IsValid() {
+				f.FieldByName("Writer").Set(reflect.ValueOf(devnull))
+				f.FieldByName("Format").SetString("json")
+			}
+			var h http.Handler = httpserver.NewServer(log, svc, opt)
 			if c, ok := h.(interface{ Close(context.Context) error }); ok {
 				b.Cleanup(func() { c.Close(context.Background()) })
 			}
