@@ -18,12 +18,17 @@ import (
 )
 
 // runServe serves until ctx ends (SIGINT/SIGTERM), then lets in-flight
-// requests finish and returns nil.
+// requests finish, writes the access-log lines still buffered, and returns
+// nil. --shutdown-grace bounds the two together.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, _, _, err := parse("serve", args, getenv)
 	if err != nil {
 		return err
 	}
+	// The access log writes its lines to stderr itself, a batch at a time
+	// and in the logger's format, from its own goroutine: one lock keeps
+	// its writes and the logger's whole.
+	stderr = &syncWriter{w: stderr}
 	log := newLogger(cfg, stderr)
 	proxies, _ := cfg.Proxies()
 	svc, store, err := newService(ctx, cfg, log)
@@ -46,8 +51,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
+	handler := httpserver.NewServer(log, svc, httpserver.Options{
+		TrustedProxies: proxies,
+		AccessLog:      httpserver.AccessLogOutput{Writer: stderr, Format: cfg.LogFormat},
+	})
 	srv := &http.Server{
-		Handler:           httpserver.NewServer(log, svc, httpserver.Options{TrustedProxies: proxies}),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      cfg.LLMTimeout + 30*time.Second, // /server/query waits on the model server
@@ -68,13 +77,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "clientCA", cfg.ClientCA != "", "llm", cfg.LLMURL != "", "db", config.RedactDB(cfg.DBURL()), "version", version(), "openSignup", cfg.OpenSignup)
 
+	signalled := false
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
+		signalled = true
 		log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	}
+	// The grace counts from here. In-flight requests finish (after a
+	// signal), then the access log's last lines are written, before
+	// anything else is ("stopped" included).
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if signalled {
 		err = srv.Shutdown(sctx)
-		cancel()
+	}
+	if cerr := handler.Close(sctx); cerr != nil {
+		log.Warn("access log lines still buffered at the end of the shutdown grace", "err", cerr)
 	}
 	stopBg()
 	wg.Wait()
@@ -113,4 +132,16 @@ func serverTLS(cfg config.Config) (*tls.Config, error) {
 		c.ClientAuth = tls.VerifyClientCertIfGiven
 	}
 	return c, nil
+}
+
+// syncWriter serializes the writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse/internal/core"
 )
@@ -69,7 +68,7 @@ func TestAccessLogLine(t *testing.T) {
 				`,"durationMs":[0-9.]+(e-[0-9]+)?` +
 				`,"requestId":"` + id + `","ip":"127.0.0.1"` +
 				`,"principal":` + regexp.QuoteMeta(strconv.Quote(tt.principal)) + `\}$`)
-			line := accessLogLine(t, id)
+			line := e.accessLogLine(t, id)
 			if !want.MatchString(line) {
 				t.Errorf("access log line\n%s\nwant it to match\n%s", line, want)
 			}
@@ -77,18 +76,16 @@ func TestAccessLogLine(t *testing.T) {
 	}
 }
 
-// accessLogLine waits for the access-log line of request id (written once
-// the handler returns, which may be after the client has the answer).
-func accessLogLine(t *testing.T, id string) string {
+// accessLogLine returns the access-log line of request id, which e
+// answered.
+func (e *env) accessLogLine(t *testing.T, id string) string {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		for line := range strings.SplitSeq(logSink.String(), "\n") {
-			if strings.Contains(line, `"msg":"request"`) && strings.Contains(line, `"requestId":"`+id+`"`) {
-				return line
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("request %s: no access-log line", id)
+	e.flushLog(t)
+	for line := range strings.SplitSeq(logSink.String(), "\n") {
+		if strings.Contains(line, `"msg":"request"`) && strings.Contains(line, `"requestId":"`+id+`"`) {
+			return line
 		}
 	}
+	t.Fatalf("request %s: no access-log line", id)
+	return ""
 }

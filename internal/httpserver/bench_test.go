@@ -97,7 +97,9 @@ func benchBackends(b *testing.B, mk func(b *testing.B, url, email, key string, c
 			if _, err := svc.ActivateUser(ctx, "bench@example.com"); err != nil {
 				b.Fatal(err)
 			}
-			srv := httptest.NewServer(httpserver.NewServer(slog.New(slog.DiscardHandler), svc, httpserver.Options{}))
+			h := httpserver.NewServer(slog.New(slog.DiscardHandler), svc, httpserver.Options{})
+			b.Cleanup(func() { h.Close(context.Background()) })
+			srv := httptest.NewServer(h)
 			b.Cleanup(srv.Close)
 			client := srv.Client()
 			client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64

@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -161,9 +162,12 @@ func TestPanicsInTheSurfaceEnvelope(t *testing.T) {
 			t.Parallel()
 			var logs bytes.Buffer
 			log := slog.New(slog.NewJSONHandler(&logs, nil))
-			h := requestInfo(nil, recoverPanics(log, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			// The server's own middleware around recoverPanics alone (the
+			// request id the panic's line names), its access log discarded.
+			h := &Server{next: recoverPanics(log, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 				panic("boom in the handler")
-			})))
+			})), alog: newAccessLog(slog.New(slog.DiscardHandler), AccessLogOutput{}, 0, dropWarnInterval)}
+			t.Cleanup(func() { h.Close(context.Background()) })
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, tt.path, nil))
 			if w.Code != http.StatusInternalServerError || w.Body.String() != tt.want {

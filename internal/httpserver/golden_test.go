@@ -336,6 +336,7 @@ func runGolden(t *testing.T, c goldenCase) string {
 		t.FailNow()
 	}
 	r := g.do(t, rq.method, rq.path, rq.headers, rq.body)
+	g.flushLog(t)
 	route := routeOf(t, r.header.Get("X-Request-Id"))
 	// The name says the status (slug.method.status-what): a case that
 	// does not get it tests something else than it says.
@@ -366,8 +367,8 @@ func runGolden(t *testing.T, c goldenCase) string {
 
 // routeOf finds the access-log line of request id and returns its route:
 // the pattern that served it, or the path when none did (a refused path).
-// The line is written before the answer ends, so it is there once the
-// client has read the body.
+// The line is handed to the access log before the answer ends, so it is
+// there once the client has read the body and the log is flushed.
 func routeOf(t *testing.T, id string) string {
 	t.Helper()
 	if id == "" {

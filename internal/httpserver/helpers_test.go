@@ -65,8 +65,12 @@ func (b *lockedBuffer) String() string {
 }
 
 var (
-	logSink = &lockedBuffer{}
-	testLog = slog.New(slog.NewJSONHandler(logSink, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// requestsSent counts the requests the suite's envs sent, so the log
+	// scan knows whether an empty access log means a broken capture or a
+	// run (a benchmark, a fuzz target) that sent none through them.
+	requestsSent atomic.Int64
+	logSink      = &lockedBuffer{}
+	testLog      = slog.New(slog.NewJSONHandler(logSink, &slog.HandlerOptions{Level: slog.LevelDebug}))
 )
 
 // passwords holds every password the suite sends, so the log scan and the
@@ -187,11 +191,12 @@ func openStore(t *testing.T, db string) gatehouse.Store {
 // Test environment: real core over a real database behind httptest.
 
 type env struct {
-	srv    *httptest.Server // nil inside a synctest bubble (newBubbleNode)
-	url    string           // where requests go: srv.URL, or a name of no host in a bubble
-	client *http.Client
-	svc    *core.Service
-	store  gatehouse.Store
+	srv     *httptest.Server   // nil inside a synctest bubble (newBubbleNode)
+	handler *httpserver.Server // what srv (or the bubble's transport) serves
+	url     string             // where requests go: srv.URL, or a name of no host in a bubble
+	client  *http.Client
+	svc     *core.Service
+	store   gatehouse.Store
 
 	stopOnce sync.Once
 	stop     func()
@@ -247,7 +252,8 @@ func newService(t *testing.T, db string, opts ...func(*core.Options)) (gatehouse
 func startEnv(t *testing.T, st gatehouse.Store, svc *core.Service, sopt httpserver.Options) *env {
 	t.Helper()
 	e := startWork(t, st, svc)
-	e.srv = httptest.NewServer(httpserver.NewServer(testLog, svc, sopt))
+	e.handler = newHandler(t, svc, sopt)
+	e.srv = httptest.NewServer(e.handler)
 	t.Cleanup(e.srv.Close)
 	e.url = e.srv.URL
 	e.client = e.srv.Client()
@@ -277,9 +283,38 @@ func startBubbleEnv(t *testing.T, st gatehouse.Store, svc *core.Service, sopt ht
 	t.Helper()
 	e := startWork(t, st, svc)
 	e.url = "http://gatehouse.test"
-	e.client = &http.Client{Transport: handlerTransport{httpserver.NewServer(testLog, svc, sopt)}}
+	e.handler = newHandler(t, svc, sopt)
+	e.client = &http.Client{Transport: handlerTransport{e.handler}}
 	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return e
+}
+
+// newHandler is NewServer over svc logging to the suite's log, its access
+// log formatted by itself as cmd/gatehouse's is (testLog is a JSON handler
+// over logSink; at Info, its options change nothing). The access log is
+// drained and stopped when t ends (inside t's synctest bubble, if any,
+// where its goroutine lives), after the servers registered later.
+func newHandler(t *testing.T, svc *core.Service, sopt httpserver.Options) *httpserver.Server {
+	t.Helper()
+	if sopt.AccessLog.Writer == nil {
+		sopt.AccessLog = httpserver.AccessLogOutput{Writer: logSink, Format: "json"}
+	}
+	h := httpserver.NewServer(testLog, svc, sopt)
+	t.Cleanup(func() {
+		if err := h.Close(context.Background()); err != nil {
+			t.Errorf("close the access log: %v", err)
+		}
+	})
+	return h
+}
+
+// flushLog waits until the access-log line of every request e has
+// answered is in the suite's log.
+func (e *env) flushLog(t *testing.T) {
+	t.Helper()
+	if err := e.handler.Flush(t.Context()); err != nil {
+		t.Fatalf("flush the access log: %v", err)
+	}
 }
 
 // handlerTransport answers a client's requests by calling a handler, as a
@@ -411,6 +446,7 @@ func (e *env) tryDo(t *testing.T, method, path string, headers []string, body []
 	for i := 0; i < len(headers); i += 2 {
 		req.Header[headers[i]] = append(req.Header[headers[i]], headers[i+1])
 	}
+	requestsSent.Add(1)
 	resp, err := e.client.Do(req)
 	if err != nil {
 		return result{}, err

@@ -144,44 +144,124 @@ func surfaceOf(p string) string {
 	return p
 }
 
-// requestInfo gives each request an id and resolves its client IP.
-func requestInfo(trusted []netip.Prefix, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b [8]byte
-		rand.Read(b[:])
-		info := reqinfo.Info{ID: hex.EncodeToString(b[:]), IP: clientIP(r, trusted)}
-		w.Header().Set("X-Request-Id", info.ID)
-		next.ServeHTTP(w, r.WithContext(reqinfo.NewContext(r.Context(), info)))
+// ServeHTTP serves r through every middleware. First it gives the request
+// an id (also sent as X-Request-Id) and resolves its client IP, for
+// reqinfo; last it hands the request's access-log line to the access log
+// (see accessLog), which writes it on its own goroutine.
+//
+// The access log writes one line per request: method, route pattern,
+// status, size, duration, request id, client IP and principal. Never a
+// body, a header value or a credential: the path is logged as the route
+// pattern when one matched, and otherwise as sent (escapes kept) without
+// its query string. The principal is the one the surface's authentication
+// put in the context, as logPrincipal found it there.
+//
+// The request costs one allocation for its response writer, log entry and
+// header value together, and one copy of the request for its context,
+// which carries both the reqinfo and the log entry.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rs := &served{statusWriter: statusWriter{ResponseWriter: w}}
+	info := reqinfo.Info{ID: newRequestID(), IP: clientIP(r, s.trusted)}
+	// What Header().Set would store, without checking the canonical name
+	// or allocating the value's slice.
+	rs.idHeader[0] = info.ID
+	w.Header()["X-Request-Id"] = rs.idHeader[:]
+	// The path as sent, escapes kept: a refused "/healthz/..%2fuser/x"
+	// is logged as such, never as the route it would have named.
+	sent := r.URL.EscapedPath()
+	r = r.WithContext(reqinfo.NewContext(context.WithValue(r.Context(), logEntryKey{}, &rs.entry), info))
+	s.next.ServeHTTP(&rs.statusWriter, r) // the mux sets r.Pattern
+	end := time.Now()
+	if !s.alog.enabled(r.Context()) {
+		return
+	}
+	route := r.Pattern
+	if route == "" {
+		route = sent
+	}
+	if len(route) > 200 {
+		route = route[:200]
+	}
+	s.alog.add(accessLine{
+		time:      end,
+		method:    r.Method,
+		route:     route,
+		status:    rs.status,
+		bytes:     rs.bytes,
+		duration:  end.Sub(start),
+		id:        info.ID,
+		ip:        info.IP,
+		principal: rs.entry.principal,
 	})
+}
+
+// served is what ServeHTTP allocates for a request: its response writer,
+// its log entry and its X-Request-Id header value.
+type served struct {
+	statusWriter
+	entry    logEntry
+	idHeader [1]string
+}
+
+// newRequestID returns 16 hex digits of crypto/rand: unguessable, so an id
+// seen in a log or an answer says nothing of any other request.
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	var h [16]byte
+	hex.Encode(h[:], b[:])
+	return string(h[:])
 }
 
 // clientIP is the peer address, or — when the peer is a trusted proxy — the
 // right-most X-Forwarded-For address that is not itself a trusted proxy.
+// The X-Forwarded-For values are read as one comma-separated list, from the
+// right; the walk stops at the first hop that is not an address. An
+// address is given in its netip form (IPv4-mapped IPv6 unmapped).
 func clientIP(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	peer, err := netip.ParseAddr(host)
+	parsed, err := netip.ParseAddr(host)
 	if err != nil {
 		return host
 	}
-	peer = peer.Unmap()
-	if !isTrusted(peer, trusted) {
-		return peer.String()
+	if peer := parsed.Unmap(); !isTrusted(peer, trusted) {
+		return addrText(parsed, host)
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		a = a.Unmap()
-		if !isTrusted(a, trusted) {
-			return a.String()
+	vals := r.Header.Values("X-Forwarded-For")
+	for i := len(vals) - 1; i >= 0; i-- {
+		v := vals[i]
+		for {
+			j := strings.LastIndexByte(v, ',')
+			hop := strings.TrimSpace(v[j+1:])
+			a, err := netip.ParseAddr(hop)
+			if err != nil {
+				return addrText(parsed, host)
+			}
+			if !isTrusted(a.Unmap(), trusted) {
+				return addrText(a, hop)
+			}
+			if j < 0 {
+				break
+			}
+			v = v[:j]
 		}
 	}
-	return peer.String()
+	return addrText(parsed, host)
+}
+
+// addrText is the text form of a, parsed from s: s itself when a is IPv4,
+// since ParseAddr takes only the dotted-decimal form String gives (no
+// leading zero, no zone), so nothing is allocated; String of a unmapped
+// otherwise.
+func addrText(a netip.Addr, s string) string {
+	if a.Is4() {
+		return s
+	}
+	return a.Unmap().String()
 }
 
 func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
@@ -241,43 +321,6 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// accessLog writes one line per request: method, route pattern, status,
-// duration, request id, client IP and principal. Never a body, a header
-// value or a credential: the path is logged as the route pattern when one
-// matched, and otherwise as sent (escapes kept) without its query string.
-// The principal is the one the surface's authentication put in the
-// context, as logPrincipal found it there.
-func accessLog(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		// The path as sent, escapes kept: a refused "/healthz/..%2fuser/x"
-		// is logged as such, never as the route it would have named.
-		sent := r.URL.EscapedPath()
-		sw := &statusWriter{ResponseWriter: w}
-		entry := &logEntry{}
-		r = r.WithContext(context.WithValue(r.Context(), logEntryKey{}, entry))
-		next.ServeHTTP(sw, r) // the mux sets r.Pattern
-		info := reqinfo.From(r.Context())
-		route := r.Pattern
-		if route == "" {
-			route = sent
-		}
-		if len(route) > 200 {
-			route = route[:200]
-		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method),
-			slog.String("route", route),
-			slog.Int("status", sw.status),
-			slog.Int("bytes", sw.bytes),
-			slog.Float64("durationMs", float64(time.Since(start).Microseconds())/1000),
-			slog.String("requestId", info.ID),
-			slog.String("ip", info.IP),
-			slog.String("principal", entry.principal),
-		)
-	})
-}
 
 // logEntry is what the access log learns of a request while it is served.
 type logEntry struct {

@@ -85,7 +85,8 @@ func newCountingEnv(t *testing.T, base *env) *countingEnv {
 	t.Helper()
 	c := &countingEnv{env: &env{svc: base.svc, store: base.store}}
 	c.upstreamFaults.Store(base.upstreamFaults.Load())
-	h := httpserver.NewServer(testLog, base.svc, httpserver.Options{})
+	h := newHandler(t, base.svc, httpserver.Options{})
+	c.handler = h
 	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer c.finished.Add(1)
 		h.ServeHTTP(w, r)
