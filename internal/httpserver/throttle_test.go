@@ -72,7 +72,9 @@ func TestThrottleSignup429(t *testing.T) {
 // are throttled with 429 in the envelope; using the key directly is not.
 func TestThrottleExchange429(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withLimits(core.Limits{SignupPerIP: core.Unlimited}))
+	// A frozen clock: the bucket refills one exchange a second, and on a
+	// loaded machine (-race, CI) the burst can take longer than that.
+	e := newEnv(t, withLimits(core.Limits{SignupPerIP: core.Unlimited}), newTestClock().option())
 	u := e.signup(t)
 	e.activate(t, u.email)
 	for range core.DefaultLimits.ExchangePerIP.Burst {
