@@ -10,6 +10,7 @@
 package apierror
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -120,7 +121,12 @@ func (s *Surface) Write(w http.ResponseWriter, r *http.Request, log *slog.Logger
 	e := resolve(err)
 	status, code, text := s.answer(e)
 	if status >= 500 {
-		log.LogAttrs(r.Context(), slog.LevelError, "request failed",
+		level, msg := slog.LevelError, "request failed"
+		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+			// The client went away mid-request: not a fault of ours.
+			level, msg = slog.LevelInfo, "request abandoned by the client"
+		}
+		log.LogAttrs(r.Context(), level, msg,
 			slog.String("requestId", w.Header().Get("X-Request-Id")), slog.String("code", e.Code),
 			slog.String("reason", e.Reason.Name), slog.Any("err", err))
 	}

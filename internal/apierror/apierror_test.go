@@ -2,6 +2,7 @@ package apierror
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -188,5 +189,34 @@ func TestHandler(t *testing.T) {
 	}).ServeHTTP(httptest.NewRecorder(), r)
 	if encoded != 0 || rendered != http.StatusConflict {
 		t.Errorf("error: encoded %d, rendered %d", encoded, rendered)
+	}
+}
+
+// TestWriteClientGone: a request the client abandoned is logged as such at
+// Info, not as a failure of ours at Error; the answer is unchanged.
+func TestWriteClientGone(t *testing.T) {
+	t.Parallel()
+	s := &Surface{Render: func(w http.ResponseWriter, status int, _, _ string) { w.WriteHeader(status) }}
+	for _, gone := range []bool{false, true} {
+		var logs bytes.Buffer
+		log := slog.New(slog.NewJSONHandler(&logs, nil))
+		ctx, cancel := context.WithCancel(t.Context())
+		if gone {
+			cancel()
+		}
+		r := httptest.NewRequest(http.MethodGet, "/x", nil).WithContext(ctx)
+		w := httptest.NewRecorder()
+		s.Write(w, r, log, fmt.Errorf("store: %w", context.Canceled))
+		cancel()
+		if w.Code != http.StatusInternalServerError {
+			t.Errorf("gone=%v: status %d, want 500", gone, w.Code)
+		}
+		wantLevel, wantMsg := `"level":"ERROR"`, "request failed"
+		if gone {
+			wantLevel, wantMsg = `"level":"INFO"`, "request abandoned by the client"
+		}
+		if got := logs.String(); !strings.Contains(got, wantLevel) || !strings.Contains(got, wantMsg) {
+			t.Errorf("gone=%v: log %q, want %s %q", gone, got, wantLevel, wantMsg)
+		}
 	}
 }
