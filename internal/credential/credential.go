@@ -51,11 +51,20 @@ func newCredential(prefix string, n int) string {
 }
 
 // checksum writes the base64url CRC-32/IEEE of s into out. It walks the
-// string with the standard library's table instead of calling
-// crc32.ChecksumIEEE, whose indirect call makes its argument escape: this
-// way checking a credential allocates nothing.
+// string eight bytes at a time ("slicing-by-8", the standard library's own
+// generic method) with tables derived from crc32.IEEETable, instead of
+// calling crc32.ChecksumIEEE, whose indirect call makes its argument
+// escape: this way checking a credential allocates nothing, and costs a
+// quarter of a byte-at-a-time walk. TestChecksumMatchesCRC32 and
+// FuzzChecksum pin it to crc32.ChecksumIEEE.
 func checksum(out *[checksumLen]byte, s string) {
 	crc := ^uint32(0)
+	for len(s) >= 8 {
+		crc ^= uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+		crc = slicing8[0][s[7]] ^ slicing8[1][s[6]] ^ slicing8[2][s[5]] ^ slicing8[3][s[4]] ^
+			slicing8[4][crc>>24] ^ slicing8[5][crc>>16&0xFF] ^ slicing8[6][crc>>8&0xFF] ^ slicing8[7][crc&0xFF]
+		s = s[8:]
+	}
 	for i := 0; i < len(s); i++ {
 		crc = crc32.IEEETable[byte(crc)^s[i]] ^ (crc >> 8)
 	}
@@ -63,6 +72,19 @@ func checksum(out *[checksumLen]byte, s string) {
 	binary.BigEndian.PutUint32(c[:], ^crc)
 	b64.Encode(out[:], c[:])
 }
+
+// slicing8[k][b] is the CRC-32/IEEE of byte b followed by k zero bytes.
+var slicing8 = func() (t [8][256]uint32) {
+	t[0] = *crc32.IEEETable
+	for i := range 256 {
+		crc := t[0][i]
+		for k := 1; k < 8; k++ {
+			crc = t[0][crc&0xFF] ^ crc>>8
+			t[k][i] = crc
+		}
+	}
+	return t
+}()
 
 // Classify tells whether s is a well-formed API key or access token: right
 // prefix, length, alphabet and checksum. It reads nothing but s.

@@ -96,15 +96,34 @@ func BenchmarkHash(b *testing.B) {
 }
 
 func TestChecksumMatchesCRC32(t *testing.T) {
-	for _, s := range []string{"", "a", "stai-abc", NewAPIKey()} {
-		var got [checksumLen]byte
-		checksum(&got, s)
-		var c [4]byte
-		binary.BigEndian.PutUint32(c[:], crc32.ChecksumIEEE([]byte(s)))
-		if want := b64.EncodeToString(c[:]); string(got[:]) != want {
-			t.Errorf("checksum(%q) = %s, want %s", s, got[:], want)
-		}
+	cases := []string{"", "a", "stai-abc", NewAPIKey(), NewAccessToken()}
+	// Every length around the eight-byte steps, of every byte value.
+	var b []byte
+	for n := range 100 {
+		b = append(b, byte(n*37+11))
+		cases = append(cases, string(b))
 	}
+	for _, s := range cases {
+		checkChecksum(t, s)
+	}
+}
+
+func checkChecksum(t *testing.T, s string) {
+	t.Helper()
+	var got [checksumLen]byte
+	checksum(&got, s)
+	var c [4]byte
+	binary.BigEndian.PutUint32(c[:], crc32.ChecksumIEEE([]byte(s)))
+	if want := b64.EncodeToString(c[:]); string(got[:]) != want {
+		t.Errorf("checksum(%q) = %s, want %s", s, got[:], want)
+	}
+}
+
+// FuzzChecksum: checksum is crc32.ChecksumIEEE, for any input.
+func FuzzChecksum(f *testing.F) {
+	f.Add("")
+	f.Add(NewAPIKey())
+	f.Fuzz(func(t *testing.T, s string) { checkChecksum(t, s) })
 }
 
 func TestHashParts(t *testing.T) {
