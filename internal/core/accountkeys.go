@@ -70,6 +70,7 @@ func (s *Service) createAccountKey(ctx context.Context, userID int64, name strin
 	if err != nil {
 		return nil, err
 	}
+	s.neg.forget(basicHash(k.ID, sec))
 	return &AccountKeyView{Key: k, Secret: sec}, nil
 }
 

@@ -330,6 +330,7 @@ func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKey
 	if err != nil {
 		return nil, err
 	}
+	s.neg.forget(basicHash(k.ID, sec))
 	return &AppKeyView{Key: k, Secret: sec}, nil
 }
 

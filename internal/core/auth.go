@@ -26,11 +26,18 @@ const feedStaleAfter = 750 * time.Millisecond
 // Authenticate verifies a user credential (an API key or an access token)
 // presented by client ci and returns the principal it stands for. The path
 // is: shape and checksum (no I/O for garbage) → the bounded cache → the
-// failure throttle of ci's IP (see throttle.go) → the database. It returns
-// EUNAUTHORIZED for anything that is not a live credential, EINACTIVE for a
-// live credential of an account that is not active, ERATELIMIT for a failure
-// past the IP's budget or a credential the cache does not hold while the IP
-// has no budget left, and EUNAVAILABLE when the database cannot answer.
+// negative cache → the failure throttle of ci's IP (see throttle.go) → the
+// database. It returns EUNAUTHORIZED for anything that is not a live
+// credential, EINACTIVE for a live credential of an account that is not
+// active, ERATELIMIT for a failure past the IP's budget or a credential the
+// cache does not hold while the IP has no budget left, and EUNAVAILABLE
+// when the database cannot answer.
+//
+// EINACTIVE counts in ci's failure budget like any refusal: an inactive
+// account's credential is never cached, so without that count a pending
+// account's key (which sign-up hands out) could make the database answer
+// every request; once the budget is spent it gets ERATELIMIT before any
+// read, as any credential the cache does not hold.
 func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) (gatehouse.Principal, error) {
 	kind := credential.Classify(cred)
 	if kind == credential.Garbage {
@@ -38,12 +45,13 @@ func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) 
 	}
 	h := credential.Hash(cred)
 	now := s.now()
-	cp, hit, gen, err := s.cached(h, now, ci)
-	if hit {
-		s.usage.record(cp.KeyID, now)
+	e, pend, err := s.cached(h, now, ci)
+	if e != nil {
+		s.recordUse(e, now)
+		return e.p, nil
 	}
-	if hit || err != nil {
-		return cp, err
+	if err != nil {
+		return gatehouse.Principal{}, err
 	}
 	var p gatehouse.Principal
 	expires := now.Add(s.opt.CacheMaxAge)
@@ -80,32 +88,83 @@ func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) 
 	switch gatehouse.ErrorCode(err) {
 	case "":
 	case gatehouse.ENOTFOUND, gatehouse.EUNAUTHORIZED:
-		return gatehouse.Principal{}, s.failed(ci)
+		return gatehouse.Principal{}, s.refused(h, now, pend, ci)
+	case gatehouse.EINACTIVE:
+		return gatehouse.Principal{}, s.inactive(ci)
 	default:
 		return gatehouse.Principal{}, err
 	}
-	s.cache.put(h, p, expires, gen)
+	if e := s.cache.put(h, p, expires, pend.gen); e != nil {
+		e.usedAt.Store(now.UnixNano())
+	}
 	s.usage.record(p.KeyID, now)
 	return p, nil
 }
 
+// usageResolution is how often a cached credential's use is handed to the
+// usage recorder: a key verified a million times a second takes the
+// recorder's lock ten times a second, not a million, and its last-used time
+// is at most this much behind the last use (then flushed each
+// usageInterval).
+const usageResolution = 100 * time.Millisecond
+
+// recordUse records a use of a cached API key or access token.
+func (s *Service) recordUse(e *cacheEntry, now time.Time) {
+	if e.p.KeyID == 0 {
+		return
+	}
+	t := now.UnixNano()
+	if t-e.usedAt.Load() < int64(usageResolution) {
+		return
+	}
+	e.usedAt.Store(t)
+	s.usage.record(e.p.KeyID, now)
+}
+
+// lookup is what a verification that missed both caches carries to the
+// database and back: the generations its answer is cached under.
+type lookup struct{ gen, negGen uint64 }
+
 // cached is how every verification (Authenticate, AuthenticateKeySecret,
 // AuthenticateJWT) goes on once the credential has passed its shape check,
-// h being its cache key: a cached principal answers (hit) while the cache
-// is trusted; on a miss the failure throttle of ci's IP is asked
-// (ERATELIMIT), and the cache generation is taken before the database is
-// read, to be handed to put: a revocation racing that read bumps it, so the
-// answer read is not cached.
-func (s *Service) cached(h gatehouse.Hash, now time.Time, ci ClientInfo) (p gatehouse.Principal, hit bool, gen uint64, err error) {
+// h being its cache key: a cached principal answers (a non-nil entry)
+// while the cache is trusted; a hash refused less than a second ago
+// (negCache) is refused again, as a failure of ci; otherwise the failure
+// throttle of ci's IP is asked (ERATELIMIT), and the cache generations are
+// taken before the database is read, to be handed to put: a revocation or
+// creation racing that read bumps them, so the answer read is not cached.
+func (s *Service) cached(h gatehouse.Hash, now time.Time, ci ClientInfo) (*cacheEntry, lookup, error) {
 	if s.cacheTrusted(now) {
-		if p, ok := s.cache.get(h, now); ok {
-			return p, true, 0, nil
+		if e := s.cache.get(h, now); e != nil {
+			return e, lookup{}, nil
 		}
 	}
-	if err := s.throttledIP(ci); err != nil {
-		return gatehouse.Principal{}, false, 0, err
+	if s.neg.has(h, now) {
+		return nil, lookup{}, s.failed(ci)
 	}
-	return gatehouse.Principal{}, false, s.cache.generation(), nil
+	if err := s.throttledIP(ci); err != nil {
+		return nil, lookup{}, err
+	}
+	return nil, lookup{gen: s.cache.generation(), negGen: s.neg.generation()}, nil
+}
+
+// inactive answers a credential that verified but whose account is not
+// active: EINACTIVE, counted as a failure of ci (ERATELIMIT past its
+// budget). It is never cached, either way, so that activation and
+// deactivation apply at once.
+func (s *Service) inactive(ci ClientInfo) error {
+	if err := s.failed(ci); gatehouse.ErrorCode(err) == gatehouse.ERATELIMIT {
+		return err
+	}
+	return errInactive
+}
+
+// refused answers a well-formed credential that the database does not know
+// (or knows as expired or wrong): it remembers h in the negative cache and
+// counts a failure of ci.
+func (s *Service) refused(h gatehouse.Hash, now time.Time, l lookup, ci ClientInfo) error {
+	s.neg.put(h, now, l.negGen)
+	return s.failed(ci)
 }
 
 // cacheTrusted reports whether cached verifications may be used: only once

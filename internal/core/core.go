@@ -87,6 +87,12 @@ type Options struct {
 	HashWait            time.Duration
 	// CacheSize bounds the verified-credential cache (default 100,000 entries).
 	CacheSize int
+	// CacheBytes bounds the same cache by its estimated heap size (default
+	// 64 MiB; an entry is about 300 bytes).
+	CacheBytes int64
+	// NegativeCacheSize bounds the cache of refused well-formed credentials
+	// (default 65,536 entries, each kept one second; see negCache).
+	NegativeCacheSize int
 	// CacheMaxAge bounds how long a cached verification is trusted without
 	// asking the database again (default 5 minutes).
 	CacheMaxAge time.Duration
@@ -120,6 +126,7 @@ type Service struct {
 	hasher  password.Hasher
 	hashSem chan struct{}
 	cache   *credCache
+	neg     *negCache
 	box     *seal.Box
 	ids     *objectid.Generator // app and key ids
 	usage   *usageRecorder
@@ -148,6 +155,12 @@ func New(store gatehouse.Store, opt Options) *Service {
 	}
 	if opt.CacheSize <= 0 {
 		opt.CacheSize = 100_000
+	}
+	if opt.CacheBytes <= 0 {
+		opt.CacheBytes = 64 << 20
+	}
+	if opt.NegativeCacheSize <= 0 {
+		opt.NegativeCacheSize = 65_536
 	}
 	if opt.CacheMaxAge <= 0 {
 		opt.CacheMaxAge = 5 * time.Minute
@@ -181,7 +194,8 @@ func New(store gatehouse.Store, opt Options) *Service {
 		log:              opt.Logger,
 		hasher:           password.Hasher{Params: opt.Argon2},
 		hashSem:          make(chan struct{}, opt.MaxConcurrentHashes),
-		cache:            newCredCache(opt.CacheSize),
+		cache:            newCredCache(opt.CacheSize, opt.CacheBytes),
+		neg:              newNegCache(opt.NegativeCacheSize),
 		box:              box,
 		ids:              objectid.NewGenerator(),
 		usage:            newUsageRecorder(),

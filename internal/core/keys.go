@@ -82,6 +82,7 @@ func (s *Service) createKey(ctx context.Context, userID int64, name string, need
 	if err != nil {
 		return nil, "", err
 	}
+	s.neg.forget(k.Hash)
 	return k, clear, nil
 }
 

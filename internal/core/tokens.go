@@ -103,6 +103,7 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 	if outcome != nil {
 		return "", time.Time{}, outcome
 	}
+	s.neg.forget(tok.Hash)
 	s.usage.record(tok.KeyID, now)
 	return clear, tok.ExpiresAt, nil
 }

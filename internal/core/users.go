@@ -104,6 +104,7 @@ func (s *Service) createUser(ctx context.Context, email, password, company strin
 	if err != nil {
 		return nil, "", err
 	}
+	s.neg.forget(k.Hash)
 	return u, clear, nil
 }
 

@@ -68,35 +68,22 @@ func (c Credential) LogValue() slog.Value { return slog.StringValue(c.String()) 
 //
 // It acts for no one: it takes no caller from ctx, and a principal there
 // changes nothing. It returns EUNAUTHORIZED for anything that is not a
-// live credential (the zero Credential among them), EINACTIVE for a live
-// API key or access token of an account that is not active, ERATELIMIT
-// past ci's failure budget (docs/security.md 13), and EUNAVAILABLE when
-// the database cannot answer. An app or account key of an account that is
-// not active is EUNAUTHORIZED, as on the Sunshine surface (docs/security.md
-// 8): loadKey refuses it before its secret is compared.
+// live credential (the zero Credential among them), EINACTIVE for a
+// credential of any kind that verified but whose account is not active
+// (where the Sunshine surface says EUNAUTHORIZED for an app or account
+// key, docs/security.md 8), ERATELIMIT past ci's failure budget
+// (docs/security.md 13), and EUNAVAILABLE when the database cannot answer.
 //
-// Every refusal is counted in ci's failure budget, EINACTIVE too: an
-// inactive account's credential is never cached, so without that count a
-// pending account's key (which sign-up hands out) could make the database
-// answer every request; once the budget is spent it gets ERATELIMIT
-// before any read, as any credential the cache does not hold.
+// Every refusal is counted in ci's failure budget, EINACTIVE too (see
+// Authenticate).
 func (s *Service) Verify(ctx context.Context, c Credential, ci ClientInfo) (gatehouse.Principal, error) {
-	var p gatehouse.Principal
-	var err error
 	switch c.form {
 	case formUser:
-		p, err = s.Authenticate(ctx, c.token, ci)
+		return s.Authenticate(ctx, c.token, ci)
 	case formJWT:
-		p, err = s.AuthenticateJWT(ctx, c.token, ci)
+		return s.verifyJWT(ctx, c.token, ci)
 	case formKeySecret:
-		p, err = s.AuthenticateKeySecret(ctx, c.id, c.secret, ci)
-	default:
-		return gatehouse.Principal{}, s.failed(ci)
+		return s.verifyKeySecret(ctx, c.id, c.secret, ci)
 	}
-	if gatehouse.ErrorCode(err) == gatehouse.EINACTIVE {
-		if e := s.failed(ci); gatehouse.ErrorCode(e) == gatehouse.ERATELIMIT {
-			return gatehouse.Principal{}, e
-		}
-	}
-	return p, err
+	return gatehouse.Principal{}, s.failed(ci)
 }

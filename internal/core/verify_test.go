@@ -82,9 +82,10 @@ func newVerifyWorld(t testing.TB, svc *core.Service) *verifyWorld {
 }
 
 // TestVerify: Verify admits every kind of credential, as the principal the
-// dialects' checks give; refuses everything else with EUNAUTHORIZED (an
-// inactive account's API key with EINACTIVE, its account key with
-// EUNAUTHORIZED as on Sunshine); and takes no caller from the context.
+// dialects' checks give; refuses everything else with EUNAUTHORIZED (a
+// credential of an inactive account that verifies with EINACTIVE, of every
+// kind; one that does not verify with EUNAUTHORIZED); and takes no caller
+// from the context.
 func TestVerify(t *testing.T) {
 	t.Parallel()
 	svc := core.New(openStore(t, ""), core.Options{Argon2: cheap})
@@ -121,8 +122,20 @@ func TestVerify(t *testing.T) {
 		{"an API key as a key id", core.KeySecretCredential(w.key, w.key), gatehouse.Principal{}, gatehouse.EUNAUTHORIZED},
 		{"JWT of the wrong scope", core.JWTCredential(signHS256(t, w.appKeyID, w.appKey, "account")), gatehouse.Principal{}, gatehouse.EUNAUTHORIZED},
 		{"pending account's API key", core.UserCredential(w.pendingKey), gatehouse.Principal{}, gatehouse.EINACTIVE},
-		{"pending account's account key", core.KeySecretCredential(w.pendingAcct.Key.ID, w.pendingAcct.Secret), gatehouse.Principal{}, gatehouse.EUNAUTHORIZED},
-		{"pending account's account JWT", core.JWTCredential(signHS256(t, w.pendingAcct.Key.ID, w.pendingAcct.Secret, "account")), gatehouse.Principal{}, gatehouse.EUNAUTHORIZED},
+		{"pending account's account key", core.KeySecretCredential(w.pendingAcct.Key.ID, w.pendingAcct.Secret), gatehouse.Principal{}, gatehouse.EINACTIVE},
+		{"pending account's account JWT", core.JWTCredential(signHS256(t, w.pendingAcct.Key.ID, w.pendingAcct.Secret, "account")), gatehouse.Principal{}, gatehouse.EINACTIVE},
+		{"pending account's account key, wrong secret", core.KeySecretCredential(w.pendingAcct.Key.ID, w.acct.Secret), gatehouse.Principal{}, gatehouse.EUNAUTHORIZED},
+		{"pending account's account JWT, wrong secret", core.JWTCredential(signHS256(t, w.pendingAcct.Key.ID, w.acct.Secret, "account")), gatehouse.Principal{}, gatehouse.EUNAUTHORIZED},
+		{"pending account's account JWT, wrong scope", core.JWTCredential(signHS256(t, w.pendingAcct.Key.ID, w.pendingAcct.Secret, "app")), gatehouse.Principal{}, gatehouse.EUNAUTHORIZED},
+	}
+	// The Sunshine surface's own checks keep answering an inactive
+	// account's app or account key as any bad credential
+	// (docs/security.md 8).
+	if _, err := svc.AuthenticateKeySecret(ctx, w.pendingAcct.Key.ID, w.pendingAcct.Secret, core.ClientInfo{}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+		t.Errorf("AuthenticateKeySecret, pending account's key: %v, want EUNAUTHORIZED", err)
+	}
+	if _, err := svc.AuthenticateJWT(ctx, signHS256(t, w.pendingAcct.Key.ID, w.pendingAcct.Secret, "account"), core.ClientInfo{}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+		t.Errorf("AuthenticateJWT, pending account's key: %v, want EUNAUTHORIZED", err)
 	}
 	// A caller already in the context, of any kind, changes nothing.
 	callers := map[string]context.Context{
@@ -169,6 +182,7 @@ func TestVerifyCountsEveryRefusal(t *testing.T) {
 		{"wrong secret", core.KeySecretCredential(w.appKeyID, "wrong"), gatehouse.EUNAUTHORIZED},
 		{"bad JWT", core.JWTCredential("a.b.c"), gatehouse.EUNAUTHORIZED},
 		{"inactive", core.UserCredential(w.pendingKey), gatehouse.EINACTIVE},
+		{"inactive account key", core.KeySecretCredential(w.pendingAcct.Key.ID, w.pendingAcct.Secret), gatehouse.EINACTIVE},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ci := core.ClientInfo{IP: fmt.Sprintf("192.0.2.%d", i+1)}
@@ -242,4 +256,19 @@ func BenchmarkVerify(b *testing.B) {
 			})
 		})
 	}
+	// A well-formed key (valid checksum) that was never stored, over and
+	// over from no client (so the failure throttle never answers): what a
+	// flood of one unknown key costs.
+	b.Run("UnknownKey", func(b *testing.B) {
+		unknown := core.UserCredential(credential.NewAPIKey())
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := svc.Verify(ctx, unknown, core.ClientInfo{}); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+					b.Errorf("unknown key: %v, want EUNAUTHORIZED", err)
+					return
+				}
+			}
+		})
+	})
 }

@@ -215,11 +215,10 @@ func TestGate401(t *testing.T) {
 	wantIdentity(t, "its key still works", e.verify(t, hdr("X-API-Key", w.key.APIKey)), w.userIdentity("api_key", w.key.ID, false))
 }
 
-// TestGate403: a live API key of an account that is not active is 403
-// {"error":"inactive"} once the key itself has verified; a deactivated
-// account holds no credential any more (401); the key of a pending account
-// that an operator issued an account key to is refused as on Sunshine
-// (401, docs/security.md 8).
+// TestGate403: a live credential of an account that is not active is 403
+// {"error":"inactive"} once it has verified, of every kind (an API key, an
+// account key by Basic and by JWT), and a wrong secret is still the 401; a
+// deactivated account holds no credential any more (401).
 func TestGate403(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -237,8 +236,14 @@ func TestGate403(t *testing.T) {
 		}
 	}
 	acct := e.issueAccountKey(t, pending.email)
-	wantGateUnauthorized(t, "a pending account's account key", e.verify(t, acct.basic()))
-	wantGateUnauthorized(t, "a pending account's account key JWT", e.verify(t, acct.jwt(t)))
+	for name, h := range map[string][]string{"Basic": acct.basic(), "JWT": acct.jwt(t)} {
+		if r := e.verify(t, h); r.status != http.StatusForbidden || string(r.body) != gateInactive {
+			t.Errorf("a pending account's account key, %s: %s, want 403 %s", name, r, gateInactive)
+		}
+	}
+	wrong := acct
+	wrong.secret = "wrong" + wrong.secret[5:]
+	wantGateUnauthorized(t, "a pending account's account key, wrong secret", e.verify(t, wrong.basic()))
 
 	// Activated, the same key passes; deactivated, it is gone.
 	e.activate(t, pending.email)
