@@ -175,7 +175,10 @@ func TestAccessLogStalledWriter(t *testing.T) {
 		// The first line goes to the writer and stalls there; the next
 		// stallBuffer wait; the rest are dropped.
 		var ids []string
-		for range 1 + stallBuffer {
+		ids = append(ids, e.get(t))
+		time.Sleep(time.Second) // the bubble's clock: past the drain's linger
+		synctest.Wait()
+		for range stallBuffer {
 			ids = append(ids, e.get(t))
 		}
 		for range 3 {
@@ -205,7 +208,10 @@ func TestAccessLogStalledWriter(t *testing.T) {
 		// since the last warning has passed.
 		e.w.stall()
 		ids = ids[:0]
-		for range 1 + stallBuffer {
+		ids = append(ids, e.get(t))
+		time.Sleep(time.Second)
+		synctest.Wait()
+		for range stallBuffer {
 			ids = append(ids, e.get(t))
 		}
 		e.get(t)

@@ -314,6 +314,7 @@ func TestGateAccessLog(t *testing.T) {
 		{nil, "/auth/verify", "", "/auth/verify"},
 	} {
 		r := e.call(t, http.MethodGet, c.path, c.h, "")
+		e.flushLog(t)
 		line := accessLine(t, r.header.Get("X-Request-Id"))
 		if line.Route != c.route || line.Principal != c.principal || line.Status != r.status {
 			t.Errorf("%s: access log %+v, want route %q, principal %q, status %d", c.path, line, c.route, c.principal, r.status)
