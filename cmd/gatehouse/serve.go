@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"sync"
 	"time"
@@ -73,6 +74,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	})
 
+	if cfg.DebugAddr != "" {
+		dbg, err := startDebug(cfg.DebugAddr)
+		if err != nil {
+			stopBg()
+			wg.Wait()
+			ln.Close()
+			return err
+		}
+		defer dbg.Close()
+		log.Info("profiler listening", "addr", dbg.addr)
+	}
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "clientCA", cfg.ClientCA != "", "llm", cfg.LLMURL != "", "db", config.RedactDB(cfg.DBURL()), "version", version(), "openSignup", cfg.OpenSignup)
@@ -105,6 +118,32 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	return err
 }
+
+// debugServer serves Go's profiler (net/http/pprof) on its own listener,
+// never on the public one: a profile shows no secret, but it costs CPU on
+// demand and tells an attacker much about the process.
+type debugServer struct {
+	srv  *http.Server
+	addr string
+}
+
+func startDebug(addr string) (*debugServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debug-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	d := &debugServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, addr: ln.Addr().String()}
+	go d.srv.Serve(ln)
+	return d, nil
+}
+
+func (d *debugServer) Close() error { return d.srv.Close() }
 
 // serverTLS builds the TLS configuration, or nil to serve plain HTTP. With a
 // client CA, client certificates are requested and, when given, verified

@@ -38,6 +38,7 @@ type Config struct {
 	OpenSignup     bool   // --open-signup
 	TrustedProxies string // --trusted-proxies: comma-separated CIDRs
 	ShutdownGrace  time.Duration
+	DebugAddr      string // --debug-addr: Go's profiler (net/http/pprof) on a separate listener
 
 	// Model server for /server/query and /server/get-models.
 	LLMURL     string        // --llm-url: an OpenAI-compatible base URL
@@ -104,6 +105,7 @@ func FlagSet(name string, c *Config, getenv func(string) string, serve bool) *fl
 		b.str(&c.Addr, "addr", "listen `ADDRESS`, HOST:PORT")
 		b.bool(&c.OpenSignup, "open-signup", "activate accounts at sign-up (development only)")
 		b.str(&c.TrustedProxies, "trusted-proxies", "`CIDRS`, comma-separated, of proxies whose X-Forwarded-For is trusted")
+		b.str(&c.DebugAddr, "debug-addr", "serve Go's profiler (/debug/pprof/) on this separate listen `ADDRESS`, HOST:PORT; keep it on loopback. Off by default")
 		b.str(&c.LLMURL, "llm-url", "OpenAI-compatible model server `URL` for /server/query, e.g. http://127.0.0.1:11434")
 		b.str(&c.LLMKey, "llm-key", "`KEY` sent to the model server as a Bearer token")
 		b.str(&c.LLMModel, "llm-model", "the default `MODEL`; default: the model server's first")
@@ -301,6 +303,11 @@ func (c Config) Validate() error {
 	if c.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %q: want HOST:PORT, e.g. 127.0.0.1:8080", setting("addr"), c.Addr))
+		}
+	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q: want HOST:PORT, e.g. 127.0.0.1:6060", setting("debug-addr"), c.DebugAddr))
 		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
