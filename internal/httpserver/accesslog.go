@@ -93,7 +93,7 @@ type accessLog struct {
 
 	wake  chan struct{} // holds a token when pending may have lines or close was called
 	hurry chan struct{} // holds a token when pending is half full, or flush or close waits
-	done chan struct{} // closed when the drain goroutine has stopped
+	done  chan struct{} // closed when the drain goroutine has stopped
 }
 
 type logState int
