@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
@@ -159,24 +160,61 @@ func truncate(s string, n int) string {
 
 // JSON writes v as the response body with the given status.
 func JSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // links carry "&"; this is JSON, not HTML
-	err := enc.Encode(v)
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	e := encoders.Get().(*encoder)
+	defer func() {
+		if e.buf.Cap() <= maxPooledJSON {
+			encoders.Put(e)
+		}
+	}()
+	e.buf.Reset()
+	err := e.enc.Encode(v)
+	b := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
 	if err != nil {
 		// Only wire types are encoded here; failing is a programming error.
 		b = []byte(fmt.Sprintf(`{"error":%q}`, "internal error"))
 		status = http.StatusInternalServerError
 	}
-	StartJSON(w, status)
-	w.Write(b) // no trailing newline: the dialects' own servers send none
+	JSONBytes(w, status, b) // no trailing newline: the dialects' own servers send none
 }
+
+// encoder is a JSON encoder with its buffer, kept in encoders between
+// answers (the buffer is written out before it is put back).
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// maxPooledJSON is the largest buffer kept for the next answer: a large
+// listing's buffer is left to the garbage collector.
+const maxPooledJSON = 64 << 10
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false) // links carry "&"; this is JSON, not HTML
+	return e
+}}
+
+// JSONBytes writes status and b, a JSON body already encoded, with the
+// headers of a JSON answer.
+func JSONBytes(w http.ResponseWriter, status int, b []byte) {
+	StartJSON(w, status)
+	w.Write(b)
+}
+
+// The values of StartJSON's headers, shared by every answer: net/http never
+// writes into a header's value slice, and an Add would copy these
+// (capacity 1) rather than change them.
+var (
+	contentTypeJSON = []string{"application/json"}
+	cacheNoStore    = []string{"no-store"}
+)
 
 // StartJSON writes the status and headers of a JSON answer whose body the
 // caller then writes itself (an answer streamed as it is read).
 func StartJSON(w http.ResponseWriter, status int) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h["Content-Type"] = contentTypeJSON
+	h["Cache-Control"] = cacheNoStore
 	w.WriteHeader(status)
 }

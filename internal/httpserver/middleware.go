@@ -170,7 +170,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The path as sent, escapes kept: a refused "/healthz/..%2fuser/x"
 	// is logged as such, never as the route it would have named.
 	sent := r.URL.EscapedPath()
-	r = r.WithContext(reqinfo.NewContext(context.WithValue(r.Context(), logEntryKey{}, &rs.entry), info))
+	rs.ctx = requestContext{Context: r.Context(), info: info, entry: &rs.entry}
+	r = r.WithContext(&rs.ctx)
 	s.next.ServeHTTP(&rs.statusWriter, r) // the mux sets r.Pattern
 	end := time.Now()
 	if !s.alog.enabled(r.Context()) {
@@ -184,24 +185,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		route = route[:200]
 	}
 	s.alog.add(accessLine{
-		time:      end,
-		method:    r.Method,
-		route:     route,
-		status:    rs.status,
-		bytes:     rs.bytes,
-		duration:  end.Sub(start),
-		id:        info.ID,
-		ip:        info.IP,
-		principal: rs.entry.principal,
+		time:     end,
+		method:   r.Method,
+		route:    route,
+		status:   rs.status,
+		bytes:    rs.bytes,
+		duration: end.Sub(start),
+		id:       info.ID,
+		ip:       info.IP,
+		who:      rs.entry,
 	})
 }
 
 // served is what ServeHTTP allocates for a request: its response writer,
-// its log entry and its X-Request-Id header value.
+// its log entry, its X-Request-Id header value and its context.
 type served struct {
 	statusWriter
 	entry    logEntry
 	idHeader [1]string
+	ctx      requestContext
+}
+
+// requestContext is a request's context: its reqinfo and its log entry
+// over the server's, in the request's one allocation (two context.WithValue
+// and the Info they box would be three more).
+type requestContext struct {
+	context.Context
+	info  reqinfo.Info
+	entry *logEntry
+}
+
+func (c *requestContext) Value(key any) any {
+	switch key {
+	case reqinfo.Key:
+		return &c.info
+	case logEntryKey{}:
+		return c.entry
+	}
+	return c.Context.Value(key)
 }
 
 // newRequestID returns 16 hex digits of crypto/rand: unguessable, so an id
@@ -322,9 +343,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logEntry is what the access log learns of a request while it is served.
+// logEntry is what the access log learns of a request while it is served:
+// the caller, as fields (the drain goroutine makes its label).
 type logEntry struct {
-	principal string
+	set    bool
+	kind   gatehouse.CredentialKind
+	userID int64
+	credID string
 }
 
 type logEntryKey struct{}
@@ -334,23 +359,28 @@ type logEntryKey struct{}
 func logPrincipal(auth func(http.Handler) http.Handler) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if e, ok := r.Context().Value(logEntryKey{}).(*logEntry); ok {
-				if p, ok := gatehouse.PrincipalFromContext(r.Context()); ok {
-					e.principal = principalLabel(p)
-				}
+			if p, ok := gatehouse.PrincipalFromContext(r.Context()); ok {
+				notePrincipal(r, p)
 			}
 			next.ServeHTTP(w, r)
 		}))
 	}
 }
 
+// notePrincipal tells the access log of r that p is its caller.
+func notePrincipal(r *http.Request, p gatehouse.Principal) {
+	if e, ok := r.Context().Value(logEntryKey{}).(*logEntry); ok {
+		*e = logEntry{set: true, kind: p.Kind, userID: p.UserID, credID: p.CredID}
+	}
+}
+
 // principalLabel is how the access log names a caller: by its app or
 // account key id for a Sunshine key, as "user:<id>" for an API key or an
 // access token.
-func principalLabel(p gatehouse.Principal) string {
-	switch p.Kind {
+func principalLabel(kind gatehouse.CredentialKind, userID int64, credID string) string {
+	switch kind {
 	case gatehouse.CredAppKey, gatehouse.CredAccountKey:
-		return p.CredID
+		return credID
 	}
-	return "user:" + strconv.FormatInt(p.UserID, 10)
+	return "user:" + strconv.FormatInt(userID, 10)
 }

@@ -92,7 +92,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service, notFound
 
 	// The gate (forward auth): any method, and any path below it (Envoy's
 	// ext_authz appends the original path); the rest of /auth/ is its 404.
-	verify := logPrincipal(gate.Authenticate(svc, log))(gate.HandleVerify(log))
+	verify := gate.Handler(svc, log, notePrincipal)
 	mux.Handle("/auth/verify", verify)
 	mux.Handle("/auth/verify/", verify)
 	mux.Handle("/auth/", notFound("auth"))

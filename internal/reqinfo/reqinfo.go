@@ -10,6 +10,11 @@ type Info struct {
 
 type infoKey struct{}
 
+// Key is the context key Info is found under. A context type of its own
+// (httpserver's, which carries a request's Info with other values in one
+// allocation) may answer Value(Key) with an Info or an *Info.
+var Key any = infoKey{}
+
 // NewContext returns a copy of ctx carrying info.
 func NewContext(ctx context.Context, info Info) context.Context {
 	return context.WithValue(ctx, infoKey{}, info)
@@ -17,6 +22,11 @@ func NewContext(ctx context.Context, info Info) context.Context {
 
 // From returns the request's Info, or the zero Info outside a request.
 func From(ctx context.Context) Info {
-	i, _ := ctx.Value(infoKey{}).(Info)
-	return i
+	switch i := ctx.Value(infoKey{}).(type) {
+	case Info:
+		return i
+	case *Info:
+		return *i
+	}
+	return Info{}
 }
