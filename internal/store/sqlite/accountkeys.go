@@ -2,13 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
-type accountKeys struct{ tx *sql.Tx }
+type accountKeys struct{ tx *sqlTx }
 
 func scanAccountKey(row sqlrows.Row) (*gatehouse.AccountKey, error) {
 	var k gatehouse.AccountKey

@@ -2,13 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
-type appKeys struct{ tx *sql.Tx }
+type appKeys struct{ tx *sqlTx }
 
 func scanAppKey(row sqlrows.Row) (*gatehouse.AppKey, error) {
 	var k gatehouse.AppKey

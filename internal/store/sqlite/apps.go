@@ -9,7 +9,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
-type apps struct{ tx *sql.Tx }
+type apps struct{ tx *sqlTx }
 
 // encodeApp returns the settings and metadata columns (appcodec's
 // documents, as TEXT); nil metadata is NULL.

@@ -11,7 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
-type chats struct{ tx *sql.Tx }
+type chats struct{ tx *sqlTx }
 
 const chatCols = `id, user_id, title, created_at, updated_at, size`
 

@@ -2,13 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
-type datasets struct{ tx *sql.Tx }
+type datasets struct{ tx *sqlTx }
 
 func (s datasets) CreateDataset(ctx context.Context, d *gatehouse.Dataset) error {
 	res, err := s.tx.ExecContext(ctx, `INSERT INTO datasets (owner_id, name, classification, created_at) VALUES (?, ?, ?, ?)`,

@@ -9,7 +9,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
-type keys struct{ tx *sql.Tx }
+type keys struct{ tx *sqlTx }
 
 const keyCols = `id, user_id, name, hash, hint, created_at, last_used_at`
 
@@ -71,13 +71,8 @@ func (s keys) DeleteKeysByUser(ctx context.Context, userID int64) ([]int64, erro
 }
 
 func (s keys) TouchKeys(ctx context.Context, used map[int64]time.Time) error {
-	stmt, err := s.tx.PrepareContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`)
-	if err != nil {
-		return mapErr(err)
-	}
-	defer stmt.Close()
 	for id, t := range used {
-		if _, err := stmt.ExecContext(ctx, ms(t), id, ms(t)); err != nil {
+		if _, err := s.tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`, ms(t), id, ms(t)); err != nil {
 			return mapErr(err)
 		}
 	}

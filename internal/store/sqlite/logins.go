@@ -2,13 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
-type logins struct{ tx *sql.Tx }
+type logins struct{ tx *sqlTx }
 
 func (s logins) CreateLogin(ctx context.Context, l *gatehouse.Login) error {
 	res, err := s.tx.ExecContext(ctx, `INSERT INTO logins (user_id, at, ip, user_agent, kind, success, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`,

@@ -2,14 +2,13 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"math"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
-type promptLogs struct{ tx *sql.Tx }
+type promptLogs struct{ tx *sqlTx }
 
 func (s promptLogs) CreatePromptLog(ctx context.Context, l *gatehouse.PromptLog) error {
 	res, err := s.tx.ExecContext(ctx, `INSERT INTO prompt_logs (user_id, session_id, at, prompt, completion, model, prompt_tokens, completion_tokens, total_tokens, ip)

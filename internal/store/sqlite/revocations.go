@@ -9,7 +9,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
-type revocations struct{ tx *sql.Tx }
+type revocations struct{ tx *sqlTx }
 
 func (s revocations) CreateRevocation(ctx context.Context, r *gatehouse.Revocation) error {
 	res, err := s.tx.ExecContext(ctx, `INSERT INTO revocations (kind, subject_id, subject, at) VALUES (?, ?, ?, ?)`, string(r.Kind), r.SubjectID, r.Subject, ms(r.At))

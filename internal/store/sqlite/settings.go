@@ -2,10 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 )
 
-type settings struct{ tx *sql.Tx }
+type settings struct{ tx *sqlTx }
 
 func (s settings) FindSetting(ctx context.Context, name string) ([]byte, error) {
 	var v []byte

@@ -47,6 +47,8 @@ type Store struct {
 	dsn  string  // shared by both pools (pragmas), without pool-specific settings
 	w    *sql.DB // one connection, BEGIN IMMEDIATE
 	r    *sql.DB // query-only readers
+	// wStmts and rStmts are the pools' prepared statements (stmts.go).
+	wStmts, rStmts stmtCache
 
 	migrations fs.FS // holds migrations/*.sql
 
@@ -93,6 +95,7 @@ func open(ctx context.Context, path string, opt Options, fsys fs.FS) (*Store, er
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	s := &Store{path: path, dsn: base, w: w, migrations: fsys}
+	s.wStmts.db = w
 	if err := s.checkPragmasRetrying(ctx, opt.BusyTimeout); err != nil {
 		w.Close()
 		return nil, err
@@ -110,6 +113,7 @@ func open(ctx context.Context, path string, opt Options, fsys fs.FS) (*Store, er
 	r.SetMaxOpenConns(opt.Readers)
 	r.SetMaxIdleConns(opt.Readers)
 	s.r = r
+	s.rStmts.db = r
 	return s, nil
 }
 
@@ -372,15 +376,15 @@ func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
 
 // Update runs fn in one IMMEDIATE transaction on the writer connection.
 func (s *Store) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
-	return s.run(ctx, s.w, fn)
+	return s.run(ctx, s.w, &s.wStmts, fn)
 }
 
 // View runs fn in a transaction on a reader connection.
 func (s *Store) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
-	return s.run(ctx, s.r, fn)
+	return s.run(ctx, s.r, &s.rStmts, fn)
 }
 
-func (s *Store) run(ctx context.Context, db *sql.DB, fn func(gatehouse.Tx) error) error {
+func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, fn func(gatehouse.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.mapErr(err)
@@ -388,7 +392,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(gatehouse.Tx) error
 	// Deferred so that a panic in fn cannot leave the single writer
 	// connection inside an open transaction; a no-op after Commit.
 	defer tx.Rollback()
-	if err := fn(&txn{tx: tx}); err != nil {
+	if err := fn(&txn{tx: &sqlTx{tx: tx, stmts: stmts}}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -432,7 +436,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	return os.Chmod(path, 0o600)
 }
 
-type txn struct{ tx *sql.Tx }
+type txn struct{ tx *sqlTx }
 
 func (t *txn) Users() gatehouse.UserStore             { return users{t.tx} }
 func (t *txn) Keys() gatehouse.KeyStore               { return keys{t.tx} }

@@ -2,13 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
 )
 
-type tokens struct{ tx *sql.Tx }
+type tokens struct{ tx *sqlTx }
 
 func (s tokens) CreateToken(ctx context.Context, t *gatehouse.AccessToken) error {
 	_, err := s.tx.ExecContext(ctx, `INSERT INTO access_tokens (hash, user_id, key_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,

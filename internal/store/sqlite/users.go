@@ -2,14 +2,13 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
-type users struct{ tx *sql.Tx }
+type users struct{ tx *sqlTx }
 
 const userCols = `id, email, password_hash, status, is_admin, cac, company_id, created_at, updated_at`
 

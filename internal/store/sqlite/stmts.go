@@ -1,0 +1,79 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"time"
+)
+
+// stmtCache keeps one prepared statement per query text for one pool, so
+// that a query is parsed once per connection, not once per call: parsing
+// was a third of a get-user-logins request's CPU (SQLite's parser, by a
+// pprof of `serve` under wrk). Every query is a constant of this package,
+// so the cache holds a few dozen statements.
+//
+// A statement is prepared off the request path: the first call of a query
+// runs it unprepared and starts a goroutine that prepares it on the pool
+// (db.PrepareContext needs a free connection, and the writer pool's one
+// connection is the caller's own while its transaction runs: preparing
+// there would wait for itself). Later calls run it through
+// Tx.StmtContext, which reuses the statement prepared on the transaction's
+// connection (database/sql prepares it there on first use).
+type stmtCache struct {
+	db *sql.DB
+	m  sync.Map // query → *sql.Stmt, or preparing while it is prepared
+}
+
+type preparing struct{}
+
+func (c *stmtCache) stmt(q string) *sql.Stmt {
+	v, ok := c.m.Load(q)
+	if ok {
+		st, _ := v.(*sql.Stmt)
+		return st
+	}
+	if _, busy := c.m.LoadOrStore(q, preparing{}); !busy {
+		go c.prepare(q)
+	}
+	return nil
+}
+
+func (c *stmtCache) prepare(q string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		c.m.Delete(q) // the next call tries again (a closed store's calls fail anyway)
+		return
+	}
+	c.m.Store(q, st)
+}
+
+// sqlTx is a transaction that runs its queries through the pool's
+// statement cache; it has the *sql.Tx methods the stores use.
+type sqlTx struct {
+	tx    *sql.Tx
+	stmts *stmtCache
+}
+
+func (t *sqlTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := t.stmts.stmt(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
+}
+
+func (t *sqlTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := t.stmts.stmt(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
+}
+
+func (t *sqlTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := t.stmts.stmt(q); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
+}
