@@ -2,6 +2,8 @@ package core
 
 import (
 	"crypto/sha256"
+	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -197,5 +199,33 @@ func TestNegCache(t *testing.T) {
 	}
 	if n := c.len(); n > 64*4 {
 		t.Fatalf("%d entries, bound %d", n, 64*4)
+	}
+}
+
+// BenchmarkCacheMemory reports the heap one cached verification takes at
+// a million entries (an API key of an account with a 22-byte e-mail), and
+// the cache's own estimate (entrySize), which CacheBytes bounds:
+//
+//	go test -run '^$' -bench CacheMemory -benchtime 1x ./internal/core/
+func BenchmarkCacheMemory(b *testing.B) {
+	const n = 1_000_000
+	for range b.N {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		c := newCredCache(n, noBytesBound)
+		now := time.Now()
+		for i := range n {
+			c.put(hashOf(i), gatehouse.Principal{UserID: int64(i/100 + 1), KeyID: int64(i + 1), Kind: gatehouse.CredAPIKey,
+				Email: fmt.Sprintf("user%06d@example.com", i/100)}, now.Add(time.Hour), c.generation())
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if c.len() != n {
+			b.Fatalf("%d entries, want %d", c.len(), n)
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "heap-B/entry")
+		b.ReportMetric(float64(c.bytes.Load())/n, "estimated-B/entry")
+		runtime.KeepAlive(c)
 	}
 }

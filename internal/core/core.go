@@ -88,7 +88,8 @@ type Options struct {
 	// CacheSize bounds the verified-credential cache (default 100,000 entries).
 	CacheSize int
 	// CacheBytes bounds the same cache by its estimated heap size (default
-	// 64 MiB; an entry is about 300 bytes).
+	// 64 MiB; an API key's entry is about 450 bytes, so the entry bound
+	// comes first at the defaults).
 	CacheBytes int64
 	// NegativeCacheSize bounds the cache of refused well-formed credentials
 	// (default 65,536 entries, each kept one second; see negCache).
