@@ -27,6 +27,10 @@ type stmtCache struct {
 
 type preparing struct{}
 
+// prepareRetry is how long a query whose preparation failed runs
+// unprepared before it is prepared again.
+const prepareRetry = time.Second
+
 func (c *stmtCache) stmt(q string) *sql.Stmt {
 	v, ok := c.m.Load(q)
 	if ok {
@@ -44,7 +48,9 @@ func (c *stmtCache) prepare(q string) {
 	defer cancel()
 	st, err := c.db.PrepareContext(ctx, q)
 	if err != nil {
-		c.m.Delete(q) // the next call tries again (a closed store's calls fail anyway)
+		// Calls run q unprepared meanwhile; try again in a second, not
+		// on every call (a closed store's calls fail anyway).
+		time.AfterFunc(prepareRetry, func() { c.m.CompareAndDelete(q, preparing{}) })
 		return
 	}
 	c.m.Store(q, st)
