@@ -149,11 +149,11 @@ func (c *credCache) get(h gatehouse.Hash, now time.Time) *cacheEntry {
 // put caches p unless a revocation happened since gen was read, and
 // returns the entry (nil when dropped).
 func (c *credCache) put(h gatehouse.Hash, p gatehouse.Principal, expires time.Time, gen uint64) *cacheEntry {
-	subjects, n := subjectsOf(p)
-	e := &cacheEntry{p: p, expires: expires.UnixNano(), size: entrySize(p, n)}
 	if c.gen.Load() != gen {
 		return nil
 	}
+	subjects, n := subjectsOf(p)
+	e := &cacheEntry{p: p, expires: expires.UnixNano(), size: entrySize(p, n)}
 	for tries := 0; (c.n.Load() >= c.max || c.bytes.Load()+e.size > c.maxBytes) && tries < 2*cacheShards; tries++ {
 		c.evictOne()
 	}
@@ -345,15 +345,4 @@ func (c *negCache) forget(h gatehouse.Hash) {
 	sh.mu.Lock()
 	delete(sh.m, h)
 	sh.mu.Unlock()
-}
-
-func (c *negCache) len() int {
-	n := 0
-	for i := range c.shards {
-		sh := &c.shards[i]
-		sh.mu.RLock()
-		n += len(sh.m)
-		sh.mu.RUnlock()
-	}
-	return n
 }

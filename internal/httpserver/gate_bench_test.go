@@ -4,17 +4,12 @@ package httpserver_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
-	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 )
 
 // BenchmarkGateVerify measures GET /auth/verify with a cached API key
@@ -24,18 +19,7 @@ import (
 //
 //	go test -run '^$' -bench GateVerify -benchmem ./internal/httpserver/
 func BenchmarkGateVerify(b *testing.B) {
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { devnull.Close() })
-	log := slog.New(slog.NewJSONHandler(devnull, nil))
-	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "g.db"), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	svc := core.New(st, core.Options{Logger: log, Argon2: cheapArgon2})
+	devnull, log, svc := benchService(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); svc.Run(ctx) }()
@@ -73,9 +57,5 @@ func BenchmarkGateVerify(b *testing.B) {
 	if w.status != http.StatusOK {
 		b.Fatalf("status %d", w.status)
 	}
-	reportDroppedLines(b, h)
-}
-
-func reportDroppedLines(b *testing.B, h *httpserver.Server) {
 	b.ReportMetric(float64(h.DroppedAccessLines()), "dropped")
 }

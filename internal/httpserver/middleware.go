@@ -170,7 +170,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The path as sent, escapes kept: a refused "/healthz/..%2fuser/x"
 	// is logged as such, never as the route it would have named.
 	sent := r.URL.EscapedPath()
-	rs.ctx = requestContext{Context: r.Context(), info: info, entry: &rs.entry}
+	rs.ctx = requestContext{Context: r.Context(), info: info}
 	r = r.WithContext(&rs.ctx)
 	s.next.ServeHTTP(&rs.statusWriter, r) // the mux sets r.Pattern
 	end := time.Now()
@@ -193,15 +193,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		duration: end.Sub(start),
 		id:       info.ID,
 		ip:       info.IP,
-		who:      rs.entry,
+		who:      rs.ctx.entry,
 	})
 }
 
 // served is what ServeHTTP allocates for a request: its response writer,
-// its log entry, its X-Request-Id header value and its context.
+// its X-Request-Id header value and its context.
 type served struct {
 	statusWriter
-	entry    logEntry
 	idHeader [1]string
 	ctx      requestContext
 }
@@ -212,7 +211,7 @@ type served struct {
 type requestContext struct {
 	context.Context
 	info  reqinfo.Info
-	entry *logEntry
+	entry logEntry
 }
 
 func (c *requestContext) Value(key any) any {
@@ -220,7 +219,7 @@ func (c *requestContext) Value(key any) any {
 	case reqinfo.Key:
 		return &c.info
 	case logEntryKey{}:
-		return c.entry
+		return &c.entry
 	}
 	return c.Context.Value(key)
 }

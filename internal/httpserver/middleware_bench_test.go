@@ -36,18 +36,7 @@ import (
 // request, from getrusage, which time other processes take from a shared
 // machine does not inflate as it does wall time.
 func BenchmarkHealthz(b *testing.B) {
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { devnull.Close() })
-	log := slog.New(slog.NewJSONHandler(devnull, nil))
-	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "g.db"), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	svc := core.New(st, core.Options{Logger: log})
+	devnull, log, svc := benchService(b)
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
@@ -146,6 +135,24 @@ func BenchmarkHealthz(b *testing.B) {
 }
 
 // discardWriter is a ResponseWriter that keeps only the status.
+// benchService is a Service over a fresh SQLite file, logging as JSON to
+// /dev/null (devnull, which the benchmarks also give the access log).
+func benchService(b *testing.B) (devnull *os.File, log *slog.Logger, svc *core.Service) {
+	b.Helper()
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { devnull.Close() })
+	log = slog.New(slog.NewJSONHandler(devnull, nil))
+	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "g.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return devnull, log, core.New(st, core.Options{Logger: log, Argon2: cheapArgon2})
+}
+
 type discardWriter struct {
 	h      http.Header
 	status int

@@ -15,11 +15,6 @@ type infoKey struct{}
 // allocation) may answer Value(Key) with an Info or an *Info.
 var Key any = infoKey{}
 
-// NewContext returns a copy of ctx carrying info.
-func NewContext(ctx context.Context, info Info) context.Context {
-	return context.WithValue(ctx, infoKey{}, info)
-}
-
 // From returns the request's Info, or the zero Info outside a request.
 func From(ctx context.Context) Info {
 	switch i := ctx.Value(infoKey{}).(type) {

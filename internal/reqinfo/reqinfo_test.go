@@ -13,7 +13,7 @@ func TestFrom(t *testing.T) {
 		t.Errorf("From(a context without Info) = %+v, want the zero Info", got)
 	}
 	want := Info{ID: "0123456789abcdef", IP: "192.0.2.7"}
-	ctx := context.WithValue(NewContext(t.Context(), want), otherKey{}, "other")
+	ctx := context.WithValue(context.WithValue(t.Context(), Key, want), otherKey{}, "other")
 	if got := From(ctx); got != want {
 		t.Errorf("From = %+v, want %+v", got, want)
 	}
