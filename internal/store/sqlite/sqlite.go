@@ -46,9 +46,11 @@ type Store struct {
 	path string
 	dsn  string  // shared by both pools (pragmas), without pool-specific settings
 	w    *sql.DB // one connection, BEGIN IMMEDIATE
-	r    *sql.DB // query-only readers
-	// wStmts and rStmts are the pools' prepared statements (stmts.go).
-	wStmts, rStmts stmtCache
+	r    *sql.DB // query-only readers, held by readers
+	// wStmts are the writer's prepared statements (stmts.go); the readers
+	// keep theirs per connection (readers.go).
+	wStmts  stmtCache
+	readers *readers
 
 	migrations fs.FS // holds migrations/*.sql
 
@@ -113,7 +115,7 @@ func open(ctx context.Context, path string, opt Options, fsys fs.FS) (*Store, er
 	r.SetMaxOpenConns(opt.Readers)
 	r.SetMaxIdleConns(opt.Readers)
 	s.r = r
-	s.rStmts.db = r
+	s.readers = newReaders(r, opt.Readers)
 	return s, nil
 }
 
@@ -379,9 +381,9 @@ func (s *Store) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	return s.run(ctx, s.w, &s.wStmts, fn)
 }
 
-// View runs fn in a transaction on a reader connection.
+// View runs fn in a transaction on a reader connection (readers.go).
 func (s *Store) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
-	return s.run(ctx, s.r, &s.rStmts, fn)
+	return s.view(ctx, fn)
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, fn func(gatehouse.Tx) error) error {
@@ -403,16 +405,19 @@ func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, fn func(g
 
 // Ping reports whether the database file can be read.
 func (s *Store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return s.mapErr(err)
-	}
-	return nil
+	return s.view(ctx, func(tx gatehouse.Tx) error {
+		var one int
+		if err := tx.(*txn).tx.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+			return s.mapErr(err)
+		}
+		return nil
+	})
 }
 
 // Close closes both pools. It may be called more than once.
 func (s *Store) Close() error {
 	s.closed.Store(true)
+	s.readers.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

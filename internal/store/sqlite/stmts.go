@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// stmtCache keeps one prepared statement per query text for one pool, so
+// stmtCache keeps one prepared statement per query text for the writer pool, so
 // that a query is parsed once per connection, not once per call: parsing
 // was a third of a get-user-logins request's CPU (SQLite's parser, by a
 // pprof of `serve` under wrk). Every query is a constant of this package,
@@ -56,14 +56,37 @@ func (c *stmtCache) prepare(q string) {
 	c.m.Store(q, st)
 }
 
-// sqlTx is a transaction that runs its queries through the pool's
-// statement cache; it has the *sql.Tx methods the stores use.
+// sqlTx is a transaction that runs its queries through prepared
+// statements; it has the *sql.Tx methods the stores use. An Update's runs
+// on the writer's *sql.Tx through the pool's statement cache; a View's on
+// a held reader connection, under the View's context without its
+// cancellation (see readers).
 type sqlTx struct {
 	tx    *sql.Tx
 	stmts *stmtCache
+
+	rc   *readConn
+	dctx context.Context
+}
+
+// readCtx is the context a View's statement runs under: the View's without
+// its cancellation, unless ctx is already done, when ctx itself fails the
+// statement at once.
+func (t *sqlTx) readCtx(ctx context.Context) context.Context {
+	if ctx.Err() != nil {
+		return ctx
+	}
+	return t.dctx
 }
 
 func (t *sqlTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if t.rc != nil {
+		ctx = t.readCtx(ctx)
+		if st := t.rc.stmt(t.dctx, q); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+		return t.rc.c.QueryContext(ctx, q, args...)
+	}
 	if st := t.stmts.stmt(q); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -71,6 +94,13 @@ func (t *sqlTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.R
 }
 
 func (t *sqlTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if t.rc != nil {
+		ctx = t.readCtx(ctx)
+		if st := t.rc.stmt(t.dctx, q); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+		return t.rc.c.QueryRowContext(ctx, q, args...)
+	}
 	if st := t.stmts.stmt(q); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
@@ -78,6 +108,13 @@ func (t *sqlTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql
 }
 
 func (t *sqlTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if t.rc != nil {
+		ctx = t.readCtx(ctx)
+		if st := t.rc.stmt(t.dctx, q); st != nil {
+			return st.ExecContext(ctx, args...)
+		}
+		return t.rc.c.ExecContext(ctx, q, args...)
+	}
 	if st := t.stmts.stmt(q); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}

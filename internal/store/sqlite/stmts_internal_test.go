@@ -10,11 +10,11 @@ import (
 	"github.com/gatehouse/gatehouse"
 )
 
-// TestStatementCache: a query runs unprepared on its first call, is
-// prepared off the caller's path, and then answers the same through the
-// cached statement, on the writer (whose one connection the caller holds)
-// as on the readers; a query that does not prepare is not retried on
-// every call.
+// TestStatementCache: on the writer a query runs unprepared on its first
+// call, is prepared off the caller's path (the caller holds the one
+// connection), and then answers the same through the cached statement; a
+// query that does not prepare is not retried on every call. The readers
+// prepare on their held connections and answer the same.
 func TestStatementCache(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -28,58 +28,77 @@ func TestStatementCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	const q = `SELECT email FROM users WHERE id = ?`
-	for _, pool := range []struct {
-		name string
-		c    *stmtCache
-		run  func(context.Context, func(gatehouse.Tx) error) error
-	}{{"writer", &s.wStmts, s.Update}, {"readers", &s.rStmts, s.View}} {
-		read := func() string {
-			t.Helper()
-			var email string
-			err := pool.run(ctx, func(tx gatehouse.Tx) error {
-				return tx.(*txn).tx.QueryRowContext(ctx, q, u.ID).Scan(&email)
-			})
-			if err != nil {
-				t.Fatalf("%s: %v", pool.name, err)
-			}
-			return email
+	read := func(run func(context.Context, func(gatehouse.Tx) error) error, what string) string {
+		t.Helper()
+		var email string
+		err := run(ctx, func(tx gatehouse.Tx) error {
+			return tx.(*txn).tx.QueryRowContext(ctx, q, u.ID).Scan(&email)
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
 		}
-		if got := read(); got != u.Email {
-			t.Fatalf("%s, unprepared: %q, want %q", pool.name, got, u.Email)
+		return email
+	}
+	if got := read(s.Update, "writer, unprepared"); got != u.Email {
+		t.Fatalf("writer, unprepared: %q, want %q", got, u.Email)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if v, _ := s.wStmts.m.Load(q); v != nil {
+			if _, ok := v.(*sql.Stmt); ok {
+				break
+			}
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			if v, _ := pool.c.m.Load(q); v != nil {
-				if _, ok := v.(*sql.Stmt); ok {
-					break
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: the query was never prepared", pool.name)
-			}
-			time.Sleep(5 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatal("writer: the query was never prepared")
 		}
-		for range 3 {
-			if got := read(); got != u.Email {
-				t.Fatalf("%s, prepared: %q, want %q", pool.name, got, u.Email)
-			}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for range 3 {
+		if got := read(s.Update, "writer, prepared"); got != u.Email {
+			t.Fatalf("writer, prepared: %q, want %q", got, u.Email)
 		}
 	}
 
+	// The readers prepare on the connection a View holds, at its first use
+	// there, and keep it: every held connection ends with q prepared once.
+	for range 3 * cap(s.readers.free) {
+		if got := read(s.View, "readers"); got != u.Email {
+			t.Fatalf("readers: %q, want %q", got, u.Email)
+		}
+	}
+	var held []*readConn
+	for range cap(s.readers.free) {
+		held = append(held, <-s.readers.free)
+	}
+	prepared := 0
+	for _, rc := range held {
+		if rc != nil && rc.stmts[q] != nil {
+			prepared++
+		}
+		s.readers.put(rc)
+	}
+	if prepared == 0 {
+		t.Fatal("readers: no held connection kept q prepared")
+	}
+
 	// A query that cannot be prepared fails as it would unprepared, and
-	// its preparation waits prepareRetry before it is tried again.
+	// on the writer its preparation waits prepareRetry before it is tried
+	// again; a reader connection does not keep it.
 	const bad = `SELECT nope FROM nowhere`
-	for range 3 {
-		err := s.View(ctx, func(tx gatehouse.Tx) error {
-			_, err := tx.(*txn).tx.ExecContext(ctx, bad)
-			return err
-		})
-		if err == nil {
-			t.Fatal("a query of a table that does not exist ran")
+	for _, run := range []func(context.Context, func(gatehouse.Tx) error) error{s.View, s.Update} {
+		for range 3 {
+			err := run(ctx, func(tx gatehouse.Tx) error {
+				_, err := tx.(*txn).tx.ExecContext(ctx, bad)
+				return err
+			})
+			if err == nil {
+				t.Fatal("a query of a table that does not exist ran")
+			}
 		}
 	}
 	time.Sleep(100 * time.Millisecond) // the failed preparation has run
-	if v, _ := s.rStmts.m.Load(bad); v != (preparing{}) {
+	if v, _ := s.wStmts.m.Load(bad); v != (preparing{}) {
 		t.Fatalf("after a failed preparation the cache holds %#v, want the marker that holds retries off", v)
 	}
 }

@@ -1,0 +1,105 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// TestViewContext: the readers run a View's statements without its
+// cancellation, but a View whose context is done runs nothing (fn does not
+// run), one cancelled while fn runs fails its next statement, and neither
+// costs a connection: a panic in fn hands its connection back too.
+func TestViewContext(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "g.db"), Options{Readers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u := &gatehouse.User{Email: "a@example.com", PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := s.Update(ctx, func(tx gatehouse.Tx) error { return tx.Users().CreateUser(ctx, u) }); err != nil {
+		t.Fatal(err)
+	}
+	find := func(ctx context.Context, tx gatehouse.Tx) error {
+		_, err := tx.Users().FindUserByID(ctx, u.ID)
+		return err
+	}
+
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	ran := false
+	err = s.View(done, func(tx gatehouse.Tx) error { ran = true; return nil })
+	if err == nil || ran {
+		t.Fatalf("View on a done context: err %v, fn ran %v; want an error and fn not run", err, ran)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("View on a done context: %v, want context.Canceled under it", err)
+	}
+
+	for range 5 {
+		live, cancel := context.WithCancel(ctx)
+		var first, second error
+		err := s.View(live, func(tx gatehouse.Tx) error {
+			first = find(live, tx)
+			cancel()
+			second = find(live, tx)
+			return second
+		})
+		if first != nil {
+			t.Fatalf("statement before the cancel: %v", first)
+		}
+		if second == nil || err == nil {
+			t.Fatalf("statement after the cancel: %v (View: %v), want an error", second, err)
+		}
+		if !errors.Is(second, context.Canceled) {
+			t.Errorf("statement after the cancel: %v, want context.Canceled under it", second)
+		}
+	}
+
+	for range 5 {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("the panic in fn did not go on up")
+				}
+			}()
+			_ = s.View(ctx, func(tx gatehouse.Tx) error {
+				if err := find(ctx, tx); err != nil {
+					t.Fatal(err)
+				}
+				panic("boom")
+			})
+		}()
+	}
+	// Every connection is back, outside a transaction: Views on both at
+	// once still work, and see a write committed since.
+	u2 := &gatehouse.User{Email: "b@example.com", PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := s.Update(ctx, func(tx gatehouse.Tx) error { return tx.Users().CreateUser(ctx, u2) }); err != nil {
+		t.Fatal(err)
+	}
+	wait, cancelWait := context.WithTimeout(ctx, 5*time.Second)
+	defer cancelWait()
+	inner := make(chan error, 1)
+	err = s.View(wait, func(tx gatehouse.Tx) error {
+		go func() {
+			inner <- s.View(wait, func(tx gatehouse.Tx) error {
+				_, err := tx.Users().FindUserByID(wait, u2.ID)
+				return err
+			})
+		}()
+		if err := <-inner; err != nil {
+			return err
+		}
+		_, err := tx.Users().FindUserByID(wait, u2.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("two Views at once after the panics: %v", err)
+	}
+}
