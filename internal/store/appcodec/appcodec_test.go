@@ -2,6 +2,7 @@ package appcodec_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -173,5 +174,49 @@ func TestDecodeRefusesCorrupt(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecodeRemembered: decoding a document again (the memo answers) gives
+// the same settings as the first time, each app its own retention, and a
+// refused document stays refused however often it is read.
+func TestDecodeRemembered(t *testing.T) {
+	t.Parallel()
+	doc := []byte(`{"conversation_retention_seconds": 86400, "mask_credit_card_numbers": true, "echo_postback": true}`)
+	want := gatehouse.AppSettings{ConversationRetentionSeconds: new(int64(86400)), MaskCreditCardNumbers: true, EchoPostback: true}
+	var apps [3]gatehouse.App
+	for i := range apps {
+		if err := appcodec.Decode(&apps[i], doc, nil); err != nil {
+			t.Fatalf("Decode #%d: %v", i, err)
+		}
+		if !reflect.DeepEqual(apps[i].Settings, want) {
+			t.Fatalf("Decode #%d = %+v, want %+v", i, apps[i].Settings, want)
+		}
+	}
+	*apps[0].Settings.ConversationRetentionSeconds = 1
+	for i := 1; i < len(apps); i++ {
+		if got := *apps[i].Settings.ConversationRetentionSeconds; got != 86400 {
+			t.Fatalf("app #%d's retention became %d when app #0's changed: the two share it", i, got)
+		}
+	}
+	var again gatehouse.App
+	if err := appcodec.Decode(&again, doc, nil); err != nil || *again.Settings.ConversationRetentionSeconds != 86400 {
+		t.Fatalf("Decode after a caller changed its copy: %+v, %v; want retention 86400", again.Settings, err)
+	}
+	bad := []byte(`{"maskCreditCardNumbers": true}`)
+	for i := range 3 {
+		if err := appcodec.Decode(&gatehouse.App{}, bad, nil); err == nil {
+			t.Fatalf("Decode #%d of a camelCase document: nil error", i)
+		}
+	}
+	// Many distinct documents, each read twice, read back right.
+	for n := range 3000 {
+		d := []byte(fmt.Sprintf(`{"conversation_retention_seconds": %d}`, n))
+		for range 2 {
+			var a gatehouse.App
+			if err := appcodec.Decode(&a, d, nil); err != nil || *a.Settings.ConversationRetentionSeconds != int64(n) {
+				t.Fatalf("Decode(%s) = %+v, %v", d, a.Settings, err)
+			}
+		}
 	}
 }
