@@ -1,0 +1,68 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// BenchmarkView is a View's cost around the reads of a request:
+// FindUserByID (one row), and FindLoginsByUser over five logins (what
+// get-user-logins reads); in parallel, as requests run.
+func BenchmarkView(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "g.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	u := &gatehouse.User{Email: "a@example.com", PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	err = s.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.Users().CreateUser(ctx, u); err != nil {
+			return err
+		}
+		for range 5 {
+			l := &gatehouse.Login{UserID: u.ID, At: time.Now(), IP: "127.0.0.1", UserAgent: "bench", Kind: gatehouse.LoginToken, Success: true}
+			if err := tx.Logins().CreateLogin(ctx, l); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A request's context: cancellable, as net/http's are.
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	b.Run("user", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := s.View(rctx, func(tx gatehouse.Tx) error {
+					_, err := tx.Users().FindUserByID(rctx, u.ID)
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+	b.Run("logins", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := s.View(rctx, func(tx gatehouse.Tx) error {
+					ls, err := tx.Logins().FindLoginsByUser(rctx, u.ID, 20)
+					if err == nil && len(ls) != 5 {
+						b.Fatalf("%d logins, want 5", len(ls))
+					}
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+}
