@@ -202,6 +202,13 @@ func JSONBytes(w http.ResponseWriter, status int, b []byte) {
 	w.Write(b)
 }
 
+// Empty writes an answer of status and no body, not to be stored by any
+// cache (net/http adds Content-Length: 0).
+func Empty(w http.ResponseWriter, status int) {
+	w.Header()["Cache-Control"] = cacheNoStore
+	w.WriteHeader(status)
+}
+
 // The values of StartJSON's headers, shared by every answer: net/http never
 // writes into a header's value slice, and an Add would copy these
 // (capacity 1) rather than change them.

@@ -16,11 +16,12 @@
 //   - x-access-tokens carries an API key or an access token; X-API-Key an
 //     API key only; Bearer an API key or an access token (by prefix) or
 //     else a Sunshine JWT; Basic an app_ or act_ key id and its secret.
-//   - 200 {"ok":true} with the X-Gatehouse-* identity headers (never an
-//     empty one; X-Gatehouse-Cac only for API keys and access tokens);
+//   - 200 without a body, with the X-Gatehouse-* identity headers (never
+//     an empty one; X-Gatehouse-Cac only for API keys and access tokens);
 //     401 {"error":"unauthorized"} with WWW-Authenticate for every
-//     credential that does not verify; 403 {"error":"inactive"} for an API
-//     key or access token of an account that is not active.
+//     credential that does not verify; 403 {"error":"inactive"} for a
+//     credential of any kind, once it has verified, of an account that is
+//     not active.
 //   - Past the client's failure budget: 429 {"error":"rate_limited"} with
 //     Retry-After; a database that cannot answer: 503
 //     {"error":"unavailable"} with Retry-After. Both refuse the request,

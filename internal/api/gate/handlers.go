@@ -1,22 +1,11 @@
 package gate
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
 	"github.com/gatehouse/gatehouse"
 )
-
-// okJSON is the body of every 200: okBody{OK: true} as httpio.JSON writes
-// it, encoded once.
-var okJSON = func() []byte {
-	b, err := json.Marshal(okBody{OK: true})
-	if err != nil {
-		panic(err)
-	}
-	return b
-}()
 
 // setIdentity sets the identity headers of p on h (see wire.go): each one
 // that applies to p's kind of credential and has a value.

@@ -1,11 +1,5 @@
 package gate
 
-// okBody is the body of a 200: the answer is in the status and the
-// identity headers.
-type okBody struct {
-	OK bool `json:"ok"`
-}
-
 // errorBody is the body of every refusal.
 type errorBody struct {
 	Error string `json:"error"`
