@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/gcheadroom"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 )
 
@@ -74,6 +75,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	})
 
+	// The GC's heap target at least gcHeadroom above the live heap
+	// (internal/gcheadroom), unless the operator set GOGC: the runtime
+	// reads the process's own environment, so this does too.
+	gcTuned := os.Getenv("GOGC") == ""
+	if gcTuned {
+		wg.Go(func() { gcheadroom.Run(bgCtx, gcHeadroom) })
+	}
+
 	if cfg.DebugAddr != "" {
 		dbg, err := startDebug(cfg.DebugAddr)
 		if err != nil {
@@ -88,7 +97,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "clientCA", cfg.ClientCA != "", "llm", cfg.LLMURL != "", "db", config.RedactDB(cfg.DBURL()), "version", version(), "openSignup", cfg.OpenSignup)
+	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "clientCA", cfg.ClientCA != "", "llm", cfg.LLMURL != "", "db", config.RedactDB(cfg.DBURL()), "version", version(), "openSignup", cfg.OpenSignup, "gcHeadroom", gcTuned)
 
 	signalled := false
 	select {
@@ -118,6 +127,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	return err
 }
+
+// gcHeadroom is how far the heap may grow past its live bytes before a
+// collection, while the live heap is small (internal/gcheadroom).
+const gcHeadroom = 64 << 20
 
 // debugServer serves Go's profiler (net/http/pprof) on its own listener,
 // never on the public one: a profile shows no secret, but it costs CPU on
