@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,16 +13,9 @@ import (
 // get-user-logins reads); in parallel, as requests run.
 func BenchmarkView(b *testing.B) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "g.db"), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	u := &gatehouse.User{Email: "a@example.com", PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	err = s.Update(ctx, func(tx gatehouse.Tx) error {
-		if err := tx.Users().CreateUser(ctx, u); err != nil {
-			return err
-		}
+	s := openTemp(b, Options{})
+	u := createUser(b, s, "a@example.com")
+	err := s.Update(ctx, func(tx gatehouse.Tx) error {
 		for range 5 {
 			l := &gatehouse.Login{UserID: u.ID, At: time.Now(), IP: "127.0.0.1", UserAgent: "bench", Kind: gatehouse.LoginToken, Success: true}
 			if err := tx.Logins().CreateLogin(ctx, l); err != nil {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,15 +16,8 @@ import (
 func TestViewContext(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "g.db"), Options{Readers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	u := &gatehouse.User{Email: "a@example.com", PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	if err := s.Update(ctx, func(tx gatehouse.Tx) error { return tx.Users().CreateUser(ctx, u) }); err != nil {
-		t.Fatal(err)
-	}
+	s := openTemp(t, Options{Readers: 2})
+	u := createUser(t, s, "a@example.com")
 	find := func(ctx context.Context, tx gatehouse.Tx) error {
 		_, err := tx.Users().FindUserByID(ctx, u.ID)
 		return err
@@ -34,7 +26,7 @@ func TestViewContext(t *testing.T) {
 	done, cancel := context.WithCancel(ctx)
 	cancel()
 	ran := false
-	err = s.View(done, func(tx gatehouse.Tx) error { ran = true; return nil })
+	err := s.View(done, func(tx gatehouse.Tx) error { ran = true; return nil })
 	if err == nil || ran {
 		t.Fatalf("View on a done context: err %v, fn ran %v; want an error and fn not run", err, ran)
 	}
@@ -79,10 +71,7 @@ func TestViewContext(t *testing.T) {
 	}
 	// Every connection is back, outside a transaction: Views on both at
 	// once still work, and see a write committed since.
-	u2 := &gatehouse.User{Email: "b@example.com", PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	if err := s.Update(ctx, func(tx gatehouse.Tx) error { return tx.Users().CreateUser(ctx, u2) }); err != nil {
-		t.Fatal(err)
-	}
+	u2 := createUser(t, s, "b@example.com")
 	wait, cancelWait := context.WithTimeout(ctx, 5*time.Second)
 	defer cancelWait()
 	inner := make(chan error, 1)

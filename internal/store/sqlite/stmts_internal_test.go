@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,15 +17,8 @@ import (
 func TestStatementCache(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "g.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	u := &gatehouse.User{Email: "a@example.com", PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	if err := s.Update(ctx, func(tx gatehouse.Tx) error { return tx.Users().CreateUser(ctx, u) }); err != nil {
-		t.Fatal(err)
-	}
+	s := openTemp(t, Options{})
+	u := createUser(t, s, "a@example.com")
 	const q = `SELECT email FROM users WHERE id = ?`
 	read := func(run func(context.Context, func(gatehouse.Tx) error) error, what string) string {
 		t.Helper()
