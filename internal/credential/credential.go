@@ -41,6 +41,33 @@ func NewAPIKey() string { return newCredential(APIKeyPrefix, apiKeyBodyBytes) }
 // NewAccessToken returns a new random access token.
 func NewAccessToken() string { return newCredential(AccessTokenPrefix, tokenBodyBytes) }
 
+// SessionPrefix starts a web console session token, the value of the
+// console's cookie. Classify does not know it: a session token is never a
+// credential of the APIs, and an API credential never a session.
+const SessionPrefix = "ghs_"
+
+// SessionTokenLen is the length of a session token.
+const SessionTokenLen = len(SessionPrefix) + 43 + checksumLen
+
+// NewSessionToken returns a new random console session token.
+func NewSessionToken() string { return newCredential(SessionPrefix, tokenBodyBytes) }
+
+// IsSessionToken tells whether s is a well-formed session token: prefix,
+// length, alphabet and checksum, as Classify checks the others.
+func IsSessionToken(s string) bool {
+	if len(s) != SessionTokenLen || s[:len(SessionPrefix)] != SessionPrefix {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !urlSafe(s[i]) {
+			return false
+		}
+	}
+	var sum [checksumLen]byte
+	checksum(&sum, s[:len(s)-checksumLen])
+	return string(sum[:]) == s[len(s)-checksumLen:]
+}
+
 func newCredential(prefix string, n int) string {
 	raw := make([]byte, n)
 	rand.Read(raw) // never returns an error; crashes the program if randomness is unavailable

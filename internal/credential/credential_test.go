@@ -134,3 +134,28 @@ func TestHashParts(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionToken: a new session token is recognised, is never an API
+// credential, and a changed byte, prefix or length is refused.
+func TestSessionToken(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 100 {
+		s := NewSessionToken()
+		if !IsSessionToken(s) || len(s) != SessionTokenLen || seen[s] {
+			t.Fatalf("NewSessionToken() = %q: IsSessionToken %v, len %d, repeated %v", s, IsSessionToken(s), len(s), seen[s])
+		}
+		seen[s] = true
+		if k := Classify(s); k != Garbage {
+			t.Fatalf("Classify(session token) = %v, want Garbage", k)
+		}
+	}
+	s := NewSessionToken()
+	flip := []byte(s)
+	flip[10] ^= 1
+	for _, bad := range []string{"", s[:len(s)-1], s + "A", "gat_" + s[4:], string(flip), s[:20] + "+" + s[21:], NewAccessToken(), NewAPIKey()} {
+		if IsSessionToken(bad) {
+			t.Errorf("IsSessionToken(%q) = true", bad)
+		}
+	}
+}

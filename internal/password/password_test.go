@@ -45,3 +45,66 @@ func TestHasher(t *testing.T) {
 		t.Fatal("another password gives the same key")
 	}
 }
+
+// TestCheck: the right password matches, any other does not, hashes made
+// under other parameters still verify, and a hash that does not parse (or
+// asks for an absurd cost) is ErrMalformed.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	small := Hasher{Params: Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}
+	other := Hasher{Params: Params{Memory: 128, Time: 2, Threads: 2, SaltLen: 8, KeyLen: 16}}
+	for _, h := range []Hasher{small, other} {
+		phc, err := h.Hash("correct horse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pw, want := range map[string]bool{"correct horse": true, "correct hors": false, "correct horse ": false, "": false} {
+			got, err := Check(pw, phc)
+			if err != nil || got != want {
+				t.Errorf("Check(%q, %q) = %v, %v; want %v", pw, phc, got, err, want)
+			}
+		}
+	}
+	good, _ := small.Hash("pw")
+	p := strings.Split(good, "$")
+	for _, bad := range []string{
+		"", "plain", "$argon2i$v=19$m=64,t=1,p=1$" + p[4] + "$" + p[5],
+		"$argon2id$v=18$m=64,t=1,p=1$" + p[4] + "$" + p[5],
+		"$argon2id$v=19$m=64,t=1,p=1x$" + p[4] + "$" + p[5],
+		"$argon2id$v=19$m=4194304,t=1,p=1$" + p[4] + "$" + p[5],
+		"$argon2id$v=19$m=64,t=1000,p=1$" + p[4] + "$" + p[5],
+		"$argon2id$v=19$m=64,t=1,p=0$" + p[4] + "$" + p[5],
+		"$argon2id$v=19$m=64,t=1,p=1$!!$" + p[5],
+		"$argon2id$v=19$m=64,t=1,p=1$" + p[4] + "$",
+		good + "$",
+	} {
+		if ok, err := Check("pw", bad); ok || err != ErrMalformed {
+			t.Errorf("Check(%q) = %v, %v; want false, ErrMalformed", bad, ok, err)
+		}
+	}
+}
+
+// TestNeedsRehash: a hash made under the current parameters or stronger
+// ones stays; a weaker or unreadable one is rehashed.
+func TestNeedsRehash(t *testing.T) {
+	t.Parallel()
+	cur := Params{Memory: 128, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+	for _, c := range []struct {
+		p    Params
+		want bool
+	}{
+		{cur, false},
+		{Params{Memory: 256, Time: 3, Threads: 2, SaltLen: 16, KeyLen: 32}, false},
+		{Params{Memory: 64, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}, true},
+		{Params{Memory: 128, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, true},
+		{Params{Memory: 128, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 16}, true},
+	} {
+		phc, _ := Hasher{Params: c.p}.Hash("pw")
+		if got := NeedsRehash(phc, cur); got != c.want {
+			t.Errorf("NeedsRehash(%s) = %v, want %v", phc, got, c.want)
+		}
+	}
+	if !NeedsRehash("garbage", cur) {
+		t.Error("NeedsRehash(garbage) = false")
+	}
+}
