@@ -81,6 +81,7 @@ type Tx interface {
 	AppKeys() AppKeyStore
 	AccountKeys() AccountKeyStore
 	Settings() SettingStore
+	Sessions() SessionStore
 }
 
 // UserFilter selects accounts. Zero fields do not filter.
@@ -337,4 +338,23 @@ type SettingStore interface {
 	FindSetting(ctx context.Context, name string) ([]byte, error)
 	// CreateSetting stores a new value; ECONFLICT when name exists.
 	CreateSetting(ctx context.Context, name string, value []byte) error
+}
+
+// SessionStore persists web console sessions (by the hash of their token).
+type SessionStore interface {
+	// CreateSession inserts s. ECONFLICT on a hash collision or when the
+	// user does not exist.
+	CreateSession(ctx context.Context, s *ConsoleSession) error
+	// FindSessionByHash returns ENOTFOUND when there is none.
+	FindSessionByHash(ctx context.Context, h Hash) (*ConsoleSession, error)
+	// TouchSession sets the session's SeenAt to at, never moving it
+	// backwards; a session that no longer exists is ignored.
+	TouchSession(ctx context.Context, h Hash, at time.Time) error
+	// DeleteSession deletes one session; ENOTFOUND when there is none.
+	DeleteSession(ctx context.Context, h Hash) error
+	// DeleteSessionsByUser deletes every session of a user.
+	DeleteSessionsByUser(ctx context.Context, userID int64) error
+	// DeleteExpiredSessions deletes the sessions that expired before t or
+	// were last seen before idleBefore, and returns how many.
+	DeleteExpiredSessions(ctx context.Context, t, idleBefore time.Time) (int64, error)
 }

@@ -376,3 +376,4 @@ func (t *txn) Apps() gatehouse.AppStore               { return apps{t.tx} }
 func (t *txn) AppKeys() gatehouse.AppKeyStore         { return appKeys{t.tx} }
 func (t *txn) AccountKeys() gatehouse.AccountKeyStore { return accountKeys{t.tx} }
 func (t *txn) Settings() gatehouse.SettingStore       { return settings{t.tx} }
+func (t *txn) Sessions() gatehouse.SessionStore       { return sessions{t.tx} }

@@ -114,6 +114,8 @@ func create[T any](t *testing.T, s gatehouse.Store, v T) T {
 			return tx.AppKeys().CreateAppKey(ctx, v)
 		case *gatehouse.AccountKey:
 			return tx.AccountKeys().CreateAccountKey(ctx, v)
+		case *gatehouse.ConsoleSession:
+			return tx.Sessions().CreateSession(ctx, v)
 		}
 		return fmt.Errorf("storetest: create does not know %T", v)
 	})

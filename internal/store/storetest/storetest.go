@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"Users", testUsers},
 		{"Keys", testKeys},
 		{"Tokens", testTokens},
+		{"Sessions", testSessions},
 		{"Logins", testLogins},
 		{"LoginAttempts", testLoginAttempts},
 		{"Revocations", testRevocations},
