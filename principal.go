@@ -12,6 +12,7 @@ const (
 	CredAccessToken                // a 24-hour token made from an API key
 	CredAppKey                     // a Sunshine app key (app_...), scoped to one app
 	CredAccountKey                 // a Sunshine account key (act_...), scoped to an account's apps
+	CredSession                    // a web console session (cookie): the account itself
 )
 
 func (k CredentialKind) String() string {
@@ -24,6 +25,8 @@ func (k CredentialKind) String() string {
 		return "app_key"
 	case CredAccountKey:
 		return "account_key"
+	case CredSession:
+		return "session"
 	}
 	return "none"
 }

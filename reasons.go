@@ -89,6 +89,15 @@ var (
 	// ReasonServiceAccountMismatch: a Sunshine listing filtered by a
 	// service account the credentials are not.
 	ReasonServiceAccountMismatch = Reason{EFORBIDDEN, "service_account_mismatch"}
+	// ReasonBadLogin: a console login's e-mail and password do not match
+	// (the same answer whether or not the account exists).
+	ReasonBadLogin = Reason{EUNAUTHORIZED, "bad_login"}
+	// ReasonAccountPending: the password is right but the account waits
+	// for an administrator to activate it.
+	ReasonAccountPending = Reason{EINACTIVE, "account_pending"}
+	// ReasonAdminSelf: an administrator may not deactivate their own
+	// account from the console (the operator's command line may).
+	ReasonAdminSelf = Reason{EINVALID, "admin_self"}
 )
 
 // API keys and account keys.
@@ -263,7 +272,7 @@ func Reasons() []Reason {
 		ReasonCompanyIDTooLong, ReasonEmailTaken, ReasonNoSuchAccount, ReasonAccountDisabled,
 
 		ReasonBadExchange, ReasonExchangeFieldsRequired, ReasonAccountScope, ReasonOtherApp,
-		ReasonServiceAccountMismatch,
+		ReasonServiceAccountMismatch, ReasonBadLogin, ReasonAccountPending, ReasonAdminSelf,
 
 		ReasonUserRequired, ReasonKeyNameRequired, ReasonKeyNameTooLong, ReasonKeyNameControl, ReasonIDRequired,
 		ReasonAPIKeysMax, ReasonAPIKeyNotFound, ReasonAccountKeysMax, ReasonAccountKeyNotFound, ReasonLimitRange,

@@ -180,3 +180,10 @@ func Text(err error) string {
 	_, _, text := (&Surface{}).answer(resolve(err))
 	return text
 }
+
+// Describe is the HTTP status and gatehouse's own words for err, for a
+// surface that renders errors itself (the console's pages).
+func Describe(err error) (int, string) {
+	status, _, text := (&Surface{}).answer(resolve(err))
+	return status, text
+}

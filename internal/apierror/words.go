@@ -81,6 +81,9 @@ var reasonText = map[gatehouse.Reason]string{
 	gatehouse.ReasonAccountScope:           "This operation needs account-scoped credentials.",
 	gatehouse.ReasonOtherApp:               "These credentials are not valid for this app.",
 	gatehouse.ReasonServiceAccountMismatch: "The serviceAccountId provided does not match supplied credentials",
+	gatehouse.ReasonBadLogin:               "Invalid email or password.",
+	gatehouse.ReasonAccountPending:         "Your account is waiting for an administrator to activate it.",
+	gatehouse.ReasonAdminSelf:              "You cannot deactivate your own account.",
 
 	gatehouse.ReasonUserRequired:       "user is required.",
 	gatehouse.ReasonKeyNameRequired:    "name is required.",

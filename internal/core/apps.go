@@ -180,7 +180,7 @@ func appAccess(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id s
 		if p.AppID != id {
 			return nil, errOtherApp
 		}
-	case gatehouse.CredAccountKey:
+	case gatehouse.CredAccountKey, gatehouse.CredSession:
 	default:
 		return nil, errAccountScope
 	}

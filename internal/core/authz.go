@@ -35,13 +35,17 @@ func (c callers) has(k gatehouse.CredentialKind) bool { return k < 32 && c&(1<<k
 var (
 	// userCallers: an Ask Sage user, by API key or by an access token made
 	// from one (the seeds manage keys with either).
-	userCallers = allow(gatehouse.CredAPIKey, gatehouse.CredAccessToken)
-	// accountCallers: a Sunshine account key (act_) only: account
-	// provisioning and app keys (docs/spec/sunshine.md §5.4).
-	accountCallers = allow(gatehouse.CredAccountKey)
+	// A console session is the account itself, signed in with its
+	// password, so it may do whatever the account's keys may.
+	userCallers = allow(gatehouse.CredAPIKey, gatehouse.CredAccessToken, gatehouse.CredSession)
+	// accountCallers: a Sunshine account key (act_): account provisioning
+	// and app keys (docs/spec/sunshine.md §5.4); and a console session.
+	accountCallers = allow(gatehouse.CredAccountKey, gatehouse.CredSession)
 	// appCallers: a Sunshine account key, or an app key (app_) for its own
-	// app, which appAccess enforces.
-	appCallers = allow(gatehouse.CredAccountKey, gatehouse.CredAppKey)
+	// app, which appAccess enforces; and a console session.
+	appCallers = allow(gatehouse.CredAccountKey, gatehouse.CredAppKey, gatehouse.CredSession)
+	// sessionCallers: a console session only.
+	sessionCallers = allow(gatehouse.CredSession)
 )
 
 // errWrongCredential refuses a valid credential of a kind the use case does
@@ -60,6 +64,24 @@ func authorize(ctx context.Context, allowed callers) (gatehouse.Principal, error
 		if p.Kind == gatehouse.CredAppKey && allowed.has(gatehouse.CredAccountKey) {
 			return gatehouse.Principal{}, errAccountScope
 		}
+		return gatehouse.Principal{}, errWrongCredential
+	}
+	return p, nil
+}
+
+// admin admits the operator (no principal) and a console session of an
+// account with the admin flag, which core reads from the account row on
+// every console request, so a revoked flag takes effect at once: the
+// account administration use cases (list, activate, deactivate, CAC) that
+// the console's admin pages and the command line share. EFORBIDDEN for any
+// other caller, an API key of an admin included: admin power needs the
+// password, never a key a script may leak.
+func admin(ctx context.Context) (gatehouse.Principal, error) {
+	p, ok := gatehouse.PrincipalFromContext(ctx)
+	if p == (gatehouse.Principal{}) {
+		return p, nil
+	}
+	if !ok || p.Kind != gatehouse.CredSession || !p.Admin {
 		return gatehouse.Principal{}, errWrongCredential
 	}
 	return p, nil

@@ -53,6 +53,8 @@ type authzWorld struct {
 	svc                  *core.Service
 	email, other         string
 	api, token, acct, ap context.Context // the account's callers, by kind
+	sess                 context.Context // the account's console session
+	adminSess            context.Context // a console session of another account, an admin
 	app                  string          // the app key's app
 	appKeyID             string          // the app key itself
 	n                    int
@@ -98,26 +100,52 @@ func newAuthzWorld(t *testing.T, svc *core.Service) *authzWorld {
 		}
 	}
 	w.api, w.token, w.acct, w.ap = as(pAPI), as(pTok), as(pAcct), as(pApp)
+	w.sess = as(sessionOf(t, svc, w.email, "password1"))
+	if _, _, err := svc.CreateUser(ctx, "admin@example.com", "password1", true, true); err != nil {
+		t.Fatal(err)
+	}
+	w.adminSess = as(sessionOf(t, svc, "admin@example.com", "password1"))
 	w.app, w.appKeyID = app.ID, k.Key.ID
 	return w
 }
+
+// sessionOf logs email in to the console and returns its session's caller.
+func sessionOf(t *testing.T, svc *core.Service, email, pw string) gatehouse.Principal {
+	t.Helper()
+	res := must(svc.ConsoleLogin(context.Background(), core.ConsoleLoginInput{Email: email, Password: pw}))(t)
+	p := must(svc.AuthenticateSession(context.Background(), res.Session, core.ClientInfo{}))(t)
+	if p.Kind != gatehouse.CredSession || p.Email != email {
+		t.Fatalf("session principal %+v", p)
+	}
+	return p
+}
+
+// adminSession is the kind the matrix gives the admin's console session
+// column (a CredSession with Admin set): allowed where an admin list names
+// it; on the account's own data it is another account, so the matrix
+// checks it on the admin and operator use cases only.
+const adminSession gatehouse.CredentialKind = 253
 
 // call makes what one call of a use case needs (the caller's kind is given
 // so a fixture can depend on it) and returns the call.
 type call func(t *testing.T, w *authzWorld, kind gatehouse.CredentialKind) func(ctx context.Context) error
 
 var (
-	user     = []gatehouse.CredentialKind{gatehouse.CredAPIKey, gatehouse.CredAccessToken}
-	account  = []gatehouse.CredentialKind{gatehouse.CredAccountKey}
-	appScope = []gatehouse.CredentialKind{gatehouse.CredAccountKey, gatehouse.CredAppKey}
+	user     = []gatehouse.CredentialKind{gatehouse.CredAPIKey, gatehouse.CredAccessToken, gatehouse.CredSession}
+	account  = []gatehouse.CredentialKind{gatehouse.CredAccountKey, gatehouse.CredSession}
+	appScope = []gatehouse.CredentialKind{gatehouse.CredAccountKey, gatehouse.CredAppKey, gatehouse.CredSession}
+	session  = []gatehouse.CredentialKind{gatehouse.CredSession}
 	// opOnly: CredNone here means "no principal at all": the operator.
 	opOnly = []gatehouse.CredentialKind{gatehouse.CredNone}
+	// adminOrOp: the operator or an admin's console session.
+	adminOrOp = []gatehouse.CredentialKind{gatehouse.CredNone, adminSession}
 )
 
 // noPrincipal lists the exported methods of core.Service that act for no
 // caller, so take none: credential checks, sign-up and infrastructure.
 var noPrincipal = []string{
-	"Authenticate", "AuthenticateJWT", "AuthenticateKeySecret", "CheckMasterKey", "ExchangeToken", "Ready", "Run", "Signup", "Unauthenticated", "Verify",
+	"Authenticate", "AuthenticateJWT", "AuthenticateKeySecret", "AuthenticateSession", "CheckMasterKey", "ConsoleLogin", "ConsoleLogout",
+	"ExchangeToken", "Ready", "Run", "Signup", "Unauthenticated", "Verify",
 }
 
 // authzTable is who may call each use case, and a call
@@ -240,7 +268,7 @@ func authzTable() map[string]struct {
 		}},
 		"DeleteApp": {account, func(t *testing.T, w *authzWorld, kind gatehouse.CredentialKind) func(context.Context) error {
 			id := w.app // refused callers aim at the app key's own app
-			if kind == gatehouse.CredAccountKey {
+			if kind == gatehouse.CredAccountKey || kind == gatehouse.CredSession {
 				id = must(w.svc.CreateApp(w.acct, new("doomed"), gatehouse.AppSettingsPatch{}, nil))(t).ID
 			}
 			return func(ctx context.Context) error { return w.svc.DeleteApp(ctx, id) }
@@ -256,11 +284,17 @@ func authzTable() map[string]struct {
 		}},
 		"DeleteAppKey": {account, func(t *testing.T, w *authzWorld, kind gatehouse.CredentialKind) func(context.Context) error {
 			app, key := w.app, w.appKeyID // refused callers aim at the app key itself
-			if kind == gatehouse.CredAccountKey {
+			if kind == gatehouse.CredAccountKey || kind == gatehouse.CredSession {
 				app = must(w.svc.CreateApp(w.acct, new("doomed"), gatehouse.AppSettingsPatch{}, nil))(t).ID
 				key = must(w.svc.CreateAppKey(w.acct, app, "doomed"))(t).Key.ID
 			}
 			return func(ctx context.Context) error { return w.svc.DeleteAppKey(ctx, app, key) }
+		}},
+
+		// The console's own: a token from a key, for a signed-in account.
+		"CreateAccessToken": {session, func(t *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
+			keys := must(w.svc.ListKeys(w.api))(t)
+			return func(ctx context.Context) error { _, _, err := w.svc.CreateAccessToken(ctx, keys[0].ID); return err }
 		}},
 
 		// Operator use cases (the command line): no principal at all.
@@ -289,20 +323,20 @@ func authzTable() map[string]struct {
 		"FindUserByEmail": {opOnly, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
 			return func(ctx context.Context) error { _, err := w.svc.FindUserByEmail(ctx, w.other); return err }
 		}},
-		"ListUsers": {opOnly, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
+		"ListUsers": {adminOrOp, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
 			return func(ctx context.Context) error { _, err := w.svc.ListUsers(ctx, gatehouse.UserFilter{}); return err }
 		}},
-		"ActivateUser": {opOnly, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
+		"ActivateUser": {adminOrOp, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
 			return func(ctx context.Context) error { _, err := w.svc.ActivateUser(ctx, w.other); return err }
 		}},
-		"DeactivateUser": {opOnly, func(t *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
+		"DeactivateUser": {adminOrOp, func(t *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
 			email := w.name("doomed") + "@example.com"
 			if _, _, err := w.svc.CreateUser(context.Background(), email, "password1", false, true); err != nil {
 				t.Fatal(err)
 			}
 			return func(ctx context.Context) error { _, err := w.svc.DeactivateUser(ctx, email); return err }
 		}},
-		"SetCAC": {opOnly, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
+		"SetCAC": {adminOrOp, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
 			return func(ctx context.Context) error { _, err := w.svc.SetCAC(ctx, w.other, true); return err }
 		}},
 	}
@@ -364,6 +398,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"access token", gatehouse.CredAccessToken, w.token},
 		{"account key", gatehouse.CredAccountKey, w.acct},
 		{"app key", gatehouse.CredAppKey, w.ap},
+		{"console session", gatehouse.CredSession, w.sess},
+		{"admin console session", adminSession, w.adminSess},
 	}
 	names := make([]string, 0, len(table))
 	for name := range table {
@@ -374,6 +410,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		uc := table[name]
 		for _, c := range callers {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
+				if c.kind == adminSession && !slices.Contains(uc.allowed, adminSession) && !slices.Contains(uc.allowed, gatehouse.CredNone) {
+					t.Skip("another account's session: the console session column covers this use case")
+				}
 				run := uc.call(t, w, c.kind)
 				txs, calls := store.txs.Load(), models.calls.Load()
 				store.armed.Store(true)

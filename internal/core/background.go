@@ -144,6 +144,9 @@ func (s *Service) cleanup(ctx context.Context) {
 		if _, err := tx.Tokens().DeleteExpiredTokens(ctx, now); err != nil {
 			return err
 		}
+		if _, err := tx.Sessions().DeleteExpiredSessions(ctx, now, now.Add(-gatehouse.SessionIdle)); err != nil {
+			return err
+		}
 		if err := tx.Logins().DeleteLoginAttemptsBefore(ctx, now.Add(-loginAttemptKeep)); err != nil {
 			return err
 		}

@@ -23,9 +23,9 @@ func WithClientCertificate(p gatehouse.Principal, certEmails []string) gatehouse
 
 // SetCAC marks an account as CAC-verified, or not. Cached verifications of
 // the account are dropped so the change applies on the next request.
-// Callers: the operator only (no principal).
+// Callers: the operator, or an admin's console session (admin).
 func (s *Service) SetCAC(ctx context.Context, email string, on bool) (*gatehouse.User, error) {
-	if err := operator(ctx); err != nil {
+	if _, err := admin(ctx); err != nil {
 		return nil, err
 	}
 	u, err := s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{CAC: &on}, func(tx gatehouse.Tx, u *gatehouse.User) error {

@@ -43,17 +43,39 @@ type Limits struct {
 	// ExchangeFailuresPerIPAccount counts failed exchanges from one IP for
 	// one e-mail, whether an account has it or not.
 	ExchangeFailuresPerIPAccount ratelimit.Limit
+	// LoginFailuresPerIP counts failed console logins (wrong password or
+	// unknown e-mail) from one IP; LoginFailuresPerIPAccount those from one
+	// IP for one e-mail. Passwords are guessable, unlike keys, so past
+	// either budget a login is refused before its password is checked,
+	// right or wrong. Neither counts per account alone: a guesser elsewhere
+	// never locks the owner out.
+	LoginFailuresPerIP        ratelimit.Limit
+	LoginFailuresPerIPAccount ratelimit.Limit
+	// LoginFailuresPerAccount counts failed console logins for one e-mail
+	// from anywhere (docs/security.md 13: at most about 100 consecutive
+	// failures a day). Past it a login for that e-mail is refused before
+	// its password is checked, except from a browser holding the account's
+	// device cookie (set by an earlier successful login there), so a
+	// guesser elsewhere slows the guessing down but never locks the owner
+	// out.
+	LoginFailuresPerAccount ratelimit.Limit
 }
 
 // DefaultLimits: 20 sign-ups per IP at once, then one per 6 s; 30 token
 // exchanges per IP at once, then one a second; 50 failed credential checks
 // per IP at once, then one a second; 10 failed exchanges per IP and e-mail
-// at once, then one per 6 s.
+// at once, then one per 6 s; 30 failed console logins per IP at once, then
+// one per 6 s; 5 per IP and e-mail, then one a minute; 10 per e-mail from
+// anywhere, then one per 15 minutes (106 a day), unless the browser holds
+// the account's device cookie.
 var DefaultLimits = Limits{
 	SignupPerIP:                  ratelimit.Limit{Every: 6 * time.Second, Burst: 20},
 	ExchangePerIP:                ratelimit.Limit{Every: time.Second, Burst: 30},
 	FailuresPerIP:                ratelimit.Limit{Every: time.Second, Burst: 50},
 	ExchangeFailuresPerIPAccount: ratelimit.Limit{Every: 6 * time.Second, Burst: 10},
+	LoginFailuresPerIP:           ratelimit.Limit{Every: 6 * time.Second, Burst: 30},
+	LoginFailuresPerIPAccount:    ratelimit.Limit{Every: time.Minute, Burst: 5},
+	LoginFailuresPerAccount:      ratelimit.Limit{Every: 15 * time.Minute, Burst: 10},
 }
 
 // Unlimited turns a throttle off.
@@ -71,6 +93,9 @@ func (l Limits) withDefaults() Limits {
 		ExchangePerIP:                def(l.ExchangePerIP, DefaultLimits.ExchangePerIP),
 		FailuresPerIP:                def(l.FailuresPerIP, DefaultLimits.FailuresPerIP),
 		ExchangeFailuresPerIPAccount: def(l.ExchangeFailuresPerIPAccount, DefaultLimits.ExchangeFailuresPerIPAccount),
+		LoginFailuresPerIP:           def(l.LoginFailuresPerIP, DefaultLimits.LoginFailuresPerIP),
+		LoginFailuresPerIPAccount:    def(l.LoginFailuresPerIPAccount, DefaultLimits.LoginFailuresPerIPAccount),
+		LoginFailuresPerAccount:      def(l.LoginFailuresPerAccount, DefaultLimits.LoginFailuresPerAccount),
 	}
 }
 
@@ -137,6 +162,10 @@ type Service struct {
 	exchangePerIP    *ratelimit.Limiter
 	failuresPerIP    *ratelimit.Limiter
 	exchangeFailures *ratelimit.Limiter // per IP and e-mail
+	loginFailures    *ratelimit.Limiter // console logins, per IP
+	loginFailuresAcc *ratelimit.Limiter // console logins, per IP and e-mail
+	loginFailuresAll *ratelimit.Limiter // console logins, per e-mail
+	deviceKey        []byte             // HMAC key of the console's device cookies
 	// feedAt is the Unix-nano time of the last successful read of the
 	// revocation log, or 0 while Run has not started; see Authenticate.
 	feedAt  atomic.Int64
@@ -189,6 +218,10 @@ func New(store gatehouse.Store, opt Options) *Service {
 		exchangePerIP:    ratelimit.New(lim.ExchangePerIP, 0, opt.Now),
 		failuresPerIP:    ratelimit.New(lim.FailuresPerIP, 0, opt.Now),
 		exchangeFailures: ratelimit.New(lim.ExchangeFailuresPerIPAccount, 0, opt.Now),
+		loginFailures:    ratelimit.New(lim.LoginFailuresPerIP, 0, opt.Now),
+		loginFailuresAcc: ratelimit.New(lim.LoginFailuresPerIPAccount, 0, opt.Now),
+		loginFailuresAll: ratelimit.New(lim.LoginFailuresPerAccount, 0, opt.Now),
+		deviceKey:        deriveKey(opt.MasterKey, "gatehouse console device cookie v1"),
 		store:            store,
 		opt:              opt,
 		now:              opt.Now,

@@ -129,9 +129,9 @@ func (s *Service) FindUserByEmail(ctx context.Context, email string) (*gatehouse
 }
 
 // ListUsers lists accounts, optionally by status.
-// Callers: the operator only (no principal).
+// Callers: the operator, or an admin's console session (admin).
 func (s *Service) ListUsers(ctx context.Context, f gatehouse.UserFilter) ([]*gatehouse.User, error) {
-	if err := operator(ctx); err != nil {
+	if _, err := admin(ctx); err != nil {
 		return nil, err
 	}
 	var out []*gatehouse.User
@@ -145,9 +145,9 @@ func (s *Service) ListUsers(ctx context.Context, f gatehouse.UserFilter) ([]*gat
 
 // ActivateUser lets a pending (or disabled) account use its credentials.
 // A disabled account comes back with no keys: deactivation revoked them.
-// Callers: the operator only (no principal).
+// Callers: the operator, or an admin's console session (admin).
 func (s *Service) ActivateUser(ctx context.Context, email string) (*gatehouse.User, error) {
-	if err := operator(ctx); err != nil {
+	if _, err := admin(ctx); err != nil {
 		return nil, err
 	}
 	active := gatehouse.UserActive
@@ -157,11 +157,17 @@ func (s *Service) ActivateUser(ctx context.Context, email string) (*gatehouse.Us
 // DeactivateUser disables an account and revokes everything it holds: its
 // API keys, every access token, its account keys and its apps' keys (the
 // apps themselves are kept), at once on this node and, through the
-// revocation log, within a second on every other.
-// Callers: the operator only (no principal).
+// revocation log, within a second on every other; its console sessions
+// end with it. An admin may not deactivate their own account
+// (ReasonAdminSelf): the last admin would lock everyone out of the console.
+// Callers: the operator, or an admin's console session (admin).
 func (s *Service) DeactivateUser(ctx context.Context, email string) (*gatehouse.User, error) {
-	if err := operator(ctx); err != nil {
+	p, err := admin(ctx)
+	if err != nil {
 		return nil, err
+	}
+	if p.UserID != 0 && gatehouse.NormalizeEmail(strings.TrimSpace(email)) == gatehouse.NormalizeEmail(p.Email) {
+		return nil, gatehouse.Err(gatehouse.ReasonAdminSelf)
 	}
 	disabled := gatehouse.UserDisabled
 	u, err := s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{Status: &disabled}, func(tx gatehouse.Tx, u *gatehouse.User) error {
@@ -175,6 +181,9 @@ func (s *Service) DeactivateUser(ctx context.Context, email string) (*gatehouse.
 			return err
 		}
 		if _, err := tx.AppKeys().DeleteAppKeysByAccount(ctx, u.ID); err != nil {
+			return err
+		}
+		if err := tx.Sessions().DeleteSessionsByUser(ctx, u.ID); err != nil {
 			return err
 		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeUser, SubjectID: u.ID, At: s.now().UTC()})

@@ -45,6 +45,7 @@ var Errors = &apierror.Surface{
 		gatehouse.ReasonDisplayNameRequired: {Text: "should have required property 'displayName'"},
 		gatehouse.ReasonBadPage:             {Text: "Invalid page query parameters"},
 		gatehouse.ReasonBadExchange:         {Text: titleUnauthorized}, // every 401 says the same
+		gatehouse.ReasonBadLogin:            {Text: titleUnauthorized},
 	},
 	Render: func(w http.ResponseWriter, status int, code, text string) {
 		httpio.JSON(w, status, errorBody{Errors: []errorItem{{Code: code, Title: text}}})
