@@ -21,7 +21,8 @@ func rootGoldenCases() []goldenCase {
 			return gPost("/healthz", hdr("Content-Type", ctJSON), `{}`)
 		}},
 		{name: "unknown-path.get.404", req: func(*testing.T, *goldenEnv) goldenReq { return gGet("/nope", nil) }},
-		{name: "root.get.404", req: func(*testing.T, *goldenEnv) goldenReq { return gGet("/", nil) }},
+		// The one redirect: / to the web console.
+		{name: "root.get.302", req: func(*testing.T, *goldenEnv) goldenReq { return gGet("/", nil) }},
 		// A path that hides structure is refused with the 404 of the surface
 		// its first segment names (here none).
 		{name: "refused-path.get.404", req: func(*testing.T, *goldenEnv) goldenReq {

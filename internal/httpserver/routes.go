@@ -98,6 +98,9 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service, notFound
 	mux.Handle("/auth/", notFound("auth"))
 	mux.Handle("/auth", notFound("auth"))
 
+	// The web console (console_on.go; left out by the no_console tag).
+	addConsole(mux, log, svc)
+
 	mux.Handle("/", notFound(""))
 }
 
