@@ -135,6 +135,13 @@ type Share struct {
 	UpdatedAt  time.Time
 }
 
+// ShareHolder is a share with the e-mail of the account it is granted to,
+// as a dataset's owner and admins see it.
+type ShareHolder struct {
+	Share
+	Email string
+}
+
 // DatasetAccess is a dataset as one user sees it: with their permission
 // (owner for their own).
 type DatasetAccess struct {

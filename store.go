@@ -219,6 +219,9 @@ type DatasetStore interface {
 	FindShare(ctx context.Context, datasetID, userID int64) (*Share, error)
 	// DeleteShare removes a share; ENOTFOUND when there is none.
 	DeleteShare(ctx context.Context, datasetID, userID int64) error
+	// FindSharesByDataset lists a dataset's shares with their accounts'
+	// e-mails, in user id order.
+	FindSharesByDataset(ctx context.Context, datasetID int64) ([]ShareHolder, error)
 }
 
 // ChatStore persists chat sessions and their messages, and what each

@@ -19,7 +19,7 @@ const maxAccountKeys = 20
 
 // CreateAccountKey makes an account key (act_) for the caller: a user API
 // key or token holder managing their own account. The secret is shown once.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) CreateAccountKey(ctx context.Context, name string) (*AccountKeyView, error) {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -75,7 +75,7 @@ func (s *Service) createAccountKey(ctx context.Context, userID int64, name strin
 }
 
 // ListAccountKeys lists the caller's account keys, without secrets.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) ListAccountKeys(ctx context.Context) ([]*gatehouse.AccountKey, error) {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -110,7 +110,7 @@ func (s *Service) listAccountKeys(ctx context.Context, userID int64) ([]*gatehou
 
 // DeleteAccountKey deletes one of the caller's account keys: EINVALID
 // without an id, ENOTFOUND for one that is not the caller's.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) DeleteAccountKey(ctx context.Context, id string) error {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {

@@ -73,7 +73,7 @@ func defaultSettings() gatehouse.AppSettings {
 // CreateApp creates an app in the caller's account. Account keys only.
 // A nil name is a missing displayName. A metadata value that is not a
 // string, number or boolean is EINVALID whoever asks.
-// Callers: an account key (accountCallers).
+// Callers: an account key or a console session (accountCallers).
 func (s *Service) CreateApp(ctx context.Context, name *string, settings gatehouse.AppSettingsPatch, metadata map[string]any) (*gatehouse.App, error) {
 	if err := gatehouse.ValidateAppMetadataValues(metadata, false); err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ const (
 // ListApps lists a page of the caller's apps in id order. Account keys only.
 // A page naming a service account is EFORBIDDEN, and a negative size
 // EINVALID, whoever asks; bad cursors or a size over AppPageMax are EINVALID.
-// Callers: an account key (accountCallers).
+// Callers: an account key or a console session (accountCallers).
 func (s *Service) ListApps(ctx context.Context, page gatehouse.AppPage) (*AppList, error) {
 	if page.ServiceAccountID != "" {
 		return nil, gatehouse.Err(gatehouse.ReasonServiceAccountMismatch)
@@ -195,7 +195,7 @@ func appAccess(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id s
 }
 
 // GetApp returns an app: account keys of its account, or its own app keys.
-// Callers: an account key, or an app key of that app (appCallers).
+// Callers: an account key, a console session, or an app key of that app (appCallers).
 func (s *Service) GetApp(ctx context.Context, id string) (*gatehouse.App, error) {
 	p, err := authorize(ctx, appCallers)
 	if err != nil {
@@ -213,7 +213,7 @@ func (s *Service) GetApp(ctx context.Context, id string) (*gatehouse.App, error)
 // keys. Metadata merges, a null value removing a key; null metadata clears;
 // any other value that is not a string, number or boolean is EINVALID
 // whoever asks.
-// Callers: an account key, or an app key of that app (appCallers).
+// Callers: an account key, a console session, or an app key of that app (appCallers).
 func (s *Service) UpdateApp(ctx context.Context, id string, patch AppPatch) (*gatehouse.App, error) {
 	if err := gatehouse.ValidateAppMetadataValues(patch.Metadata.Set, true); err != nil {
 		return nil, err
@@ -270,7 +270,7 @@ func (s *Service) UpdateApp(ctx context.Context, id string, patch AppPatch) (*ga
 
 // DeleteApp deletes an app and its keys, which stop working at once here
 // and within a second on every node. Account keys only.
-// Callers: an account key (accountCallers).
+// Callers: an account key or a console session (accountCallers).
 func (s *Service) DeleteApp(ctx context.Context, id string) error {
 	p, err := authorize(ctx, accountCallers)
 	if err != nil {
@@ -301,7 +301,7 @@ type AppKeyView struct {
 
 // CreateAppKey makes a key for an app (at most 10 per app). Account keys
 // only.
-// Callers: an account key (accountCallers).
+// Callers: an account key or a console session (accountCallers).
 func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKeyView, error) {
 	p, err := authorize(ctx, accountCallers)
 	if err != nil {
@@ -335,7 +335,7 @@ func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKey
 }
 
 // ListAppKeys lists an app's keys with their secrets. Account keys only.
-// Callers: an account key (accountCallers).
+// Callers: an account key or a console session (accountCallers).
 func (s *Service) ListAppKeys(ctx context.Context, appID string) ([]AppKeyView, error) {
 	p, err := authorize(ctx, accountCallers)
 	if err != nil {
@@ -364,7 +364,7 @@ func (s *Service) ListAppKeys(ctx context.Context, appID string) ([]AppKeyView, 
 }
 
 // GetAppKey returns one key of an app with its secret. Account keys only.
-// Callers: an account key (accountCallers).
+// Callers: an account key or a console session (accountCallers).
 func (s *Service) GetAppKey(ctx context.Context, appID, keyID string) (*AppKeyView, error) {
 	p, err := authorize(ctx, accountCallers)
 	if err != nil {
@@ -393,7 +393,7 @@ func (s *Service) GetAppKey(ctx context.Context, appID, keyID string) (*AppKeyVi
 
 // DeleteAppKey deletes an app key; it stops working at once here and within
 // a second on every node. Account keys only.
-// Callers: an account key (accountCallers).
+// Callers: an account key or a console session (accountCallers).
 func (s *Service) DeleteAppKey(ctx context.Context, appID, keyID string) error {
 	p, err := authorize(ctx, accountCallers)
 	if err != nil {

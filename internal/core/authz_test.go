@@ -201,6 +201,10 @@ func authzTable() map[string]struct {
 			d := must(w.svc.AddDataset(w.api, w.name("data"), gatehouse.Unclassified))(t)
 			return func(ctx context.Context) error { return w.svc.ShareDataset(ctx, d.Name, w.other, gatehouse.PermRead) }
 		}},
+		"ListShares": {user, func(t *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
+			d := must(w.svc.AddDataset(w.api, w.name("data"), gatehouse.Unclassified))(t)
+			return func(ctx context.Context) error { _, err := w.svc.ListShares(ctx, d.Name); return err }
+		}},
 		"UnshareDataset": {user, func(t *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
 			d := must(w.svc.AddDataset(w.api, w.name("data"), gatehouse.Unclassified))(t)
 			if err := w.svc.ShareDataset(w.api, d.Name, w.other, gatehouse.PermRead); err != nil {

@@ -116,7 +116,7 @@ var errChatNotFound = gatehouse.Err(gatehouse.ReasonChatNotFound)
 const maxAppend = 1000
 
 // CreateChat starts an empty chat session for the caller.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) CreateChat(ctx context.Context, title string) (*gatehouse.ChatSession, error) {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -144,7 +144,7 @@ func (s *Service) CreateChat(ctx context.Context, title string) (*gatehouse.Chat
 // sessionID is empty, to a new session titled title. Returns the session.
 // Messages that would take the session or the account over its quota are
 // refused (ECONFLICT) and none of them is stored.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) AppendChat(ctx context.Context, sessionID, title string, msgs []gatehouse.ChatTurn) (*gatehouse.ChatSession, error) {
 	sessionID = normSessionID(sessionID)
 	p, err := authorize(ctx, userCallers)
@@ -307,7 +307,7 @@ func clipText(text string, n int64) string {
 // then, with the messages they had then (a session deleted meanwhile is
 // left out, or listed without its messages). An error before the first
 // call to w leaves w untouched.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) ListChats(ctx context.Context, w ChatWriter) error {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -439,7 +439,7 @@ func (s *Service) streamChat(w ChatWriter, c *gatehouse.ChatSession, page func()
 // GetChat writes one of the caller's sessions with its messages to w, a
 // page at a time, as ListChats does. An error before the first call to w
 // (not found, database down) leaves w untouched.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) GetChat(ctx context.Context, id string, w ChatWriter) error {
 	p, id, err := sessionOfCaller(ctx, id)
 	if err != nil {
@@ -465,7 +465,7 @@ func (s *Service) GetChat(ctx context.Context, id string, w ChatWriter) error {
 }
 
 // DeleteChat deletes one of the caller's sessions and its messages.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) DeleteChat(ctx context.Context, id string) error {
 	p, id, err := sessionOfCaller(ctx, id)
 	if err != nil {

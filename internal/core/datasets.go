@@ -42,7 +42,7 @@ var (
 // starting "CUI-" or classification CUI) needs a CAC-authenticated session:
 // EFORBIDDEN (ReasonCACRequired) otherwise. Returns EINVALID for a bad name
 // and ECONFLICT (ReasonDatasetExists) for a name the caller already uses.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) AddDataset(ctx context.Context, name string, class gatehouse.Classification) (*gatehouse.Dataset, error) {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -66,7 +66,7 @@ func (s *Service) AddDataset(ctx context.Context, name string, class gatehouse.C
 
 // ListDatasets lists the datasets the caller can use: their own as owner,
 // and those shared with them at the share's level.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) ListDatasets(ctx context.Context) ([]gatehouse.DatasetAccess, error) {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -118,7 +118,7 @@ func resolveDataset(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal,
 
 // DeleteDataset deletes a dataset and every share of it. Only the owner may:
 // a user it is shared with gets EFORBIDDEN; anyone else ENOTFOUND.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) DeleteDataset(ctx context.Context, ref string) error {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -141,7 +141,7 @@ func (s *Service) DeleteDataset(ctx context.Context, ref string) error {
 // hold admin on it (EFORBIDDEN otherwise; ENOTFOUND without any access).
 // No e-mail is EINVALID; an unknown one ENOTFOUND (ReasonNoSuchAccount); the owner and the caller themselves
 // cannot be given a share (EINVALID). It takes effect on the next request.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) ShareDataset(ctx context.Context, ref, email string, perm gatehouse.Permission) error {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -166,7 +166,7 @@ func (s *Service) ShareDataset(ctx context.Context, ref, email string, perm gate
 // UnshareDataset removes the share of the account with e-mail email. The
 // owner or an admin may remove anyone's share; any user may remove their
 // own. ENOTFOUND when that account has no share.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) UnshareDataset(ctx context.Context, ref, email string) error {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -189,6 +189,30 @@ func (s *Service) UnshareDataset(ctx context.Context, ref, email string) error {
 		}
 		return recode(tx.Datasets().DeleteShare(ctx, d.ID, target.ID), gatehouse.ENOTFOUND, errNoShare)
 	})
+}
+
+// ListShares lists the shares of a dataset, with their accounts' e-mails,
+// for its owner or an admin of it (EFORBIDDEN for a lower share, ENOTFOUND
+// without any access).
+// Callers: an API key, an access token or a console session (userCallers).
+func (s *Service) ListShares(ctx context.Context, ref string) ([]gatehouse.ShareHolder, error) {
+	p, err := authorize(ctx, userCallers)
+	if err != nil {
+		return nil, err
+	}
+	var out []gatehouse.ShareHolder
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		d, perm, err := resolveDataset(ctx, tx, p, ref)
+		if err != nil {
+			return err
+		}
+		if !perm.AtLeast(gatehouse.PermAdmin) {
+			return gatehouse.Err(gatehouse.ReasonAdminToShare)
+		}
+		out, err = tx.Datasets().FindSharesByDataset(ctx, d.ID)
+		return err
+	})
+	return out, err
 }
 
 func (s *Service) shareTarget(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, ref, email string) (*gatehouse.Dataset, *gatehouse.User, error) {

@@ -9,7 +9,7 @@ import (
 )
 
 // ListKeys lists the caller's API keys (never their secrets).
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) ListKeys(ctx context.Context) ([]*gatehouse.APIKey, error) {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -36,7 +36,7 @@ func (s *Service) ListKeys(ctx context.Context) ([]*gatehouse.APIKey, error) {
 // CreateKey makes a new API key for the caller and returns it with the key
 // in clear: the only time it is shown. Returns EINVALID for a bad name and
 // ECONFLICT when the caller already holds MaxKeysPerUser keys.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) CreateKey(ctx context.Context, name string) (*gatehouse.APIKey, string, error) {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -109,7 +109,7 @@ func mayGetKey(ctx context.Context, tx gatehouse.Tx, userID int64, needActive bo
 // token made from it, stops working at once on this node and within a
 // second on every other. Returns ENOTFOUND for an id that is not the
 // caller's, so another user's ids reveal nothing.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) DeleteKey(ctx context.Context, id int64) error {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {

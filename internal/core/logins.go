@@ -12,7 +12,7 @@ const (
 )
 
 // ListLogins returns the caller's newest logins first; limit must be 1..100.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) ListLogins(ctx context.Context, limit int) ([]*gatehouse.Login, error) {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {

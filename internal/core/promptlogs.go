@@ -20,7 +20,7 @@ const promptLogPage = 4
 // transaction, so a listing is never held whole and no transaction waits
 // on a slow client). An error before the first call to each leaves
 // nothing written.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) ListPromptLogs(ctx context.Context, limit int, each func([]*gatehouse.PromptLog) error) error {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {

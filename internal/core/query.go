@@ -40,7 +40,7 @@ var errNoModels = gatehouse.Err(gatehouse.ReasonNoModelServer)
 // one), and a prompt-log row is written, in one transaction, before the
 // answer is returned. Returns EUNAVAILABLE with no model server, EUPSTREAM or
 // ETIMEOUT when it fails, ENOTFOUND for a session that is not the caller's.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error) {
 	p, err := authorize(ctx, userCallers)
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *Service) Query(ctx context.Context, in QueryInput) (*QueryResult, error
 }
 
 // ListModels lists the model server's models.
-// Callers: an API key or an access token (userCallers).
+// Callers: an API key, an access token or a console session (userCallers).
 func (s *Service) ListModels(ctx context.Context) ([]gatehouse.Model, error) {
 	if _, err := authorize(ctx, userCallers); err != nil {
 		return nil, err

@@ -200,4 +200,43 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	run(user, "activity", chromedp.Navigate(e.url+"/console/activity"), chromedp.WaitVisible(chromedp.CSS(`table`)))
 	shot(t, user, "activity")
+
+	// A dataset, shared with a second account, which sees it in its own
+	// console.
+	run(user, "create a dataset",
+		chromedp.Click(chromedp.CSS(`nav a[href="/console/datasets"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#name`)),
+		chromedp.SendKeys(chromedp.CSS(`#name`), "team-notes"),
+		chromedp.Submit(chromedp.CSS(`#name`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-dataset$="_team-notes_content"] a.button`)),
+	)
+	shot(t, user, "datasets")
+	run(user, "share it",
+		chromedp.Click(chromedp.CSS(`tr[data-dataset$="_team-notes_content"] a.button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), admEmail),
+		chromedp.SetValue(chromedp.CSS(`#permission`), "edit"),
+		chromedp.Submit(chromedp.CSS(`#email`)),
+		chromedp.WaitVisible(chromedp.CSS(`li[data-email="`+admEmail+`"]`)),
+	)
+	shot(t, user, "dataset-sharing")
+	run(admin, "the other account sees it",
+		chromedp.Navigate(e.url+"/console/datasets"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-dataset$="_team-notes_content"]`)),
+	)
+	if got := text(t, admin, `tr[data-dataset$="_team-notes_content"] td[data-label="Your access"]`); got != "edit" {
+		t.Errorf("the other account's access: %q, want edit", got)
+	}
+
+	run(user, "an app",
+		chromedp.Navigate(e.url+"/console/apps"),
+		chromedp.WaitVisible(chromedp.CSS(`#name`)),
+		chromedp.SendKeys(chromedp.CSS(`#name`), "Support"),
+		chromedp.Submit(chromedp.CSS(`#name`)),
+		chromedp.WaitVisible(chromedp.CSS(`#key_name`)),
+		chromedp.SendKeys(chromedp.CSS(`#key_name`), "bot"),
+		chromedp.Submit(chromedp.CSS(`#key_name`)),
+		chromedp.WaitVisible(chromedp.CSS(`#secret`)),
+	)
+	shot(t, user, "app")
 }

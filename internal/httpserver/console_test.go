@@ -3,6 +3,8 @@
 package httpserver_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -310,4 +312,172 @@ func TestConsoleRefusals(t *testing.T) {
 	if p := b.get("/console/static/console.css"); p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "text/css") {
 		t.Errorf("stylesheet: %d %q", p.status, p.header.Get("Content-Type"))
 	}
+}
+
+// consoleUser creates an active account and a browser logged in as it.
+func consoleUser(t *testing.T, e *env) (*browser, string, string) {
+	t.Helper()
+	email, pw := newEmail(), newPassword()
+	_, key, err := e.svc.CreateUser(t.Context(), email, pw, false, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e)
+	b.login(email, pw)
+	return b, email, key
+}
+
+// TestConsoleData: datasets (create, the CUI rule, share by e-mail, the
+// other user sees it, change, remove, delete), chats (list, read, delete)
+// and prompt logs, each refused on another user's ids.
+func TestConsoleData(t *testing.T) {
+	e := newEnv(t)
+	a, _, aKey := consoleUser(t, e)
+	b, bEmail, _ := consoleUser(t, e)
+	c, _, _ := consoleUser(t, e)
+
+	p := a.post("/console/datasets", "name", "reports", "classification", "Unclassified")
+	wantPage(t, "create dataset", p, http.StatusOK)
+	full := regexp.MustCompile(`data-dataset="(user_custom_\d+_reports_content)"`).FindStringSubmatch(p.body)
+	if full == nil {
+		t.Fatalf("dataset not listed: %s", p.body)
+	}
+	ref := full[1]
+	if p := a.post("/console/datasets", "name", "x"); p.status != http.StatusBadRequest || !strings.Contains(p.body, `class="field-error"`) {
+		t.Errorf("a short name: %d, want 400 with the error by the field", p.status)
+	}
+	if p := a.post("/console/datasets", "name", "secret", "classification", "CUI"); p.status != http.StatusForbidden && p.status != 407 {
+		t.Errorf("a CUI dataset without CAC: %d", p.status)
+	}
+	wantPage(t, "share", a.post("/console/datasets/"+ref+"/share", "email", bEmail, "permission", "edit"), http.StatusSeeOther)
+	if p := a.get("/console/datasets/" + ref); !strings.Contains(p.body, `data-email="`+bEmail+`"`) {
+		t.Errorf("the share is not listed: %s", p.body)
+	}
+	if p := b.get("/console/datasets"); !strings.Contains(p.body, ref) || !strings.Contains(p.body, ">edit<") {
+		t.Errorf("b does not see the shared dataset: %s", p.body)
+	}
+	// c has no access: the dataset is a 404 and its forms change nothing.
+	wantPage(t, "c reads a's dataset", c.get("/console/datasets/"+ref), http.StatusNotFound)
+	if p := c.post("/console/datasets/"+ref+"/share", "email", bEmail, "permission", "admin"); p.status != http.StatusNotFound {
+		t.Errorf("c shares a's dataset: %d", p.status)
+	}
+	wantPage(t, "c deletes a's dataset", c.post("/console/datasets/"+ref+"/delete"), http.StatusNotFound)
+	// b (edit) may not share or delete, but may leave.
+	if p := b.post("/console/datasets/" + ref + "/delete"); p.status != http.StatusForbidden {
+		t.Errorf("b deletes: %d, want 403", p.status)
+	}
+	wantPage(t, "change to read", a.post("/console/datasets/"+ref+"/share", "email", bEmail, "permission", "read"), http.StatusSeeOther)
+	if p := b.get("/console/datasets"); !strings.Contains(p.body, ">read<") {
+		t.Errorf("b's access after the change: %s", p.body)
+	}
+	wantPage(t, "remove", a.post("/console/datasets/"+ref+"/unshare", "email", bEmail), http.StatusSeeOther)
+	if p := b.get("/console/datasets"); strings.Contains(p.body, ref) {
+		t.Error("b still sees the dataset after the share was removed")
+	}
+	wantPage(t, "confirm delete", a.get("/console/datasets/"+ref+"/delete"), http.StatusOK)
+	wantPage(t, "delete", a.post("/console/datasets/"+ref+"/delete"), http.StatusSeeOther)
+	if p := a.get("/console/datasets"); strings.Contains(p.body, ref) {
+		t.Error("the deleted dataset is still listed")
+	}
+
+	// Chats made through the API.
+	r := e.call(t, "POST", "/user/create-chat-session", hdr("x-access-tokens", aKey, "Content-Type", ctJSON), `{"title":"Plans"}`)
+	if r.status != http.StatusOK {
+		t.Fatalf("create chat: %s", r)
+	}
+	var created struct {
+		Response struct {
+			SessionID string `json:"session_id"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal(r.body, &created); err != nil || created.Response.SessionID == "" {
+		t.Fatalf("create chat: %s", r)
+	}
+	id := created.Response.SessionID
+	if r := e.call(t, "POST", "/user/append-chat", hdr("x-access-tokens", aKey, "Content-Type", ctJSON),
+		`{"session_id":"`+id+`","chats":[{"user":"me","message":"<b>hello</b> there"}]}`); r.status != http.StatusOK {
+		t.Fatalf("append: %s", r)
+	}
+	if p := a.get("/console/chats"); !strings.Contains(p.body, `data-chat="`+id+`"`) || !strings.Contains(p.body, "Plans") {
+		t.Errorf("chat list: %s", p.body)
+	}
+	p = a.get("/console/chats/" + id)
+	if p.status != http.StatusOK || !strings.Contains(p.body, "&lt;b&gt;hello&lt;/b&gt; there") {
+		t.Errorf("chat page (escaped text): %d %s", p.status, p.body)
+	}
+	wantPage(t, "b reads a's chat", b.get("/console/chats/"+id), http.StatusNotFound)
+	wantPage(t, "b deletes a's chat", b.post("/console/chats/"+id+"/delete"), http.StatusNotFound)
+	wantPage(t, "a deletes the chat", a.post("/console/chats/"+id+"/delete"), http.StatusSeeOther)
+	wantPage(t, "the deleted chat", a.get("/console/chats/"+id), http.StatusNotFound)
+	wantPage(t, "activity", a.get("/console/activity"), http.StatusOK)
+}
+
+var appIDRE = regexp.MustCompile(`/console/apps/([0-9a-f]{24})`)
+
+// TestConsoleApps: apps (create, rename, delete), their keys (create,
+// reveal, delete; the key works with the Sunshine API until deleted),
+// account keys, and another user's app refused.
+func TestConsoleApps(t *testing.T) {
+	e := newEnv(t)
+	a, _, _ := consoleUser(t, e)
+	b, _, _ := consoleUser(t, e)
+	p := a.post("/console/apps", "name", "Support")
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("create app: %d %s", p.status, p.body)
+	}
+	m := appIDRE.FindStringSubmatch(p.header.Get("Location"))
+	if m == nil {
+		t.Fatalf("create app went to %q", p.header.Get("Location"))
+	}
+	app := m[1]
+	wantPage(t, "rename", a.post("/console/apps/"+app+"/rename", "name", "Help desk"), http.StatusSeeOther)
+	if p := a.get("/console/apps"); !strings.Contains(p.body, "Help desk") {
+		t.Errorf("renamed app not listed: %s", p.body)
+	}
+	p = a.post("/console/apps/"+app+"/keys", "name", "bot")
+	keyID := regexp.MustCompile(`data-key="(app_[0-9a-f]{24})"`).FindStringSubmatch(p.body)
+	secret := revealRE.FindStringSubmatch(p.body)
+	if p.status != http.StatusOK || keyID == nil || secret == nil {
+		t.Fatalf("create app key: %d %s", p.status, p.body)
+	}
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(keyID[1]+":"+secret[1]))
+	if r := e.call(t, "GET", "/v2/apps/"+app, hdr("Authorization", basic), ""); r.status != http.StatusOK {
+		t.Fatalf("the console's app key on the API: %s", r)
+	}
+	if p := a.get("/console/apps/" + app); strings.Contains(p.body, secret[1]) {
+		t.Error("the app page shows the secret without Reveal")
+	}
+	if p := a.post("/console/apps/" + app + "/keys/" + keyID[1] + "/reveal"); !strings.Contains(p.body, secret[1]) {
+		t.Errorf("reveal: %d", p.status)
+	}
+	// b: another user's app is a 404 everywhere.
+	wantPage(t, "b reads a's app", b.get("/console/apps/"+app), http.StatusNotFound)
+	wantPage(t, "b reveals a's key", b.post("/console/apps/"+app+"/keys/"+keyID[1]+"/reveal"), http.StatusNotFound)
+	wantPage(t, "b deletes a's key", b.post("/console/apps/"+app+"/keys/"+keyID[1]+"/delete"), http.StatusNotFound)
+	wantPage(t, "b renames a's app", b.post("/console/apps/"+app+"/rename", "name", "mine"), http.StatusNotFound)
+	wantPage(t, "b deletes a's app", b.post("/console/apps/"+app+"/delete"), http.StatusNotFound)
+
+	wantPage(t, "delete key", a.post("/console/apps/"+app+"/keys/"+keyID[1]+"/delete"), http.StatusSeeOther)
+	if r := e.call(t, "GET", "/v2/apps/"+app, hdr("Authorization", basic), ""); r.status != http.StatusUnauthorized {
+		t.Fatalf("the deleted app key: %s", r)
+	}
+
+	p = a.post("/console/account-keys", "name", "ops")
+	act := regexp.MustCompile(`Key id <code>(act_[0-9a-f]{24})</code>`).FindStringSubmatch(p.body)
+	sec := revealRE.FindStringSubmatch(p.body)
+	if act == nil || sec == nil {
+		t.Fatalf("account key: %d %s", p.status, p.body)
+	}
+	acctBasic := "Basic " + base64.StdEncoding.EncodeToString([]byte(act[1]+":"+sec[1]))
+	if r := e.call(t, "GET", "/v2/apps", hdr("Authorization", acctBasic), ""); r.status != http.StatusOK || !strings.Contains(string(r.body), app) {
+		t.Fatalf("the console's account key on the API: %s", r)
+	}
+	if p := a.get("/console/account-keys"); strings.Contains(p.body, sec[1]) {
+		t.Error("the account key secret is shown again")
+	}
+	wantPage(t, "b deletes a's account key", b.post("/console/account-keys/"+act[1]+"/delete"), http.StatusNotFound)
+	wantPage(t, "delete account key", a.post("/console/account-keys/"+act[1]+"/delete"), http.StatusSeeOther)
+	wantPage(t, "confirm app delete", a.get("/console/apps/"+app+"/delete"), http.StatusOK)
+	wantPage(t, "delete app", a.post("/console/apps/"+app+"/delete"), http.StatusSeeOther)
+	wantPage(t, "the deleted app", a.get("/console/apps/"+app), http.StatusNotFound)
 }

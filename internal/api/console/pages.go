@@ -35,6 +35,9 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /console/admin/deactivate", c.adminOnly(c.adminAct))
 	m.HandleFunc("POST /console/admin/cac", c.adminOnly(c.adminAct))
 
+	c.dataRoutes()
+	c.appRoutes()
+
 	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusNotFound, "There is no such page.")
 	})
@@ -237,13 +240,31 @@ func (c *Console) createToken(w http.ResponseWriter, r *http.Request) {
 		keysData{Revealed: tok, Kind: "token", Expires: exp.UTC().Format("2006-01-02 15:04 UTC")})
 }
 
+// activityData is the activity page: the newest logins and prompt logs.
+type activityData struct {
+	Logins  []*gatehouse.Login
+	Prompts []*gatehouse.PromptLog
+}
+
+// activityMax is how many logins and prompt logs the page shows.
+const activityMax = 100
+
 func (c *Console) activity(w http.ResponseWriter, r *http.Request) {
-	logins, err := c.svc.ListLogins(r.Context(), 100)
+	logins, err := c.svc.ListLogins(r.Context(), activityMax)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "activity", &page{Title: "Login history", Section: "activity", Data: logins})
+	var prompts []*gatehouse.PromptLog
+	err = c.svc.ListPromptLogs(r.Context(), activityMax, func(batch []*gatehouse.PromptLog) error {
+		prompts = append(prompts, batch...)
+		return nil
+	})
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "activity", &page{Title: "Activity", Section: "activity", Data: activityData{Logins: logins, Prompts: prompts}})
 }
 
 // adminData is the admin page.

@@ -92,3 +92,20 @@ func (s datasets) DeleteShare(ctx context.Context, datasetID, userID int64) erro
 	}
 	return nil
 }
+
+func (s datasets) FindSharesByDataset(ctx context.Context, datasetID int64) ([]gatehouse.ShareHolder, error) {
+	rows, err := s.tx.Query(ctx, `
+		SELECT sh.user_id, u.email, sh.permission, sh.created_at, sh.updated_at
+		  FROM dataset_shares sh JOIN users u ON u.id = sh.user_id
+		 WHERE sh.dataset_id = $1 ORDER BY sh.user_id`, datasetID)
+	return collect(rows, err, func(row sqlrows.Row) (gatehouse.ShareHolder, error) {
+		h := gatehouse.ShareHolder{Share: gatehouse.Share{DatasetID: datasetID}}
+		var perm string
+		var created, updated time.Time
+		if err := row.Scan(&h.UserID, &h.Email, &perm, &created, &updated); err != nil {
+			return h, mapErr(err)
+		}
+		h.Permission, h.CreatedAt, h.UpdatedAt = gatehouse.Permission(perm), created.UTC(), updated.UTC()
+		return h, nil
+	})
+}

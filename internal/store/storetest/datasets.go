@@ -223,6 +223,28 @@ func testDatasets(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 
 func testShares(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 	subtests(t, open, []testCase{
+		{"FindSharesByDataset", func(t *testing.T, s gatehouse.Store) {
+			a := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			c := create(t, s, newUser("C@Example.com", gatehouse.UserActive))
+			b := create(t, s, newUser("b@example.com", gatehouse.UserActive))
+			d := create(t, s, newDataset(a.ID, "data", gatehouse.Unclassified))
+			other := create(t, s, newDataset(a.ID, "other", gatehouse.Unclassified))
+			empty := mustFind(t, s, func(tx gatehouse.Tx) ([]gatehouse.ShareHolder, error) {
+				return tx.Datasets().FindSharesByDataset(t.Context(), d.ID)
+			})
+			if empty == nil || len(empty) != 0 {
+				t.Fatalf("FindSharesByDataset with no shares = %#v, want an empty non-nil slice", empty)
+			}
+			shB := create(t, s, newShare(d.ID, b.ID, gatehouse.PermEdit))
+			shC := create(t, s, newShare(d.ID, c.ID, gatehouse.PermRead))
+			create(t, s, newShare(other.ID, b.ID, gatehouse.PermAdmin))
+			got := mustFind(t, s, func(tx gatehouse.Tx) ([]gatehouse.ShareHolder, error) {
+				return tx.Datasets().FindSharesByDataset(t.Context(), d.ID)
+			})
+			// In user id order: c was created before b.
+			want := []gatehouse.ShareHolder{{Share: *shC, Email: "C@Example.com"}, {Share: *shB, Email: "b@example.com"}}
+			wantEqual(t, "FindSharesByDataset", got, want)
+		}},
 		{"UpsertInsertsThenUpdates", func(t *testing.T, s gatehouse.Store) {
 			a := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 			b := create(t, s, newUser("b@example.com", gatehouse.UserActive))
