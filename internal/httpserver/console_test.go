@@ -12,8 +12,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/api/console"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
 )
 
 // browser is a console client: its own cookie jar, redirects not followed
@@ -480,4 +483,68 @@ func TestConsoleApps(t *testing.T) {
 	wantPage(t, "confirm app delete", a.get("/console/apps/"+app+"/delete"), http.StatusOK)
 	wantPage(t, "delete app", a.post("/console/apps/"+app+"/delete"), http.StatusSeeOther)
 	wantPage(t, "the deleted app", a.get("/console/apps/"+app), http.StatusNotFound)
+}
+
+// TestConsoleCrossSite: every state-changing console route refuses a form
+// sent from another site (Sec-Fetch-Site: cross-site, or an Origin that is
+// not the console's host), before it reads the session or the form.
+func TestConsoleCrossSite(t *testing.T) {
+	e := newEnv(t)
+	a, email, _ := consoleUser(t, e)
+	for _, path := range []string{
+		"/console/login", "/console/signup", "/console/logout", "/console/keys", "/console/keys/1/delete", "/console/token",
+		"/console/datasets", "/console/datasets/x/share", "/console/datasets/x/unshare", "/console/datasets/x/delete",
+		"/console/chats/x/delete", "/console/apps", "/console/apps/x/rename", "/console/apps/x/delete", "/console/apps/x/keys",
+		"/console/apps/x/keys/y/reveal", "/console/apps/x/keys/y/delete", "/console/account-keys", "/console/account-keys/x/delete",
+		"/console/admin/activate", "/console/admin/deactivate", "/console/admin/cac",
+	} {
+		form := url.Values{"email": {email}, "name": {"x"}}
+		if p := a.send("POST", path, form, "cross-site"); p.status != http.StatusForbidden {
+			t.Errorf("cross-site POST %s: %d, want 403", path, p.status)
+		}
+		req, _ := http.NewRequestWithContext(t.Context(), "POST", e.url+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://evil.example")
+		resp, err := a.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("POST %s with a foreign Origin: %d, want 403", path, resp.StatusCode)
+		}
+	}
+	// The session survived all of that.
+	wantPage(t, "keys after the refusals", a.get("/console/keys"), http.StatusOK)
+}
+
+// TestConsoleSessionsAcrossNodes: a session started on one node works on
+// another; logging out on the second ends it on the first at once; an
+// idle session ends on every node.
+func TestConsoleSessionsAcrossNodes(t *testing.T) {
+	db := newDatabase(t)
+	clk := newTestClock()
+	n1 := newNode(t, db, httpserver.Options{}, clk.option())
+	n2 := newNode(t, db, httpserver.Options{}, clk.option())
+	email, pw := newEmail(), newPassword()
+	if _, _, err := n1.svc.CreateUser(t.Context(), email, pw, false, true); err != nil {
+		t.Fatal(err)
+	}
+	on1 := newBrowser(t, n1)
+	on1.login(email, pw)
+	cookies := on1.client.Jar.Cookies(mustURL(t, n1.url+"/console/"))
+	on2 := newBrowser(t, n2)
+	on2.client.Jar.SetCookies(mustURL(t, n2.url+"/console/"), cookies)
+	wantPage(t, "the session on node 2", on2.get("/console/keys"), http.StatusOK)
+	wantPage(t, "logout on node 2", on2.post("/console/logout"), http.StatusSeeOther)
+	if p := on1.get("/console/keys"); p.status != http.StatusSeeOther {
+		t.Fatalf("node 1 after logout on node 2: %d", p.status)
+	}
+
+	on1.login(email, pw)
+	wantPage(t, "a fresh session", on1.get("/console/keys"), http.StatusOK)
+	clk.Advance(gatehouse.SessionIdle + time.Second)
+	if p := on1.get("/console/keys"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/console/login") {
+		t.Fatalf("after the idle limit: %d %q", p.status, p.header.Get("Location"))
+	}
 }
