@@ -82,6 +82,7 @@ type Tx interface {
 	AccountKeys() AccountKeyStore
 	Settings() SettingStore
 	Sessions() SessionStore
+	Audit() AuditStore
 }
 
 // UserFilter selects accounts. Zero fields do not filter.
@@ -360,4 +361,28 @@ type SessionStore interface {
 	// DeleteExpiredSessions deletes the sessions that expired before t or
 	// were last seen before idleBefore, and returns how many.
 	DeleteExpiredSessions(ctx context.Context, t, idleBefore time.Time) (int64, error)
+}
+
+// PoolStats is a store's connection pool, for metrics.
+type PoolStats struct {
+	InUse, Idle, Max int
+	WaitCount        int64         // connection requests that had to wait
+	WaitDuration     time.Duration // the total time they waited
+}
+
+// PoolStatser is a store that reports its pool.
+type PoolStatser interface {
+	PoolStats() PoolStats
+}
+
+// AuditStore persists the audit trail.
+type AuditStore interface {
+	// CreateAuditEvent appends e and sets e.ID.
+	CreateAuditEvent(ctx context.Context, e *AuditEvent) error
+	// FindAuditEvents returns the events f selects, oldest first. Email
+	// matches the event's Email or Actor, case-insensitively.
+	FindAuditEvents(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
+	// DeleteAuditEventsBefore deletes the events older than t and returns
+	// how many.
+	DeleteAuditEventsBefore(ctx context.Context, t time.Time) (int64, error)
 }

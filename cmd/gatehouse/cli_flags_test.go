@@ -13,7 +13,7 @@ import (
 // helpCommands is every command and subcommand, as typed before --help.
 var helpCommands = [][]string{
 	{}, {"help"},
-	{"serve"}, {"migrate"}, {"backup"}, {"version"},
+	{"serve"}, {"migrate"}, {"backup"}, {"audit"}, {"healthcheck"}, {"version"},
 	{"users"}, {"users", "create"}, {"users", "activate"}, {"users", "deactivate"}, {"users", "list"}, {"users", "set-cac"},
 	{"keys"}, {"keys", "create"},
 	{"account-keys"}, {"account-keys", "create"}, {"account-keys", "list"}, {"account-keys", "delete"},
@@ -85,7 +85,7 @@ func TestUnknownFlag(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	for _, args := range [][]string{
-		{"serve", "--frob"}, {"migrate", "--frob"}, {"backup", "x.db", "--frob"}, {"version", "--frob"},
+		{"serve", "--frob"}, {"migrate", "--frob"}, {"backup", "x.db", "--frob"}, {"healthcheck", "--frob"}, {"version", "--frob"},
 		{"users", "list", "--frob"}, {"users", "create", "a@b.co", "--frob"}, {"users", "activate", "--frob", "a@b.co"},
 		{"keys", "create", "a@b.co", "--frob"}, {"account-keys", "list", "a@b.co", "--frob"}, {"account-keys", "delete", "--frob"},
 		{"users", "list", "--addr", "x:1"}, // a serve flag

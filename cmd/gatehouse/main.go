@@ -90,6 +90,10 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return runBackup(ctx, args[1:], getenv, stdout, stderr)
 	case "account-keys", "account-key":
 		return runAccountKeys(ctx, args[1:], getenv, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args[1:], getenv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:], getenv)
 	case "version", "--version", "-version":
 		if _, _, _, err := parse("version", args[1:], getenv); err != nil {
 			return err
@@ -230,21 +234,32 @@ func loadMasterKey(cfg config.Config) ([]byte, error) {
 
 // newService opens the store and builds the core service over it.
 func newService(ctx context.Context, cfg config.Config, log *slog.Logger) (*core.Service, gatehouse.Store, error) {
+	return newServiceOn(ctx, cfg, log, nil)
+}
+
+// newServiceOn is newService with the store wrapped by wrap (serve's
+// transaction timer), when wrap is not nil. The store returned is the one
+// to close: the unwrapped one.
+func newServiceOn(ctx context.Context, cfg config.Config, log *slog.Logger, wrap func(gatehouse.Store) gatehouse.Store) (*core.Service, gatehouse.Store, error) {
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
+	}
+	used := store
+	if wrap != nil {
+		used = wrap(store)
 	}
 	master, err := loadMasterKey(cfg)
 	if err != nil {
 		store.Close()
 		return nil, nil, err
 	}
-	opt := core.Options{OpenSignup: cfg.OpenSignup, Logger: log, MasterKey: master, JWTRequireExp: cfg.JWTRequireExp,
+	opt := core.Options{OpenSignup: cfg.OpenSignup, Logger: log, MasterKey: master, JWTRequireExp: cfg.JWTRequireExp, AuditRetention: cfg.AuditRetention,
 		Chats: core.ChatLimits{MaxMessage: cfg.ChatMaxMessage, MaxSession: cfg.ChatMaxSession, MaxAccount: cfg.ChatMaxAccount}}
 	if cfg.LLMURL != "" {
 		opt.Models = llm.New(cfg.LLMURL, cfg.LLMKey, cfg.LLMModel, cfg.LLMTimeout)
 	}
-	return core.New(store, opt), store, nil
+	return core.New(used, opt), store, nil
 }
 
 // cliError shows a gatehouse error in gatehouse's own words. Something not found is

@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gcheadroom"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 )
 
 // runServe serves until ctx ends (SIGINT/SIGTERM), then lets in-flight
@@ -33,7 +34,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	stderr = &syncWriter{w: stderr}
 	log := newLogger(cfg, stderr)
 	proxies, _ := cfg.Proxies()
-	svc, store, err := newService(ctx, cfg, log)
+	mets := metrics.New()
+	svc, store, err := newServiceOn(ctx, cfg, log, mets.Store)
 	if err != nil {
 		return err
 	}
@@ -56,16 +58,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	handler := httpserver.NewServer(log, svc, httpserver.Options{
 		TrustedProxies: proxies,
 		AccessLog:      httpserver.AccessLogOutput{Writer: stderr, Format: cfg.LogFormat},
+		Metrics:        mets,
+		ServeMetrics:   cfg.MetricsAddr == "",
 	})
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.LLMTimeout + 30*time.Second, // /server/query waits on the model server
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
-	}
+	mets.Watch(metrics.Sources{Service: svc, Store: store, DroppedAccessLines: handler.DroppedAccessLines})
+	srv := newHTTPServer(cfg, handler)
 
 	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -93,6 +90,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		defer dbg.Close()
 		log.Info("profiler listening", "addr", dbg.addr)
+	}
+	if cfg.MetricsAddr != "" {
+		ms, err := startSide(cfg.MetricsAddr, "metrics-addr", "/metrics", mets.Handler())
+		if err != nil {
+			stopBg()
+			wg.Wait()
+			ln.Close()
+			return err
+		}
+		defer ms.Close()
+		log.Info("metrics listening", "addr", ms.addr)
 	}
 
 	errc := make(chan error, 1)
@@ -128,6 +136,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return err
 }
 
+// newHTTPServer is the public server with its limits (README, "HTTP
+// server limits"; TestServeLimits): a client that sends its header slowly,
+// its body slowly or never reads the answer is cut off, and a header over
+// 64 KiB is refused (431) before any handler runs.
+func newHTTPServer(cfg config.Config, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.LLMTimeout + 30*time.Second, // /server/query waits on the model server
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+}
+
 // gcHeadroom is how far the heap may grow past its live bytes before a
 // collection, while the live heap is small (internal/gcheadroom).
 const gcHeadroom = 64 << 20
@@ -157,6 +181,19 @@ func startDebug(addr string) (*debugServer, error) {
 }
 
 func (d *debugServer) Close() error { return d.srv.Close() }
+
+// startSide serves h at path on a listener of its own (--metrics-addr).
+func startSide(addr, flag, path string, h http.Handler) (*debugServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET "+path, h)
+	d := &debugServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, addr: ln.Addr().String()}
+	go d.srv.Serve(ln)
+	return d, nil
+}
 
 // serverTLS builds the TLS configuration, or nil to serve plain HTTP. With a
 // client CA, client certificates are requested and, when given, verified

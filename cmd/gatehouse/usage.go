@@ -33,6 +33,8 @@ var docs = []doc{
 	{"account-keys create", "EMAIL [--name NAME] [--json]", 1, `issue a Sunshine account key (act_...); prints its id and secret once (--json: one line {"id":"act_...","secret":"..."})`},
 	{"account-keys list", "EMAIL [--json]", 1, "list an account's account keys, without secrets"},
 	{"account-keys delete", "EMAIL ID", 2, "delete an account key"},
+	{"audit", "[--email E] [--since T] [--until T] [--type T] [--json]", 0, "print the audit trail, oldest first (times RFC 3339 or a date; --json: one JSON object a line)"},
+	{"healthcheck", "[--url URL]", 0, "exit 0 if a running server answers 200 at URL (its /healthz), else 1; for a container's HEALTHCHECK"},
 	{"version", "", 0, "print the version"},
 	{"help", "[COMMAND]", 0, "print this help, or a command's"},
 }
@@ -60,6 +62,9 @@ func subcommandNames(group string) []string {
 type opts struct {
 	admin, active, json bool
 	name                string
+	url                 string // healthcheck --url
+	email, since, until string // audit
+	typ                 string // audit --type
 }
 
 // flagsFor returns command's flag set: the settings (config) it uses, then
@@ -68,12 +73,21 @@ func flagsFor(command string, cfg *config.Config, o *opts, getenv func(string) s
 	if command == "version" || command == "help" {
 		return flag.NewFlagSet(command, flag.ContinueOnError)
 	}
+	if command == "healthcheck" {
+		return healthcheckFlags(o)
+	}
 	fs := config.FlagSet(command, cfg, getenv, command == "serve")
 	switch command {
 	case "users create":
 		fs.BoolVar(&o.admin, "admin", false, "make the account an administrator")
 		fs.BoolVar(&o.active, "active", false, "activate the account at once (else it is pending)")
 	case "users list", "account-keys list":
+		fs.BoolVar(&o.json, "json", false, "print one JSON object a line")
+	case "audit":
+		fs.StringVar(&o.email, "email", "", "only the events of the account with this `EMAIL`, or by it")
+		fs.StringVar(&o.since, "since", "", "only events at or after `TIME` (RFC 3339, or YYYY-MM-DD)")
+		fs.StringVar(&o.until, "until", "", "only events before `TIME` (RFC 3339, or YYYY-MM-DD)")
+		fs.StringVar(&o.typ, "type", "", "only events of this `TYPE` (e.g. key.delete, console.login)")
 		fs.BoolVar(&o.json, "json", false, "print one JSON object a line")
 	case "keys create":
 		fs.StringVar(&o.name, "name", "cli", "the key's `NAME`")
@@ -158,7 +172,7 @@ func mainUsage() string {
 	}
 	cfg := config.Default()
 	common := config.FlagSet("", &cfg, noEnv, false)
-	b.WriteString("\nsettings of every command but version and help:\n")
+	b.WriteString("\nsettings of every command but healthcheck, version and help:\n")
 	writeFlags(&b, common, nil)
 	b.WriteString("\nsettings of serve:\n")
 	writeFlags(&b, flagsFor("serve", &cfg, &opts{}, noEnv), func(name string) bool { return common.Lookup(name) == nil })
@@ -196,7 +210,9 @@ func commandUsage(command string) string {
 	if n > 0 {
 		b.WriteString("\nflags:\n")
 		writeFlags(&b, fs, nil)
-		b.WriteString("\n" + footer)
+		if fs.Lookup("data") != nil { // the footer is about settings; healthcheck has none
+			b.WriteString("\n" + footer)
+		}
 	}
 	return b.String()
 }

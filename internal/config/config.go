@@ -38,7 +38,9 @@ type Config struct {
 	OpenSignup     bool   // --open-signup
 	TrustedProxies string // --trusted-proxies: comma-separated CIDRs
 	ShutdownGrace  time.Duration
-	DebugAddr      string // --debug-addr: Go's profiler (net/http/pprof) on a separate listener
+	DebugAddr      string        // --debug-addr: Go's profiler (net/http/pprof) on a separate listener
+	MetricsAddr    string        // --metrics-addr: /metrics on a separate listener instead of the public one
+	AuditRetention time.Duration // --audit-retention: how long audit events are kept; 0 forever
 
 	// Model server for /server/query and /server/get-models.
 	LLMURL     string        // --llm-url: an OpenAI-compatible base URL
@@ -106,6 +108,8 @@ func FlagSet(name string, c *Config, getenv func(string) string, serve bool) *fl
 		b.bool(&c.OpenSignup, "open-signup", "activate accounts at sign-up (development only)")
 		b.str(&c.TrustedProxies, "trusted-proxies", "`CIDRS`, comma-separated, of proxies whose X-Forwarded-For is trusted")
 		b.str(&c.DebugAddr, "debug-addr", "serve Go's profiler (/debug/pprof/) on this separate listen `ADDRESS`, HOST:PORT; keep it on loopback. Off by default")
+		b.duration(&c.AuditRetention, "audit-retention", "keep audit events this long (e.g. 400d), pruning older ones in the background; 0 keeps them forever")
+		b.str(&c.MetricsAddr, "metrics-addr", "serve the Prometheus metrics (/metrics) on this separate listen `ADDRESS`, HOST:PORT, instead of on --addr")
 		b.str(&c.LLMURL, "llm-url", "OpenAI-compatible model server `URL` for /server/query, e.g. http://127.0.0.1:11434")
 		b.str(&c.LLMKey, "llm-key", "`KEY` sent to the model server as a Bearer token")
 		b.str(&c.LLMModel, "llm-model", "the default `MODEL`; default: the model server's first")
@@ -184,7 +188,7 @@ func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
 func (v *boolValue) IsBoolFlag() bool { return true }
 
 func (v *durationValue) Set(s string) error {
-	d, err := time.ParseDuration(strings.TrimSpace(s))
+	d, err := ParseDuration(s)
 	if err != nil {
 		eg := "2m30s"
 		if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
@@ -196,7 +200,26 @@ func (v *durationValue) Set(s string) error {
 	return nil
 }
 func (v *durationValue) String() string { return time.Duration(*v).String() }
-func (v *durationValue) Type() string   { return "DURATION" }
+
+// ParseDuration is time.ParseDuration that also takes whole days ("400d",
+// "30d12h"), the unit retention periods are given in.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, rest, ok := strings.Cut(s, "d"); ok && days != "" && !strings.ContainsAny(days, ".hmsuµn") {
+		n, err := strconv.ParseInt(days, 10, 64)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("invalid days %q", days)
+		}
+		d := time.Duration(n) * 24 * time.Hour
+		if rest == "" {
+			return d, nil
+		}
+		r, err := time.ParseDuration(rest)
+		return d + r, err
+	}
+	return time.ParseDuration(s)
+}
+func (v *durationValue) Type() string { return "DURATION" }
 
 // DBURL returns the database URL, defaulting to the SQLite file in DataDir.
 func (c Config) DBURL() string {
@@ -308,6 +331,14 @@ func (c Config) Validate() error {
 	if c.DebugAddr != "" {
 		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %q: want HOST:PORT, e.g. 127.0.0.1:6060", setting("debug-addr"), c.DebugAddr))
+		}
+	}
+	if c.AuditRetention < 0 {
+		errs = append(errs, fmt.Errorf("%s: want 0 (keep forever) or a positive duration such as 400d", setting("audit-retention")))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q: want HOST:PORT, e.g. 127.0.0.1:9090", setting("metrics-addr"), c.MetricsAddr))
 		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {

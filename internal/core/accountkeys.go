@@ -65,7 +65,10 @@ func (s *Service) createAccountKey(ctx context.Context, userID int64, name strin
 		if len(ks) >= maxAccountKeys {
 			return gatehouse.Err(gatehouse.ReasonAccountKeysMax).WithLimit(maxAccountKeys)
 		}
-		return tx.AccountKeys().CreateAccountKey(ctx, k)
+		if err := tx.AccountKeys().CreateAccountKey(ctx, k); err != nil {
+			return err
+		}
+		return s.auditFor(ctx, tx, gatehouse.AuditAccountKeyCreate, userID, k.ID, "name "+name)
 	})
 	if err != nil {
 		return nil, err
@@ -139,6 +142,9 @@ func (s *Service) DeleteAccountKeyOf(ctx context.Context, email, id string) erro
 func (s *Service) deleteAccountKey(ctx context.Context, userID int64, id string) error {
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		if err := tx.AccountKeys().DeleteAccountKey(ctx, userID, id); err != nil {
+			return err
+		}
+		if err := s.auditFor(ctx, tx, gatehouse.AuditAccountKeyDelete, userID, id, ""); err != nil {
 			return err
 		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeAccountKey, Subject: id, At: s.now().UTC()})

@@ -96,7 +96,13 @@ func (s *Service) CreateApp(ctx context.Context, name *string, settings gatehous
 	if err := applySettings(&a.Settings, settings); err != nil {
 		return nil, err
 	}
-	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.Apps().CreateApp(ctx, a) }); err != nil {
+	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.Apps().CreateApp(ctx, a); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditAppCreate, Actor: p.Email, Subject: "app " + a.ID, Email: p.Email})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -283,6 +289,9 @@ func (s *Service) DeleteApp(ctx context.Context, id string) error {
 		if _, err := tx.Apps().DeleteApp(ctx, id); err != nil {
 			return recode(err, gatehouse.ENOTFOUND, errAppNotFound)
 		}
+		if err := s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditAppDelete, Actor: p.Email, Subject: "app " + id, Email: p.Email}); err != nil {
+			return err
+		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeApp, Subject: id, At: s.now().UTC()})
 	})
 	if err != nil {
@@ -325,7 +334,10 @@ func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKey
 		if n >= gatehouse.AppKeysMax {
 			return gatehouse.Err(gatehouse.ReasonAppKeysMax).WithLimit(gatehouse.AppKeysMax)
 		}
-		return tx.AppKeys().CreateAppKey(ctx, k)
+		if err := tx.AppKeys().CreateAppKey(ctx, k); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditAppKeyCreate, Actor: p.Email, Subject: k.ID, Email: p.Email, Detail: "app " + appID})
 	})
 	if err != nil {
 		return nil, err
@@ -407,6 +419,9 @@ func (s *Service) DeleteAppKey(ctx context.Context, appID, keyID string) error {
 			if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 				return errKeyNotFound
 			}
+			return err
+		}
+		if err := s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditAppKeyDelete, Actor: p.Email, Subject: keyID, Email: p.Email, Detail: "app " + appID}); err != nil {
 			return err
 		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeAppKey, Subject: keyID, At: s.now().UTC()})

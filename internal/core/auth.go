@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -39,6 +40,16 @@ const feedStaleAfter = 750 * time.Millisecond
 // every request; once the budget is spent it gets ERATELIMIT before any
 // read, as any credential the cache does not hold.
 func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) (gatehouse.Principal, error) {
+	p, err := s.authenticate(ctx, cred, ci)
+	kind := statAPIKey
+	if strings.HasPrefix(cred, credential.AccessTokenPrefix) {
+		kind = statToken
+	}
+	s.stats.verified(kind, err)
+	return p, err
+}
+
+func (s *Service) authenticate(ctx context.Context, cred string, ci ClientInfo) (gatehouse.Principal, error) {
 	kind := credential.Classify(cred)
 	if kind == credential.Garbage {
 		return gatehouse.Principal{}, s.failed(ci)
@@ -136,10 +147,13 @@ type lookup struct{ gen, negGen uint64 }
 func (s *Service) cached(h gatehouse.Hash, now time.Time, ci ClientInfo) (*cacheEntry, lookup, error) {
 	if s.cacheTrusted(now) {
 		if e := s.cache.get(h, now); e != nil {
+			s.stats.cacheHits.add()
 			return e, lookup{}, nil
 		}
 	}
+	s.stats.cacheMisses.add()
 	if s.neg.has(h, now) {
+		s.stats.negHits.add()
 		return nil, lookup{}, s.failed(ci)
 	}
 	if err := s.throttledIP(ci); err != nil {

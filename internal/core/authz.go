@@ -12,7 +12,7 @@ import (
 // here, before any data is read, whichever surface (a dialect, forward-auth,
 // the console) called. Operator use cases (the command line) start with
 // operator(ctx) instead and refuse any principal. What remains (Signup,
-// ExchangeToken, Authenticate*, Verify, Unauthenticated, Ready, Run,
+// ExchangeToken, Authenticate*, Verify, Unauthenticated, Ready, Run, Stats,
 // CheckMasterKey) acts for no one: Verify, the gate's credential check,
 // admits every kind and takes no caller from the context.
 // authz_test.go walks every exported use case × every kind and fails when

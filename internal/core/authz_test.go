@@ -145,7 +145,7 @@ var (
 // caller, so take none: credential checks, sign-up and infrastructure.
 var noPrincipal = []string{
 	"Authenticate", "AuthenticateJWT", "AuthenticateKeySecret", "AuthenticateSession", "CheckMasterKey", "ConsoleLogin", "ConsoleLogout",
-	"ExchangeToken", "Ready", "Run", "Signup", "Unauthenticated", "Verify",
+	"ExchangeToken", "Ready", "Run", "Signup", "Stats", "Unauthenticated", "Verify",
 }
 
 // authzTable is who may call each use case, and a call
@@ -339,6 +339,12 @@ func authzTable() map[string]struct {
 				t.Fatal(err)
 			}
 			return func(ctx context.Context) error { _, err := w.svc.DeactivateUser(ctx, email); return err }
+		}},
+		"ListAudit": {adminOrOp, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
+			return func(ctx context.Context) error {
+				_, err := w.svc.ListAudit(ctx, gatehouse.AuditFilter{Limit: 5})
+				return err
+			}
 		}},
 		"SetCAC": {adminOrOp, func(_ *testing.T, w *authzWorld, _ gatehouse.CredentialKind) func(context.Context) error {
 			return func(ctx context.Context) error { _, err := w.svc.SetCAC(ctx, w.other, true); return err }

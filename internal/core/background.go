@@ -112,6 +112,9 @@ func (s *Service) pollRevocations(ctx context.Context) {
 			case gatehouse.RevokeAppKey, gatehouse.RevokeAccountKey:
 				s.cache.revoke(subjectCred(ev.Subject))
 			}
+			if prev := s.feedSeq.Load(); prev != 0 && ev.Seq > prev+1 {
+				s.stats.feedGaps.Add(uint64(ev.Seq - prev - 1))
+			}
 			s.feedSeq.Store(ev.Seq)
 		}
 		if len(evs) < feedBatch {
@@ -148,6 +151,9 @@ func (s *Service) cleanup(ctx context.Context) {
 			return err
 		}
 		if err := tx.Logins().DeleteLoginAttemptsBefore(ctx, now.Add(-loginAttemptKeep)); err != nil {
+			return err
+		}
+		if err := s.pruneAudit(ctx, tx, now); err != nil {
 			return err
 		}
 		return tx.Revocations().DeleteRevocationsBefore(ctx, now.Add(-revocationKeep))

@@ -29,6 +29,13 @@ func (s *Service) SetCAC(ctx context.Context, email string, on bool) (*gatehouse
 		return nil, err
 	}
 	u, err := s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{CAC: &on}, func(tx gatehouse.Tx, u *gatehouse.User) error {
+		detail := "off"
+		if on {
+			detail = "on"
+		}
+		if err := s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditCAC, Actor: actorOf(ctx), Subject: u.Email, Email: u.Email, Detail: detail}); err != nil {
+			return err
+		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeUser, SubjectID: u.ID, At: s.now().UTC()})
 	})
 	if err == nil {

@@ -38,13 +38,14 @@ import (
 // shard's lock, an arbitrary entry of the shard the eviction hand points
 // at, turning the hand one shard per eviction.
 type credCache struct {
-	shards   [cacheShards]cacheShard
-	max      int64
-	maxBytes int64
-	n        atomic.Int64 // entries
-	bytes    atomic.Int64 // estimated bytes (entrySize)
-	hand     atomic.Uint32
-	gen      atomic.Uint64
+	shards    [cacheShards]cacheShard
+	max       int64
+	maxBytes  int64
+	n         atomic.Int64 // entries
+	bytes     atomic.Int64 // estimated bytes (entrySize)
+	hand      atomic.Uint32
+	gen       atomic.Uint64
+	evictions atomic.Uint64 // entries dropped to make room, for metrics
 }
 
 const cacheShards = 64
@@ -180,6 +181,7 @@ func (c *credCache) evictOne() {
 	sh.mu.Lock()
 	for h := range sh.m {
 		c.removeLocked(sh, h)
+		c.evictions.Add(1)
 		break
 	}
 	sh.mu.Unlock()

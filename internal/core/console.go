@@ -149,6 +149,13 @@ func (s *Service) ConsoleLogin(ctx context.Context, in ConsoleLoginInput) (Conso
 			outcome, reason = throttled(wait), "throttled"
 		}
 		err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+			named := attemptEmail(email)
+			if u != nil {
+				named = u.Email
+			}
+			if err := s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditConsoleLogin, Actor: named, Subject: named, Email: named, IP: ci.IP, Outcome: reason}); err != nil {
+				return err
+			}
 			if u == nil {
 				return tx.Logins().CreateLoginAttempt(ctx, &gatehouse.LoginAttempt{
 					At: now, IP: ci.IP, UserAgent: ua, Kind: gatehouse.LoginConsole, Email: attemptEmail(email), Reason: reason})
@@ -183,6 +190,10 @@ func (s *Service) ConsoleLogin(ctx context.Context, in ConsoleLoginInput) (Conso
 			outcome, login.Reason = errPendingLogin, "account pending"
 		default:
 			outcome, login.Reason = errDisabledLogin, "account "+string(cur.Status)
+		}
+		ev := gatehouse.AuditEvent{Type: gatehouse.AuditConsoleLogin, Actor: cur.Email, Subject: cur.Email, Email: cur.Email, IP: ci.IP, Outcome: login.Reason}
+		if err := s.audit(ctx, tx, ev); err != nil {
+			return err
 		}
 		// Only the hash the password was checked against is replaced: a
 		// password changed meanwhile stays.
@@ -243,6 +254,12 @@ func deriveKey(master []byte, label string) []byte {
 // budget, as any failed credential check). The session's last-seen time
 // is written at most once per gatehouse.SessionTouchEvery.
 func (s *Service) AuthenticateSession(ctx context.Context, token string, ci ClientInfo) (gatehouse.Principal, error) {
+	p, err := s.authenticateSession(ctx, token, ci)
+	s.stats.verified(statSession, err)
+	return p, err
+}
+
+func (s *Service) authenticateSession(ctx context.Context, token string, ci ClientInfo) (gatehouse.Principal, error) {
 	if !credential.IsSessionToken(token) {
 		return gatehouse.Principal{}, s.failed(ci)
 	}
@@ -287,7 +304,19 @@ func (s *Service) ConsoleLogout(ctx context.Context, token string) error {
 		return nil
 	}
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		return tx.Sessions().DeleteSession(ctx, credential.Hash(token))
+		h := credential.Hash(token)
+		sess, err := tx.Sessions().FindSessionByHash(ctx, h)
+		if err != nil {
+			return err
+		}
+		if err := tx.Sessions().DeleteSession(ctx, h); err != nil {
+			return err
+		}
+		u, err := tx.Users().FindUserByID(ctx, sess.UserID)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditConsoleLogout, Actor: u.Email, Subject: u.Email, Email: u.Email})
 	})
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		return nil
@@ -329,7 +358,11 @@ func (s *Service) CreateAccessToken(ctx context.Context, keyID int64) (string, t
 		if u.Status != gatehouse.UserActive {
 			return errInactive
 		}
-		return tx.Tokens().CreateToken(ctx, tok)
+		if err := tx.Tokens().CreateToken(ctx, tok); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditTokenCreate, Actor: p.Email, Subject: u.Email, Email: u.Email,
+			Detail: "key " + strconv.FormatInt(keyID, 10)})
 	})
 	if err != nil {
 		return "", time.Time{}, err

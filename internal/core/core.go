@@ -137,6 +137,9 @@ type Options struct {
 	Limits Limits
 	// Chats are the chat quotas (default DefaultChatLimits).
 	Chats ChatLimits
+	// AuditRetention is how long audit events are kept; 0 keeps them
+	// forever (the default). Older ones are pruned by Run's cleanup.
+	AuditRetention time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives background errors (default: discard).
@@ -170,6 +173,7 @@ type Service struct {
 	// revocation log, or 0 while Run has not started; see Authenticate.
 	feedAt  atomic.Int64
 	feedSeq atomic.Int64
+	stats   serviceStats
 }
 
 // New returns a Service over store.
@@ -277,17 +281,28 @@ var errBusy = gatehouse.Err(gatehouse.ReasonServerBusy)
 func (s *Service) acquireHash(ctx context.Context) error {
 	select {
 	case s.hashSem <- struct{}{}:
+		s.stats.hashAcquired.Add(1)
 		return nil
 	default:
 	}
+	start := time.Now()
+	s.stats.hashWaiting.Add(1)
+	defer func() {
+		s.stats.hashWaiting.Add(-1)
+		s.stats.hashWaitNanos.Add(uint64(time.Since(start)))
+	}()
 	t := time.NewTimer(s.opt.HashWait)
 	defer t.Stop()
 	select {
 	case s.hashSem <- struct{}{}:
+		s.stats.hashAcquired.Add(1)
+		s.stats.hashWaited.Add(1)
 		return nil
 	case <-t.C:
+		s.stats.hashBusy.Add(1)
 		return errBusy
 	case <-ctx.Done():
+		s.stats.hashBusy.Add(1)
 		return errBusy
 	}
 }

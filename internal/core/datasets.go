@@ -132,7 +132,10 @@ func (s *Service) DeleteDataset(ctx context.Context, ref string) error {
 		if perm != gatehouse.PermOwner {
 			return gatehouse.Err(gatehouse.ReasonOwnerOnly)
 		}
-		return recode(tx.Datasets().DeleteDataset(ctx, d.ID), gatehouse.ENOTFOUND, errDatasetNotFound)
+		if err := tx.Datasets().DeleteDataset(ctx, d.ID); err != nil {
+			return recode(err, gatehouse.ENOTFOUND, errDatasetNotFound)
+		}
+		return s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditDatasetDelete, Actor: p.Email, Subject: d.FullName(), Email: p.Email})
 	})
 }
 
@@ -159,7 +162,10 @@ func (s *Service) ShareDataset(ctx context.Context, ref, email string, perm gate
 		if err != nil {
 			return err
 		}
-		return tx.Datasets().UpsertShare(ctx, &gatehouse.Share{DatasetID: d.ID, UserID: target.ID, Permission: perm, CreatedAt: now, UpdatedAt: now})
+		if err := tx.Datasets().UpsertShare(ctx, &gatehouse.Share{DatasetID: d.ID, UserID: target.ID, Permission: perm, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditShare, Actor: p.Email, Subject: d.FullName(), Email: target.Email, Detail: "permission " + string(perm)})
 	})
 }
 
@@ -187,7 +193,10 @@ func (s *Service) UnshareDataset(ctx context.Context, ref, email string) error {
 		if target.ID == d.OwnerID {
 			return gatehouse.Err(gatehouse.ReasonUnshareOwner)
 		}
-		return recode(tx.Datasets().DeleteShare(ctx, d.ID, target.ID), gatehouse.ENOTFOUND, errNoShare)
+		if err := tx.Datasets().DeleteShare(ctx, d.ID, target.ID); err != nil {
+			return recode(err, gatehouse.ENOTFOUND, errNoShare)
+		}
+		return s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditUnshare, Actor: p.Email, Subject: d.FullName(), Email: target.Email})
 	})
 }
 

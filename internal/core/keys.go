@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -77,7 +78,10 @@ func (s *Service) createKey(ctx context.Context, userID int64, name string, need
 		if n >= s.opt.MaxKeysPerUser {
 			return gatehouse.Err(gatehouse.ReasonAPIKeysMax).WithLimit(int64(s.opt.MaxKeysPerUser))
 		}
-		return tx.Keys().CreateKey(ctx, k)
+		if err := tx.Keys().CreateKey(ctx, k); err != nil {
+			return err
+		}
+		return s.auditFor(ctx, tx, gatehouse.AuditKeyCreate, userID, "key "+strconv.FormatInt(k.ID, 10), "name "+name)
 	})
 	if err != nil {
 		return nil, "", err
@@ -117,6 +121,9 @@ func (s *Service) DeleteKey(ctx context.Context, id int64) error {
 	}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		if err := tx.Keys().DeleteKey(ctx, p.UserID, id); err != nil {
+			return err
+		}
+		if err := s.auditFor(ctx, tx, gatehouse.AuditKeyDelete, p.UserID, "key "+strconv.FormatInt(id, 10), ""); err != nil {
 			return err
 		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeKey, SubjectID: id, At: s.now().UTC()})

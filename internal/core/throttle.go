@@ -80,7 +80,9 @@ func (s *Service) throttledIP(ci ClientInfo) error {
 // a failed credential check of ci's IP like any other. Returns
 // EUNAUTHORIZED, or ERATELIMIT past the IP's failure budget.
 func (s *Service) Unauthenticated(ci ClientInfo) error {
-	return s.failed(ci)
+	err := s.failed(ci)
+	s.stats.verified(statNone, err)
+	return err
 }
 
 // exchangeFailed counts a failed token exchange from ci naming email, per

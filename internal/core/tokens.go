@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,6 +79,13 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 			if gatehouse.ErrorCode(outcome) == gatehouse.ERATELIMIT {
 				reason = "throttled"
 			}
+			ev := gatehouse.AuditEvent{Type: gatehouse.AuditTokenExchange, Actor: attempted, Subject: attempted, Email: attempted, IP: ci.IP, Outcome: reason}
+			if u != nil {
+				ev.Actor, ev.Subject, ev.Email = u.Email, u.Email, u.Email
+			}
+			if err := s.audit(ctx, tx, ev); err != nil {
+				return err
+			}
 			if u == nil {
 				return tx.Logins().CreateLoginAttempt(ctx, &gatehouse.LoginAttempt{
 					At: now, IP: ci.IP, UserAgent: ua, Kind: gatehouse.LoginToken, Email: attempted, Reason: reason})
@@ -86,14 +94,19 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 				UserID: u.ID, At: now, IP: ci.IP, UserAgent: ua, Kind: gatehouse.LoginToken, Reason: reason})
 		}
 		login := &gatehouse.Login{UserID: u.ID, At: now, IP: ci.IP, UserAgent: ua, Kind: gatehouse.LoginToken}
+		ev := gatehouse.AuditEvent{Type: gatehouse.AuditTokenExchange, Actor: u.Email, Subject: u.Email, Email: u.Email, IP: ci.IP, Detail: "key " + strconv.FormatInt(k.ID, 10)}
 		if u.Status != gatehouse.UserActive {
 			outcome, login.Reason = errInactive, "account "+string(u.Status)
+			ev.Outcome = login.Reason
 		} else {
 			tok.UserID, tok.KeyID = u.ID, k.ID
 			if err := tx.Tokens().CreateToken(ctx, tok); err != nil {
 				return err
 			}
 			login.Success = true
+		}
+		if err := s.audit(ctx, tx, ev); err != nil {
+			return err
 		}
 		return tx.Logins().CreateLogin(ctx, login)
 	})

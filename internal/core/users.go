@@ -46,7 +46,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*gatehouse.User, 
 	if s.opt.OpenSignup {
 		status = gatehouse.UserActive
 	}
-	return s.createUser(ctx, in.Email, in.Password, in.CompanyID, status, false)
+	return s.createUser(ctx, gatehouse.AuditSignup, in.Email, in.Password, in.CompanyID, status, false)
 }
 
 // CreateUser creates an account for the operator (the CLI), with its first
@@ -67,10 +67,10 @@ func (s *Service) CreateUser(ctx context.Context, email, password string, admin,
 	if active {
 		status = gatehouse.UserActive
 	}
-	return s.createUser(ctx, email, password, "", status, admin)
+	return s.createUser(ctx, gatehouse.AuditAccountCreate, email, password, "", status, admin)
 }
 
-func (s *Service) createUser(ctx context.Context, email, password, company string, status gatehouse.UserStatus, admin bool) (*gatehouse.User, string, error) {
+func (s *Service) createUser(ctx context.Context, via gatehouse.AuditType, email, password, company string, status gatehouse.UserStatus, admin bool) (*gatehouse.User, string, error) {
 	// Refuse a taken e-mail before spending an argon2 hash on it.
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		_, err := tx.Users().FindUserByEmail(ctx, email)
@@ -96,7 +96,17 @@ func (s *Service) createUser(ctx context.Context, email, password, company strin
 			return err
 		}
 		k.UserID = u.ID
-		return tx.Keys().CreateKey(ctx, k)
+		if err := tx.Keys().CreateKey(ctx, k); err != nil {
+			return err
+		}
+		e := gatehouse.AuditEvent{Type: gatehouse.AuditSignup, Actor: email, Subject: email, Email: email, Detail: "status " + string(status)}
+		if via == gatehouse.AuditAccountCreate {
+			e.Type, e.Actor = gatehouse.AuditAccountCreate, gatehouse.AuditActorCLI
+			if admin {
+				e.Detail += ", admin"
+			}
+		}
+		return s.audit(ctx, tx, e)
 	})
 	if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
 		return nil, "", errEmailTaken
@@ -151,7 +161,9 @@ func (s *Service) ActivateUser(ctx context.Context, email string) (*gatehouse.Us
 		return nil, err
 	}
 	active := gatehouse.UserActive
-	return s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{Status: &active}, nil)
+	return s.updateUserByEmail(ctx, email, gatehouse.UserUpdate{Status: &active}, func(tx gatehouse.Tx, u *gatehouse.User) error {
+		return s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditActivate, Actor: actorOf(ctx), Subject: u.Email, Email: u.Email})
+	})
 }
 
 // DeactivateUser disables an account and revokes everything it holds: its
@@ -184,6 +196,9 @@ func (s *Service) DeactivateUser(ctx context.Context, email string) (*gatehouse.
 			return err
 		}
 		if err := tx.Sessions().DeleteSessionsByUser(ctx, u.ID); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditDeactivate, Actor: actorOf(ctx), Subject: u.Email, Email: u.Email}); err != nil {
 			return err
 		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeUser, SubjectID: u.ID, At: s.now().UTC()})

@@ -85,5 +85,5 @@ func (s *Service) Verify(ctx context.Context, c Credential, ci ClientInfo) (gate
 	case formKeySecret:
 		return s.verifyKeySecret(ctx, c.id, c.secret, ci)
 	}
-	return gatehouse.Principal{}, s.failed(ci)
+	return gatehouse.Principal{}, s.Unauthenticated(ci)
 }

@@ -17,6 +17,12 @@ func rootGoldenCases() []goldenCase {
 		}},
 		// "GET /healthz" serves GET (and HEAD) only; another method falls to
 		// the root's catch-all.
+		// The contract document: its headers (HEAD, served by the GET
+		// route). Its body is openapi.json itself, which TestOpenAPI
+		// validates and checks answers against.
+		{name: "openapi.head.200", req: func(*testing.T, *goldenEnv) goldenReq {
+			return gReq(http.MethodHead, "/openapi.json", nil, "")
+		}},
 		{name: "healthz.post.404", req: func(*testing.T, *goldenEnv) goldenReq {
 			return gPost("/healthz", hdr("Content-Type", ctJSON), `{}`)
 		}},

@@ -174,6 +174,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(&rs.ctx)
 	s.next.ServeHTTP(&rs.statusWriter, r) // the mux sets r.Pattern
 	end := time.Now()
+	if s.metrics != nil {
+		status := rs.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.metrics.ObserveRequest(r.Pattern, r.Method, status, end.Sub(start))
+	}
 	if !s.alog.enabled(r.Context()) {
 		return
 	}

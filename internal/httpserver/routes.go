@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/apierror"
 	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpio"
+	"github.com/gatehouse/gatehouse/internal/openapi"
 )
 
 // addRoutes is the one place every path of every surface is listed. Each
@@ -21,6 +22,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service, notFound
 	// Operations.
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(svc))
+	mux.Handle("GET /openapi.json", openapi.Handler())
 
 	// sumtyme.
 	mux.Handle("POST /signup", sumtyme.HandleSignup(svc, log))

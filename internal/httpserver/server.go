@@ -12,6 +12,7 @@ import (
 	"net/netip"
 
 	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 )
 
 // Options configure the handler.
@@ -27,6 +28,11 @@ type Options struct {
 	// its lines itself, in the logger's format; otherwise they go through
 	// the logger.
 	AccessLog AccessLogOutput
+	// Metrics, when set, observes every request; with ServeMetrics it is
+	// also served at GET /metrics on this handler (otherwise the caller
+	// serves it elsewhere: serve's --metrics-addr).
+	Metrics      *metrics.Metrics
+	ServeMetrics bool
 }
 
 // Server is the handler serving every surface. Its access log is written by
@@ -36,6 +42,7 @@ type Server struct {
 	trusted []netip.Prefix
 	next    http.Handler
 	alog    *accessLog
+	metrics *metrics.Metrics
 }
 
 // NewServer returns the handler serving every surface over svc. It starts
@@ -44,12 +51,16 @@ func NewServer(log *slog.Logger, svc *core.Service, opt Options) *Server {
 	notFound := notFoundBySurface(log)
 	mux := http.NewServeMux()
 	addRoutes(mux, log, svc, notFound)
+	if opt.Metrics != nil && opt.ServeMetrics {
+		mux.Handle("GET /metrics", opt.Metrics.Handler())
+	}
 	h := routeAsSent(mux, notFound)
 	h = recoverPanics(log, h)
 	return &Server{
 		trusted: opt.TrustedProxies,
 		next:    h,
 		alog:    newAccessLog(log, opt.AccessLog, opt.AccessLogBuffer, dropWarnInterval),
+		metrics: opt.Metrics,
 	}
 }
 

@@ -6,6 +6,7 @@ package ratelimit
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -27,6 +28,7 @@ type Limiter struct {
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
+	refused atomic.Uint64 // Allow calls answered false, for metrics
 }
 
 type bucket struct {
@@ -48,13 +50,30 @@ func New(lim Limit, max int, now func() time.Time) *Limiter {
 // Allow takes one token for key. When none is left it returns false and how
 // long until one is.
 func (l *Limiter) Allow(key string) (bool, time.Duration) {
-	return l.take(key, false)
+	ok, wait := l.take(key, false)
+	if !ok {
+		l.refused.Add(1)
+	}
+	return ok, wait
+}
+
+// Refused is how many Allow calls found no token left, and Blocked calls
+// found the bucket empty (each a refusal where gatehouse asks), since New.
+
+func (l *Limiter) Refused() uint64 {
+	if l == nil {
+		return 0
+	}
+	return l.refused.Load()
 }
 
 // Blocked reports whether key's bucket is empty, without taking a token,
 // and if so how long until it holds one again.
 func (l *Limiter) Blocked(key string) (bool, time.Duration) {
 	ok, wait := l.take(key, true)
+	if !ok {
+		l.refused.Add(1)
+	}
 	return !ok, wait
 }
 

@@ -82,3 +82,23 @@ func TestBlockedPeeks(t *testing.T) {
 		t.Fatal("no token after the refill")
 	}
 }
+
+// TestRefused counts the Allow calls that found no token and the Blocked
+// calls that found none.
+func TestRefused(t *testing.T) {
+	now := time.Unix(0, 0)
+	l := New(Limit{Every: time.Hour, Burst: 2}, 10, func() time.Time { return now })
+	for range 5 {
+		l.Allow("a")
+	}
+	l.Blocked("a")
+	l.Allow("b")
+	l.Blocked("b")
+	if got := l.Refused(); got != 4 {
+		t.Fatalf("Refused() = %d, want 4", got)
+	}
+	var nilL *Limiter
+	if nilL.Refused() != 0 {
+		t.Fatal("nil limiter")
+	}
+}

@@ -377,3 +377,13 @@ func (t *txn) AppKeys() gatehouse.AppKeyStore         { return appKeys{t.tx} }
 func (t *txn) AccountKeys() gatehouse.AccountKeyStore { return accountKeys{t.tx} }
 func (t *txn) Settings() gatehouse.SettingStore       { return settings{t.tx} }
 func (t *txn) Sessions() gatehouse.SessionStore       { return sessions{t.tx} }
+func (t *txn) Audit() gatehouse.AuditStore            { return audit{t.tx} }
+
+// PoolStats is pgxpool's view of the pool.
+func (s *Store) PoolStats() gatehouse.PoolStats {
+	st := s.pool.Stat()
+	return gatehouse.PoolStats{
+		InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()), Max: int(st.MaxConns()),
+		WaitCount: st.EmptyAcquireCount(), WaitDuration: st.EmptyAcquireWaitTime(),
+	}
+}

@@ -456,3 +456,16 @@ func (t *txn) AppKeys() gatehouse.AppKeyStore         { return appKeys{t.tx} }
 func (t *txn) AccountKeys() gatehouse.AccountKeyStore { return accountKeys{t.tx} }
 func (t *txn) Settings() gatehouse.SettingStore       { return settings{t.tx} }
 func (t *txn) Sessions() gatehouse.SessionStore       { return sessions{t.tx} }
+func (t *txn) Audit() gatehouse.AuditStore            { return audit{t.tx} }
+
+// PoolStats is the writer's connection and the readers together. A reader
+// slot waited for shows in the writer-side database/sql counters only when
+// it was being opened; a View waiting for a free slot is counted by
+// database/sql's WaitCount of the readers' pool once all are open.
+func (s *Store) PoolStats() gatehouse.PoolStats {
+	w, r := s.w.Stats(), s.r.Stats()
+	return gatehouse.PoolStats{
+		InUse: w.InUse + r.InUse, Idle: w.Idle + r.Idle, Max: w.MaxOpenConnections + r.MaxOpenConnections,
+		WaitCount: w.WaitCount + r.WaitCount, WaitDuration: w.WaitDuration + r.WaitDuration,
+	}
+}

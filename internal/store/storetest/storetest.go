@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"Keys", testKeys},
 		{"Tokens", testTokens},
 		{"Sessions", testSessions},
+		{"Audit", testAudit},
 		{"Logins", testLogins},
 		{"LoginAttempts", testLoginAttempts},
 		{"Revocations", testRevocations},
