@@ -53,12 +53,13 @@ func asUnauthorized(p gatehouse.Principal, err error) (gatehouse.Principal, erro
 // inactive account's key is EINACTIVE (counted as a failure of ci, and not
 // remembered in the negative cache, so that activation applies at once).
 func (s *Service) verifyKeySecret(ctx context.Context, id, sec string, ci ClientInfo) (gatehouse.Principal, error) {
-	p, err := s.checkKeySecret(ctx, id, sec, ci)
-	s.stats.verified(statBasic, err)
+	var hit bool
+	p, err := s.checkKeySecret(ctx, id, sec, ci, &hit)
+	s.stats.verified(statBasic, err, hit)
 	return p, err
 }
 
-func (s *Service) checkKeySecret(ctx context.Context, id, sec string, ci ClientInfo) (gatehouse.Principal, error) {
+func (s *Service) checkKeySecret(ctx context.Context, id, sec string, ci ClientInfo, hit *bool) (gatehouse.Principal, error) {
 	if len(sec) == 0 || len(sec) > maxSecretLen || !objectid.ValidWithPrefix(id, credential.AppKeyPrefix) && !objectid.ValidWithPrefix(id, credential.AccountKeyPrefix) {
 		return gatehouse.Principal{}, s.failed(ci)
 	}
@@ -66,6 +67,7 @@ func (s *Service) checkKeySecret(ctx context.Context, id, sec string, ci ClientI
 	now := s.now()
 	e, pend, err := s.cached(h, now, ci)
 	if e != nil {
+		*hit = true
 		return e.p, nil
 	}
 	if err != nil {
@@ -91,12 +93,13 @@ func (s *Service) checkKeySecret(ctx context.Context, id, sec string, ci ClientI
 // verifyJWT is AuthenticateJWT, but a valid JWT of an inactive account's
 // key is EINACTIVE, as in verifyKeySecret.
 func (s *Service) verifyJWT(ctx context.Context, token string, ci ClientInfo) (gatehouse.Principal, error) {
-	p, err := s.checkJWT(ctx, token, ci)
-	s.stats.verified(statJWT, err)
+	var hit bool
+	p, err := s.checkJWT(ctx, token, ci, &hit)
+	s.stats.verified(statJWT, err, hit)
 	return p, err
 }
 
-func (s *Service) checkJWT(ctx context.Context, token string, ci ClientInfo) (gatehouse.Principal, error) {
+func (s *Service) checkJWT(ctx context.Context, token string, ci ClientInfo, hit *bool) (gatehouse.Principal, error) {
 	if len(token) == 0 || len(token) > 8192 {
 		return gatehouse.Principal{}, s.failed(ci)
 	}
@@ -104,6 +107,7 @@ func (s *Service) checkJWT(ctx context.Context, token string, ci ClientInfo) (ga
 	now := s.now()
 	e, pend, err := s.cached(h, now, ci)
 	if e != nil {
+		*hit = true
 		return e.p, nil
 	}
 	if err != nil {

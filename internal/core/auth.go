@@ -40,16 +40,18 @@ const feedStaleAfter = 750 * time.Millisecond
 // every request; once the budget is spent it gets ERATELIMIT before any
 // read, as any credential the cache does not hold.
 func (s *Service) Authenticate(ctx context.Context, cred string, ci ClientInfo) (gatehouse.Principal, error) {
-	p, err := s.authenticate(ctx, cred, ci)
+	var hit bool
+	p, err := s.authenticate(ctx, cred, ci, &hit)
 	kind := statAPIKey
 	if strings.HasPrefix(cred, credential.AccessTokenPrefix) {
 		kind = statToken
 	}
-	s.stats.verified(kind, err)
+	s.stats.verified(kind, err, hit)
 	return p, err
 }
 
-func (s *Service) authenticate(ctx context.Context, cred string, ci ClientInfo) (gatehouse.Principal, error) {
+// authenticate is Authenticate; *hit is set when the cache answered.
+func (s *Service) authenticate(ctx context.Context, cred string, ci ClientInfo, hit *bool) (gatehouse.Principal, error) {
 	kind := credential.Classify(cred)
 	if kind == credential.Garbage {
 		return gatehouse.Principal{}, s.failed(ci)
@@ -59,6 +61,7 @@ func (s *Service) authenticate(ctx context.Context, cred string, ci ClientInfo) 
 	e, pend, err := s.cached(h, now, ci)
 	if e != nil {
 		s.recordUse(e, now)
+		*hit = true
 		return e.p, nil
 	}
 	if err != nil {
@@ -147,8 +150,7 @@ type lookup struct{ gen, negGen uint64 }
 func (s *Service) cached(h gatehouse.Hash, now time.Time, ci ClientInfo) (*cacheEntry, lookup, error) {
 	if s.cacheTrusted(now) {
 		if e := s.cache.get(h, now); e != nil {
-			s.stats.cacheHits.add()
-			return e, lookup{}, nil
+			return e, lookup{}, nil // counted by the caller's verified
 		}
 	}
 	s.stats.cacheMisses.add()

@@ -255,7 +255,7 @@ func deriveKey(master []byte, label string) []byte {
 // is written at most once per gatehouse.SessionTouchEvery.
 func (s *Service) AuthenticateSession(ctx context.Context, token string, ci ClientInfo) (gatehouse.Principal, error) {
 	p, err := s.authenticateSession(ctx, token, ci)
-	s.stats.verified(statSession, err)
+	s.stats.verified(statSession, err, false)
 	return p, err
 }
 

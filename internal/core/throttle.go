@@ -81,7 +81,7 @@ func (s *Service) throttledIP(ci ClientInfo) error {
 // EUNAUTHORIZED, or ERATELIMIT past the IP's failure budget.
 func (s *Service) Unauthenticated(ci ClientInfo) error {
 	err := s.failed(ci)
-	s.stats.verified(statNone, err)
+	s.stats.verified(statNone, err, false)
 	return err
 }
 
