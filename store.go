@@ -188,6 +188,16 @@ type Revocation struct {
 	At        time.Time
 }
 
+// RevocationNotifier is a store that can wake the revocation feed as soon
+// as a revocation commits on any node (PostgreSQL's LISTEN/NOTIFY); the
+// feed then reads the log at once instead of at its next poll. A notice
+// carries nothing: the log is still what the feed applies.
+type RevocationNotifier interface {
+	// RevocationNotices returns a channel that receives a value after a
+	// revocation commits (and after a reconnect), until ctx ends.
+	RevocationNotices(ctx context.Context) <-chan struct{}
+}
+
 // RevocationStore persists the revocation log.
 type RevocationStore interface {
 	// CreateRevocation appends r and sets r.Seq.

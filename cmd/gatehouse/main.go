@@ -255,7 +255,8 @@ func newServiceOn(ctx context.Context, cfg config.Config, log *slog.Logger, wrap
 		return nil, nil, err
 	}
 	opt := core.Options{OpenSignup: cfg.OpenSignup, Logger: log, MasterKey: master, JWTRequireExp: cfg.JWTRequireExp, AuditRetention: cfg.AuditRetention,
-		Chats: core.ChatLimits{MaxMessage: cfg.ChatMaxMessage, MaxSession: cfg.ChatMaxSession, MaxAccount: cfg.ChatMaxAccount}}
+		RevocationNotices: true,
+		Chats:             core.ChatLimits{MaxMessage: cfg.ChatMaxMessage, MaxSession: cfg.ChatMaxSession, MaxAccount: cfg.ChatMaxAccount}}
 	if cfg.LLMURL != "" {
 		opt.Models = llm.New(cfg.LLMURL, cfg.LLMKey, cfg.LLMModel, cfg.LLMTimeout)
 	}

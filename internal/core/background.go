@@ -50,6 +50,10 @@ func (s *Service) Run(ctx context.Context) error {
 	s.feedSeq.Store(seq)
 	s.cache.clear()
 	s.feedAt.Store(s.now().UnixNano())
+	var notices <-chan struct{} // nil without a notifier: never ready
+	if n, ok := s.store.(gatehouse.RevocationNotifier); ok && s.opt.RevocationNotices {
+		notices = n.RevocationNotices(ctx)
+	}
 	feed := time.NewTicker(feedInterval)
 	usage := time.NewTicker(usageInterval)
 	cleanup := time.NewTicker(cleanupInterval)
@@ -64,6 +68,8 @@ func (s *Service) Run(ctx context.Context) error {
 			cancel()
 			return nil
 		case <-feed.C:
+			s.pollRevocations(ctx)
+		case <-notices:
 			s.pollRevocations(ctx)
 		case <-usage.C:
 			s.flushUsage(ctx)

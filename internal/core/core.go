@@ -137,6 +137,12 @@ type Options struct {
 	Limits Limits
 	// Chats are the chat quotas (default DefaultChatLimits).
 	Chats ChatLimits
+	// RevocationNotices makes Run read the revocation log as soon as the
+	// store says a revocation committed (gatehouse.RevocationNotifier:
+	// PostgreSQL's LISTEN/NOTIFY), besides polling it. serve turns it on.
+	// It is opt-in because the listening connection waits on the network
+	// for good, which a testing/synctest bubble cannot let its clock past.
+	RevocationNotices bool
 	// AuditRetention is how long audit events are kept; 0 keeps them
 	// forever (the default). Older ones are pruned by Run's cleanup.
 	AuditRetention time.Duration

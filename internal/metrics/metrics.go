@@ -145,6 +145,15 @@ func (t *timedStore) View(ctx context.Context, fn func(gatehouse.Tx) error) erro
 	return err
 }
 
+// RevocationNotices passes the wrapped store's notices on; without them
+// the channel is nil (never ready), as for a store that has none.
+func (t *timedStore) RevocationNotices(ctx context.Context) <-chan struct{} {
+	if n, ok := t.Store.(gatehouse.RevocationNotifier); ok {
+		return n.RevocationNotices(ctx)
+	}
+	return nil
+}
+
 // PoolStats passes the wrapped store's pool on.
 func (t *timedStore) PoolStats() (gatehouse.PoolStats, bool) {
 	if p, ok := t.Store.(gatehouse.PoolStatser); ok {

@@ -30,6 +30,12 @@ func (s revocations) CreateRevocation(ctx context.Context, r *gatehouse.Revocati
 	}
 	err := s.tx.QueryRow(ctx, `INSERT INTO revocations (kind, subject_id, subject, at) VALUES ($1, $2, $3, $4) RETURNING seq`,
 		string(r.Kind), r.SubjectID, r.Subject, ts(r.At)).Scan(&r.Seq)
+	if err != nil {
+		return mapErr(err)
+	}
+	// Delivered to every node's feed at commit, and not at all on a
+	// rollback (notify.go).
+	_, err = s.tx.Exec(ctx, `SELECT pg_notify($1, '')`, revocationChannel)
 	return mapErr(err)
 }
 
