@@ -315,6 +315,9 @@ func TestConsoleRefusals(t *testing.T) {
 	if p := b.get("/console/static/console.css"); p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "text/css") {
 		t.Errorf("stylesheet: %d %q", p.status, p.header.Get("Content-Type"))
 	}
+	if p := b.get("/console/static/"); p.status != http.StatusNotFound || strings.Contains(p.body, "console.js") {
+		t.Errorf("the static directory is listed: %d", p.status)
+	}
 }
 
 // consoleUser creates an active account and a browser logged in as it.
