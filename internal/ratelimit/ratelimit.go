@@ -1,15 +1,24 @@
 // Package ratelimit is a bounded set of token buckets keyed by string (an IP
-// address, an account id), built on golang.org/x/time/rate. Limits are per
-// process: with several nodes each enforces its own, so the effective global
-// limit is at most nodes × limit, which is fine for throttling abuse.
+// address, an account id). Limits are per process: with several nodes each
+// enforces its own, so the effective global limit is at most nodes × limit,
+// which is fine for throttling abuse.
+//
+// Each bucket is one int64, its theoretical arrival time (GCRA, the
+// generic cell rate algorithm): the bucket is full when that time is in the
+// past, and a request is refused when taking a token would push it more
+// than Burst-1 periods past now. That is exactly a token bucket of Burst
+// tokens refilled one per Every, in a map of values rather than one
+// allocated limiter (with its own mutex) per key. The keys are spread over
+// shards, each with its own lock, because the failure throttle is asked on
+// every failed credential check from every core, and a flood of distinct
+// IPs is the case it exists for.
 package ratelimit
 
 import (
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Limit is a bucket's refill rate and size.
@@ -18,33 +27,40 @@ type Limit struct {
 	Burst int
 }
 
-// Limiter holds one bucket per key, at most max keys; idle buckets are
-// dropped when the map is full, so memory stays bounded under a flood of
-// distinct keys.
+// Limiter holds one bucket per key, at most maxKeys (New); full buckets, then
+// arbitrary ones, are dropped when a shard is full, so memory stays bounded
+// under a flood of distinct keys.
 type Limiter struct {
-	lim Limit
-	max int
-	now func() time.Time
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	refused atomic.Uint64 // Allow calls answered false, for metrics
+	lim      Limit
+	maxShard int
+	now      func() time.Time
+	seed     maphash.Seed
+	shards   [shards]shard
+	refused  atomic.Uint64 // refusals, for metrics
 }
 
-type bucket struct {
-	l    *rate.Limiter
-	seen time.Time
+const shards = 16
+
+type shard struct {
+	mu sync.Mutex
+	// tat is each key's theoretical arrival time, in unix nanoseconds.
+	tat map[string]int64
+	_   [40]byte // a shard per cache line pair: no false sharing of locks
 }
 
 // New returns a limiter; a zero Limit allows everything.
-func New(lim Limit, max int, now func() time.Time) *Limiter {
+func New(lim Limit, maxKeys int, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	if max <= 0 {
-		max = 100_000
+	if maxKeys <= 0 {
+		maxKeys = 100_000
 	}
-	return &Limiter{lim: lim, max: max, now: now, buckets: make(map[string]*bucket)}
+	l := &Limiter{lim: lim, maxShard: max(maxKeys/shards, 1), now: now, seed: maphash.MakeSeed()}
+	for i := range l.shards {
+		l.shards[i].tat = make(map[string]int64)
+	}
+	return l
 }
 
 // Allow takes one token for key. When none is left it returns false and how
@@ -57,16 +73,6 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	return ok, wait
 }
 
-// Refused is how many Allow calls found no token left, and Blocked calls
-// found the bucket empty (each a refusal where gatehouse asks), since New.
-
-func (l *Limiter) Refused() uint64 {
-	if l == nil {
-		return 0
-	}
-	return l.refused.Load()
-}
-
 // Blocked reports whether key's bucket is empty, without taking a token,
 // and if so how long until it holds one again.
 func (l *Limiter) Blocked(key string) (bool, time.Duration) {
@@ -77,54 +83,66 @@ func (l *Limiter) Blocked(key string) (bool, time.Duration) {
 	return !ok, wait
 }
 
+// Refused is how many Allow calls found no token left, and Blocked calls
+// found the bucket empty (each a refusal where gatehouse asks), since New.
+func (l *Limiter) Refused() uint64 {
+	if l == nil {
+		return 0
+	}
+	return l.refused.Load()
+}
+
 func (l *Limiter) take(key string, peek bool) (bool, time.Duration) {
 	if l == nil || l.lim.Every <= 0 || l.lim.Burst <= 0 {
 		return true, 0
 	}
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		if peek {
-			return true, 0
-		}
-		if len(l.buckets) >= l.max {
-			l.sweepLocked(now)
-		}
-		b = &bucket{l: rate.NewLimiter(rate.Every(l.lim.Every), l.lim.Burst)}
-		l.buckets[key] = b
+	now := l.now().UnixNano()
+	every := int64(l.lim.Every)
+	slack := every * int64(l.lim.Burst-1) // how far past now the bucket may be drawn
+	sh := &l.shards[maphash.String(l.seed, key)%shards]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	tat, ok := sh.tat[key]
+	if !ok || tat < now {
+		tat = now // a full bucket
 	}
-	b.seen = now
+	if over := tat - now - slack; over > 0 {
+		return false, time.Duration(over)
+	}
 	if peek {
-		tokens := b.l.TokensAt(now)
-		if tokens >= 1 {
-			return true, 0
-		}
-		// The time until the bucket holds one token again, at least 1 ns.
-		return false, max(time.Duration((1-tokens)*float64(l.lim.Every)), 1)
+		return true, 0
 	}
-	r := b.l.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d
+	if !ok && len(sh.tat) >= l.maxShard {
+		l.sweepLocked(sh, now)
 	}
+	sh.tat[key] = tat + every
 	return true, 0
 }
 
-// sweepLocked drops buckets that have refilled completely (they behave like
-// new ones), or, failing that, an arbitrary half.
-func (l *Limiter) sweepLocked(now time.Time) {
-	full := time.Duration(l.lim.Burst) * l.lim.Every
-	for k, b := range l.buckets {
-		if now.Sub(b.seen) > full {
-			delete(l.buckets, k)
+// sweepLocked drops the buckets that have refilled completely (they behave
+// like new ones), or, failing that, an arbitrary half of the shard.
+func (l *Limiter) sweepLocked(sh *shard, now int64) {
+	for k, tat := range sh.tat {
+		if tat <= now {
+			delete(sh.tat, k)
 		}
 	}
-	for k := range l.buckets {
-		if len(l.buckets) < l.max/2 {
+	for k := range sh.tat {
+		if len(sh.tat) < l.maxShard/2 {
 			break
 		}
-		delete(l.buckets, k)
+		delete(sh.tat, k)
 	}
+}
+
+// len is the number of buckets held (tests).
+func (l *Limiter) len() int {
+	n := 0
+	for i := range l.shards {
+		sh := &l.shards[i]
+		sh.mu.Lock()
+		n += len(sh.tat)
+		sh.mu.Unlock()
+	}
+	return n
 }

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -36,7 +37,7 @@ func TestLimiterBounded(t *testing.T) {
 	for i := range 10_000 {
 		l.Allow(fmt.Sprint(i))
 	}
-	if n := len(l.buckets); n > 100 {
+	if n := l.len(); n > 100 {
 		t.Fatalf("%d buckets, want at most 100", n)
 	}
 }
@@ -100,5 +101,37 @@ func TestRefused(t *testing.T) {
 	var nilL *Limiter
 	if nilL.Refused() != 0 {
 		t.Fatal("nil limiter")
+	}
+}
+
+// TestMatchesTokenBucket: over random arrivals, Allow and Blocked answer as
+// a token bucket of Burst tokens refilled one per Every would.
+func TestMatchesTokenBucket(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, lim := range []Limit{{Every: time.Second, Burst: 1}, {Every: 100 * time.Millisecond, Burst: 5}, {Every: 6 * time.Second, Burst: 20}} {
+		now := time.Unix(1000, 0)
+		l := New(lim, 10, func() time.Time { return now })
+		tokens, last := float64(lim.Burst), now
+		for i := range 20_000 {
+			now = now.Add(time.Duration(rng.Int64N(int64(lim.Every) * 2 / int64(lim.Burst+1))))
+			tokens = min(float64(lim.Burst), tokens+float64(now.Sub(last))/float64(lim.Every))
+			last = now
+			want := tokens >= 1-1e-9
+			if rng.IntN(4) == 0 {
+				if blocked, _ := l.Blocked("k"); blocked == want {
+					t.Fatalf("%v op %d: Blocked = %v with %.3f tokens", lim, i, blocked, tokens)
+				}
+				continue
+			}
+			ok, wait := l.Allow("k")
+			if ok != want {
+				t.Fatalf("%v op %d: Allow = %v with %.3f tokens", lim, i, ok, tokens)
+			}
+			if ok {
+				tokens--
+			} else if w := time.Duration((1 - tokens) * float64(lim.Every)); (wait - w).Abs() > time.Microsecond {
+				t.Fatalf("%v op %d: wait %v, want %v", lim, i, wait, w)
+			}
+		}
 	}
 }

@@ -1,0 +1,27 @@
+package ratelimit
+
+import (
+	"strconv"
+	"testing"
+	"time"
+)
+
+// BenchmarkAllowManyKeys: failures from 65,536 client IPs at once, on
+// every core, as the gate's unknown-key flood makes them:
+//
+//	go test -run '^$' -bench AllowManyKeys -cpu 1,2 ./internal/ratelimit/
+func BenchmarkAllowManyKeys(b *testing.B) {
+	l := New(Limit{Every: time.Second, Burst: 50}, 100_000, nil)
+	keys := make([]string, 65536)
+	for i := range keys {
+		keys[i] = "10.77." + strconv.Itoa(i/256) + "." + strconv.Itoa(i%256)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			l.Allow(keys[i&65535])
+			i += 7
+		}
+	})
+}
