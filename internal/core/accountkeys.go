@@ -55,7 +55,8 @@ func (s *Service) createAccountKey(ctx context.Context, userID int64, name strin
 	k := &gatehouse.AccountKey{ID: credential.AccountKeyPrefix + s.ids.New(now), UserID: userID, Name: name, CreatedAt: now}
 	k.SecretSealed = s.box.Seal(k.ID, []byte(sec))
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		if err := mayGetKey(ctx, tx, userID, needActive); err != nil {
+		u, err := mayGetKey(ctx, tx, userID, needActive)
+		if err != nil {
 			return err
 		}
 		ks, err := tx.AccountKeys().FindAccountKeysByUser(ctx, userID)
@@ -68,7 +69,8 @@ func (s *Service) createAccountKey(ctx context.Context, userID int64, name strin
 		if err := tx.AccountKeys().CreateAccountKey(ctx, k); err != nil {
 			return err
 		}
-		return s.auditFor(ctx, tx, gatehouse.AuditAccountKeyCreate, userID, k.ID, "name "+name)
+		return s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditAccountKeyCreate, Actor: actorOf(ctx),
+			Subject: k.ID, Email: u.Email, Detail: "name " + name})
 	})
 	if err != nil {
 		return nil, err
@@ -122,7 +124,7 @@ func (s *Service) DeleteAccountKey(ctx context.Context, id string) error {
 	if id == "" {
 		return gatehouse.Err(gatehouse.ReasonIDRequired)
 	}
-	return s.deleteAccountKey(ctx, p.UserID, id)
+	return s.deleteAccountKey(ctx, p.UserID, p.Email, id)
 }
 
 // DeleteAccountKeyOf deletes an account key of the account with that
@@ -136,15 +138,15 @@ func (s *Service) DeleteAccountKeyOf(ctx context.Context, email, id string) erro
 	if err != nil {
 		return err
 	}
-	return s.deleteAccountKey(ctx, u.ID, id)
+	return s.deleteAccountKey(ctx, u.ID, u.Email, id)
 }
 
-func (s *Service) deleteAccountKey(ctx context.Context, userID int64, id string) error {
+func (s *Service) deleteAccountKey(ctx context.Context, userID int64, email, id string) error {
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		if err := tx.AccountKeys().DeleteAccountKey(ctx, userID, id); err != nil {
 			return err
 		}
-		if err := s.auditFor(ctx, tx, gatehouse.AuditAccountKeyDelete, userID, id, ""); err != nil {
+		if err := s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditAccountKeyDelete, Actor: actorOf(ctx), Subject: id, Email: email}); err != nil {
 			return err
 		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeAccountKey, Subject: id, At: s.now().UTC()})

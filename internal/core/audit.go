@@ -60,19 +60,6 @@ func (s *Service) ListAudit(ctx context.Context, f gatehouse.AuditFilter) ([]*ga
 	return out, err
 }
 
-// auditFor writes an event about account userID (its e-mail as subject
-// owner), acted by the caller in ctx.
-func (s *Service) auditFor(ctx context.Context, tx gatehouse.Tx, typ gatehouse.AuditType, userID int64, subject, detail string) error {
-	u, err := tx.Users().FindUserByID(ctx, userID)
-	if err != nil {
-		return err
-	}
-	if subject == "" {
-		subject = u.Email
-	}
-	return s.audit(ctx, tx, gatehouse.AuditEvent{Type: typ, Actor: actorOf(ctx), Subject: subject, Email: u.Email, Detail: detail})
-}
-
 // pruneAudit deletes the events older than the retention, off the request
 // path (cleanup). A zero retention keeps every event.
 func (s *Service) pruneAudit(ctx context.Context, tx gatehouse.Tx, now time.Time) error {

@@ -68,7 +68,8 @@ func (s *Service) createKey(ctx context.Context, userID int64, name string, need
 	clear := credential.NewAPIKey()
 	k := &gatehouse.APIKey{UserID: userID, Name: name, Hash: credential.Hash(clear), Hint: credential.Hint(clear), CreatedAt: s.now().UTC()}
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		if err := mayGetKey(ctx, tx, userID, needActive); err != nil {
+		u, err := mayGetKey(ctx, tx, userID, needActive)
+		if err != nil {
 			return err
 		}
 		n, err := tx.Keys().CountKeysByUser(ctx, userID)
@@ -81,7 +82,8 @@ func (s *Service) createKey(ctx context.Context, userID int64, name string, need
 		if err := tx.Keys().CreateKey(ctx, k); err != nil {
 			return err
 		}
-		return s.auditFor(ctx, tx, gatehouse.AuditKeyCreate, userID, "key "+strconv.FormatInt(k.ID, 10), "name "+name)
+		return s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditKeyCreate, Actor: actorOf(ctx),
+			Subject: "key " + strconv.FormatInt(k.ID, 10), Email: u.Email, Detail: "name " + name})
 	})
 	if err != nil {
 		return nil, "", err
@@ -95,18 +97,18 @@ func (s *Service) createKey(ctx context.Context, userID int64, name string, need
 // the request cannot leave a live key behind: a disabled account gets none,
 // and a key the account holder asks for (needActive; the operator's IssueKey
 // and IssueAccountKey do not) needs the account to be active.
-func mayGetKey(ctx context.Context, tx gatehouse.Tx, userID int64, needActive bool) error {
+func mayGetKey(ctx context.Context, tx gatehouse.Tx, userID int64, needActive bool) (*gatehouse.User, error) {
 	u, err := tx.Users().FindUserByID(ctx, userID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if needActive && u.Status != gatehouse.UserActive {
-		return errInactive
+		return nil, errInactive
 	}
 	if u.Status == gatehouse.UserDisabled {
-		return gatehouse.Err(gatehouse.ReasonAccountDisabled)
+		return nil, gatehouse.Err(gatehouse.ReasonAccountDisabled)
 	}
-	return nil
+	return u, nil
 }
 
 // DeleteKey deletes one of the caller's API keys. The key, and every access
@@ -123,7 +125,8 @@ func (s *Service) DeleteKey(ctx context.Context, id int64) error {
 		if err := tx.Keys().DeleteKey(ctx, p.UserID, id); err != nil {
 			return err
 		}
-		if err := s.auditFor(ctx, tx, gatehouse.AuditKeyDelete, p.UserID, "key "+strconv.FormatInt(id, 10), ""); err != nil {
+		if err := s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditKeyDelete, Actor: p.Email,
+			Subject: "key " + strconv.FormatInt(id, 10), Email: p.Email}); err != nil {
 			return err
 		}
 		return tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeKey, SubjectID: id, At: s.now().UTC()})
