@@ -49,7 +49,8 @@ type requestKey struct {
 // left out.
 type Sources struct {
 	Service *core.Service
-	// Store's pool, when it reports one (gatehouse.PoolStatser).
+	// Store's pool, when it reports one (gatehouse.PoolStatser): the
+	// store as opened, not the one Metrics.Store wrapped.
 	Store gatehouse.Store
 	// DroppedAccessLines is the access log's drop counter.
 	DroppedAccessLines func() uint64
@@ -121,7 +122,8 @@ func knownMethod(m string) string {
 }
 
 // Store wraps st so that every transaction is timed. Only Update and View
-// are timed; the rest passes through, and so does a PoolStats method.
+// are timed; the rest passes through, and so do revocation notices. The
+// pool is read from the unwrapped store (Sources.Store).
 func (m *Metrics) Store(st gatehouse.Store) gatehouse.Store {
 	return &timedStore{Store: st, m: m}
 }
@@ -152,14 +154,6 @@ func (t *timedStore) RevocationNotices(ctx context.Context) <-chan struct{} {
 		return n.RevocationNotices(ctx)
 	}
 	return nil
-}
-
-// PoolStats passes the wrapped store's pool on.
-func (t *timedStore) PoolStats() (gatehouse.PoolStats, bool) {
-	if p, ok := t.Store.(gatehouse.PoolStatser); ok {
-		return p.PoolStats(), true
-	}
-	return gatehouse.PoolStats{}, false
 }
 
 // collector reads core's counters and the pool at scrape time.
@@ -244,21 +238,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	if f := src.DroppedAccessLines; f != nil {
 		counter(descDropped, float64(f()))
 	}
-	if p, ok := poolOf(src.Store); ok {
+	if ps, ok := src.Store.(gatehouse.PoolStatser); ok {
+		p := ps.PoolStats()
 		gauge(descPoolOpen, float64(p.InUse), "in_use")
 		gauge(descPoolOpen, float64(p.Idle), "idle")
 		gauge(descPoolMax, float64(p.Max))
 		counter(descPoolWaits, float64(p.WaitCount))
 		counter(descPoolWait, p.WaitDuration.Seconds())
 	}
-}
-
-func poolOf(st gatehouse.Store) (gatehouse.PoolStats, bool) {
-	switch p := st.(type) {
-	case *timedStore:
-		return p.PoolStats()
-	case gatehouse.PoolStatser:
-		return p.PoolStats(), true
-	}
-	return gatehouse.PoolStats{}, false
 }
