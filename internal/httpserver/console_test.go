@@ -16,7 +16,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/api/console"
+	"github.com/gatehouse/gatehouse/internal/core"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/ratelimit"
 )
 
 // browser is a console client: its own cookie jar, redirects not followed
@@ -549,5 +551,26 @@ func TestConsoleSessionsAcrossNodes(t *testing.T) {
 	clk.Advance(gatehouse.SessionIdle + time.Second)
 	if p := on1.get("/console/keys"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/console/login") {
 		t.Fatalf("after the idle limit: %d %q", p.status, p.header.Get("Location"))
+	}
+}
+
+// TestConsoleLoginThrottled: past the per-IP-and-e-mail budget the log-in
+// page answers 429 with Retry-After, as every surface's throttles do, and
+// the same for an unknown e-mail.
+func TestConsoleLoginThrottled(t *testing.T) {
+	lim := unthrottled
+	lim.LoginFailuresPerIPAccount = ratelimit.Limit{Every: time.Minute, Burst: 2}
+	e := newEnv(t, func(o *core.Options) { o.Limits = lim })
+	_, email, _ := consoleUser(t, e)
+	for _, who := range []string{email, newEmail()} {
+		b := newBrowser(t, e)
+		for range 2 {
+			wantPage(t, "a wrong password", b.post("/console/login", "email", who, "password", "wrong-password"), http.StatusUnauthorized)
+		}
+		p := b.post("/console/login", "email", who, "password", "wrong-password")
+		wantPage(t, "past the budget", p, http.StatusTooManyRequests)
+		if ra := p.header.Get("Retry-After"); ra == "" || ra == "0" {
+			t.Errorf("%s: 429 with Retry-After %q", who, ra)
+		}
 	}
 }

@@ -57,9 +57,7 @@ func (c *Console) createApp(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(f.Get("name"))
 	a, err := c.svc.CreateApp(r.Context(), &name, gatehouse.AppSettingsPatch{}, nil)
 	if err != nil {
-		status, text := c.errText(r, err)
-		p := &page{Form: map[string]string{"name": name}}
-		p.fieldError("name", text)
+		status, p := c.fieldPage(w, r, err, "name", map[string]string{"name": name})
 		c.appsPage(w, r, status, p)
 		return
 	}
@@ -115,9 +113,7 @@ func (c *Console) renameApp(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(f.Get("name"))
 	if _, err := c.svc.UpdateApp(r.Context(), id, core.AppPatch{DisplayName: &name}); err != nil {
 		if gatehouse.ErrorCode(err) == gatehouse.EINVALID {
-			status, text := c.errText(r, err)
-			p := &page{Form: map[string]string{"name": name}}
-			p.fieldError("name", text)
+			status, p := c.fieldPage(w, r, err, "name", map[string]string{"name": name})
 			c.appPage(w, r, status, p, nil)
 			return
 		}
@@ -153,9 +149,7 @@ func (c *Console) createAppKey(w http.ResponseWriter, r *http.Request) {
 	k, err := c.svc.CreateAppKey(r.Context(), r.PathValue("id"), name)
 	if err != nil {
 		if code := gatehouse.ErrorCode(err); code == gatehouse.EINVALID || code == gatehouse.ECONFLICT || code == gatehouse.EFORBIDDEN {
-			status, text := c.errText(r, err)
-			p := &page{Form: map[string]string{"key_name": name}}
-			p.fieldError("key_name", text)
+			status, p := c.fieldPage(w, r, err, "key_name", map[string]string{"key_name": name})
 			c.appPage(w, r, status, p, nil)
 			return
 		}
@@ -215,9 +209,7 @@ func (c *Console) createAccountKey(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(f.Get("name"))
 	k, err := c.svc.CreateAccountKey(r.Context(), name)
 	if err != nil {
-		status, text := c.errText(r, err)
-		p := &page{Form: map[string]string{"name": name}}
-		p.fieldError("name", text)
+		status, p := c.fieldPage(w, r, err, "name", map[string]string{"name": name})
 		c.accountKeysPage(w, r, status, p, nil)
 		return
 	}

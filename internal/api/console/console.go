@@ -3,7 +3,6 @@ package console
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -152,30 +151,36 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, status int, msg s
 	c.render(w, r, status, "error", &page{Title: http.StatusText(status), Error: msg})
 }
 
-// failErr renders err: its status and gatehouse's words. A fault is
-// logged here with the request id; the page says only "Internal error".
+// failErr renders err on a page of its own (errText).
 func (c *Console) failErr(w http.ResponseWriter, r *http.Request, err error) {
-	status, text := apierror.Describe(err)
-	if status >= 500 {
-		c.log.LogAttrs(r.Context(), slog.LevelError, "console request failed",
-			slog.String("requestId", reqinfo.From(r.Context()).ID), slog.Any("err", err))
-	}
-	if status == http.StatusTooManyRequests {
-		if e, ok := errors.AsType[*gatehouse.Error](err); ok && e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
-		}
-	}
+	status, text := c.errText(w, r, err)
 	c.fail(w, r, status, text)
 }
 
-// errText is the status and words of err, for an error shown beside a form.
-func (c *Console) errText(r *http.Request, err error) (int, string) {
+// errText is the status and gatehouse's words of err, for whichever page
+// shows it. A 429 or 503 gets its Retry-After on w, as on every surface. A
+// fault is logged here with the request id; the page says only "Internal
+// error".
+func (c *Console) errText(w http.ResponseWriter, r *http.Request, err error) (int, string) {
 	status, text := apierror.Describe(err)
 	if status >= 500 {
 		c.log.LogAttrs(r.Context(), slog.LevelError, "console request failed",
 			slog.String("requestId", reqinfo.From(r.Context()).ID), slog.Any("err", err))
 	}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		secs := max((gatehouse.ErrorRetryAfter(err)+time.Second-1)/time.Second, 1)
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(secs), 10))
+	}
 	return status, text
+}
+
+// fieldPage is the status of err and a page showing its words beside the
+// form field field, with form's values put back.
+func (c *Console) fieldPage(w http.ResponseWriter, r *http.Request, err error, field string, form map[string]string) (int, *page) {
+	status, text := c.errText(w, r, err)
+	p := &page{Form: form}
+	p.fieldError(field, text)
+	return status, p
 }
 
 // formLimits bound a console form: every form is a few short fields.
@@ -255,7 +260,7 @@ func (c *Console) signedIn(h http.HandlerFunc) http.HandlerFunc {
 			clearSession(w, r)
 		}
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			http.Redirect(w, r, Prefix+"login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, Prefix+"login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		c.fail(w, r, http.StatusUnauthorized, "Your session has ended. Log in again.")

@@ -86,9 +86,7 @@ func (c *Console) createDataset(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := c.svc.AddDataset(r.Context(), name, class)
 	if err != nil {
-		status, text := c.errText(r, err)
-		p := &page{Form: map[string]string{"name": name, "classification": string(class)}}
-		p.fieldError("name", text)
+		status, p := c.fieldPage(w, r, err, "name", map[string]string{"name": name, "classification": string(class)})
 		c.datasetsPage(w, r, status, p)
 		return
 	}
@@ -157,9 +155,7 @@ func (c *Console) shareDataset(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(f.Get("email"))
 	err := c.svc.ShareDataset(r.Context(), ref, email, gatehouse.Permission(f.Get("permission")))
 	if err != nil {
-		status, text := c.errText(r, err)
-		p := &page{Form: map[string]string{"email": email}}
-		p.fieldError("email", text)
+		status, p := c.fieldPage(w, r, err, "email", map[string]string{"email": email})
 		c.datasetPage(w, r, status, p)
 		return
 	}

@@ -11,8 +11,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/core"
 )
 
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
-
 func (c *Console) routes() {
 	m := c.mux
 	m.Handle("GET /console/static/", http.StripPrefix("/console/", staticHandler()))
@@ -77,7 +75,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	res, err := c.svc.ConsoleLogin(r.Context(), core.ConsoleLoginInput{Email: email, Password: f.Get("password"),
 		Device: cookieValue(r, DeviceCookieName), Client: clientInfo(r)})
 	if err != nil {
-		status, text := c.errText(r, err)
+		status, text := c.errText(w, r, err)
 		p := &page{Title: "Log in", Error: text, Form: map[string]string{"email": email, "next": next}}
 		if gatehouse.ErrorCode(err) == gatehouse.EINACTIVE {
 			p.Title = "Waiting for activation"
@@ -120,7 +118,7 @@ func (c *Console) signup(w http.ResponseWriter, r *http.Request) {
 		ConfirmPassword: f.Get("confirm_password"), CompanyID: f.Get("company_id"), Client: clientInfo(r)}
 	u, key, err := c.svc.Signup(r.Context(), in)
 	if err != nil {
-		status, text := c.errText(r, err)
+		status, text := c.errText(w, r, err)
 		p := &page{Title: "Sign up", Form: map[string]string{"email": in.Email, "company_id": in.CompanyID}}
 		switch e := gatehouse.ErrorReason(err); {
 		case strings.HasPrefix(e.Name, "email"):
@@ -179,9 +177,7 @@ func (c *Console) createKey(w http.ResponseWriter, r *http.Request) {
 	name := f.Get("name")
 	k, clear, err := c.svc.CreateKey(r.Context(), name)
 	if err != nil {
-		status, text := c.errText(r, err)
-		p := &page{Form: map[string]string{"name": name}}
-		p.fieldError("name", text)
+		status, p := c.fieldPage(w, r, err, "name", map[string]string{"name": name})
 		c.keysPage(w, r, status, p, keysData{})
 		return
 	}
@@ -345,7 +341,7 @@ func (c *Console) adminAct(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		status, text := c.errText(r, err)
+		status, text := c.errText(w, r, err)
 		c.adminPage(w, r, status, &page{Error: text})
 		return
 	}
