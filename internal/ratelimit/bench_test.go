@@ -25,3 +25,20 @@ func BenchmarkAllowManyKeys(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAllowFlood: every request from a new address, so the limiter
+// stays at its bound and keeps making room (a flood of distinct IPs):
+//
+//	go test -run '^$' -bench AllowFlood ./internal/ratelimit/
+func BenchmarkAllowFlood(b *testing.B) {
+	l := New(Limit{Every: time.Second, Burst: 50}, 10_000, nil)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		l.Allow(strconv.Itoa(i))
+		i++
+	}
+	if n := l.len(); n > 10_000 {
+		b.Fatalf("%d buckets held, bound 10,000", n)
+	}
+}

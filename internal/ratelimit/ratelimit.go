@@ -27,16 +27,22 @@ type Limit struct {
 	Burst int
 }
 
-// Limiter holds one bucket per key, at most maxKeys (New); full buckets, then
-// arbitrary ones, are dropped when a shard is full, so memory stays bounded
-// under a flood of distinct keys.
+// Limiter holds one bucket per key, at most maxKeys (New) in all: a new key
+// past that first drops, shard by shard, the buckets that have refilled
+// (they behave like new ones) and, failing that, an arbitrary half of a
+// shard, so memory stays bounded under a flood of distinct keys. The bound
+// is the whole limiter's, not each shard's: with a small one, a shard's
+// share would be a key or two, and two keys sharing a shard would evict
+// each other's half-spent buckets.
 type Limiter struct {
-	lim      Limit
-	maxShard int
-	now      func() time.Time
-	seed     maphash.Seed
-	shards   [shards]shard
-	refused  atomic.Uint64 // refusals, for metrics
+	lim     Limit
+	max     int64
+	n       atomic.Int64 // buckets held
+	hand    atomic.Uint32
+	now     func() time.Time
+	seed    maphash.Seed
+	shards  [shards]shard
+	refused atomic.Uint64 // refusals, for metrics
 }
 
 const shards = 16
@@ -56,7 +62,7 @@ func New(lim Limit, maxKeys int, now func() time.Time) *Limiter {
 	if maxKeys <= 0 {
 		maxKeys = 100_000
 	}
-	l := &Limiter{lim: lim, maxShard: max(maxKeys/shards, 1), now: now, seed: maphash.MakeSeed()}
+	l := &Limiter{lim: lim, max: int64(maxKeys), now: now, seed: maphash.MakeSeed()}
 	for i := range l.shards {
 		l.shards[i].tat = make(map[string]int64)
 	}
@@ -101,8 +107,16 @@ func (l *Limiter) take(key string, peek bool) (bool, time.Duration) {
 	slack := every * int64(l.lim.Burst-1) // how far past now the bucket may be drawn
 	sh := &l.shards[maphash.String(l.seed, key)%shards]
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
 	tat, ok := sh.tat[key]
+	if !ok && !peek && l.n.Load() >= l.max {
+		// Make room, taking one shard's lock at a time, then look again:
+		// another request may have made the bucket meanwhile.
+		sh.mu.Unlock()
+		l.makeRoom(now)
+		sh.mu.Lock()
+		tat, ok = sh.tat[key]
+	}
+	defer sh.mu.Unlock()
 	if !ok || tat < now {
 		tat = now // a full bucket
 	}
@@ -112,26 +126,43 @@ func (l *Limiter) take(key string, peek bool) (bool, time.Duration) {
 	if peek {
 		return true, 0
 	}
-	if !ok && len(sh.tat) >= l.maxShard {
-		l.sweepLocked(sh, now)
+	if !ok {
+		l.n.Add(1)
 	}
 	sh.tat[key] = tat + every
 	return true, 0
 }
 
-// sweepLocked drops the buckets that have refilled completely (they behave
-// like new ones), or, failing that, an arbitrary half of the shard.
-func (l *Limiter) sweepLocked(sh *shard, now int64) {
-	for k, tat := range sh.tat {
-		if tat <= now {
-			delete(sh.tat, k)
+// makeRoom drops buckets as the bound asks: first, in every shard, those
+// that have refilled completely; then, while half the bound or more is
+// still held, an arbitrary half of one shard after another, from where the
+// last sweep stopped. One sweep costs a pass over every bucket and frees
+// at least half the bound, so a flood of new keys pays a constant amount
+// per key.
+func (l *Limiter) makeRoom(now int64) {
+	for i := range l.shards {
+		sh := &l.shards[i]
+		sh.mu.Lock()
+		for k, tat := range sh.tat {
+			if tat <= now {
+				delete(sh.tat, k)
+				l.n.Add(-1)
+			}
 		}
+		sh.mu.Unlock()
 	}
-	for k := range sh.tat {
-		if len(sh.tat) < l.maxShard/2 {
-			break
+	for tries := 0; l.n.Load() >= max(l.max/2, 1) && tries < 2*shards; tries++ {
+		sh := &l.shards[l.hand.Add(1)%shards]
+		sh.mu.Lock()
+		keep := len(sh.tat) / 2
+		for k := range sh.tat {
+			if len(sh.tat) <= keep {
+				break
+			}
+			delete(sh.tat, k)
+			l.n.Add(-1)
 		}
-		delete(sh.tat, k)
+		sh.mu.Unlock()
 	}
 }
 

@@ -135,3 +135,20 @@ func TestMatchesTokenBucket(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundIsTheLimiters: with a bound larger than the keys in use, no
+// key's half-spent bucket is ever dropped, however the keys fall into
+// shards.
+func TestBoundIsTheLimiters(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := New(Limit{Every: time.Hour, Burst: 2}, 10, func() time.Time { return now })
+	for i := range 10 {
+		l.Allow(fmt.Sprint(i))
+		l.Allow(fmt.Sprint(i))
+	}
+	for i := range 10 {
+		if blocked, _ := l.Blocked(fmt.Sprint(i)); !blocked {
+			t.Fatalf("key %d's spent bucket was dropped with 10 keys under a bound of 10", i)
+		}
+	}
+}
