@@ -11,18 +11,28 @@ import (
 // but core's rules rely on the guarantees written here, which every backend
 // gives and the contract suite (internal/store/storetest) checks on each.
 //
-// Update transactions are serialised. An Update, on this node or on any
-// other sharing the database, runs as if it were the only one: fn sees every
-// write committed before it starts (those of the Updates it waited for
-// too), and no other Update's writes appear, or commit, while fn runs. So a rule that reads, decides and writes
-// in one Update holds exactly however many requests and nodes race it:
-// "count the keys, add one if under the limit" (API keys, app keys, account
-// keys, chat quotas), "the account is still active, so create its key" (a
-// deactivation racing the request leaves no live key behind), "delete the
-// key, then log its revocation" (of racing deletes one succeeds, the others
-// get ENOTFOUND). fn runs once per call (not at all when the transaction
-// cannot begin), never again on a conflict, so it may keep what it learns;
-// it must not wait for another Update, which cannot begin before it ends.
+// Update transactions of one account take turns; those of different
+// accounts may run side by side (PostgreSQL runs them so, on every node;
+// SQLite runs one Update at a time, which is a special case). The account's
+// turn is its row lock: UserStore.LockUser reads the account and holds its
+// row until the Update ends, and another Update's LockUser or UpdateUser of
+// that account waits for it. Each statement sees every write committed
+// before it starts, so after LockUser fn sees what the account's previous
+// Update committed, and no other Update of the account writes until fn's
+// commits. So a rule that locks the account, then reads, decides and
+// writes, holds exactly however many requests and nodes race it: "count the
+// keys, add one if under the limit" (API keys, app keys (apps belong to an
+// account), account keys, chat quotas), "the account is still active, so
+// create its key" (a deactivation, whose UpdateUser waits, then deletes the
+// keys, leaves no live key behind). Without the lock, only constraints
+// hold: uniqueness (ECONFLICT), references, and "delete the row, then log
+// its revocation" (of racing deletes one succeeds, the others get
+// ENOTFOUND). Core locks at most one account per Update, so turns form no
+// cycle. fn runs once per call (not at all when the transaction cannot
+// begin), never again on a conflict, so it may keep what it learns (the
+// failed-exchange throttle counts inside fn); it must not wait for another
+// Update. The revocation log stays in commit order however Updates
+// interleave (RevocationStore).
 //
 // View transactions are read-only and read one snapshot, taken at their
 // first read: fn sees the writes committed before that and none committed
@@ -54,8 +64,8 @@ import (
 // method that deletes rows and returns their ids returns nil when it deleted
 // none.
 type Store interface {
-	// Update runs fn in one read-write transaction, serialised with every
-	// other Update (see above), committed when fn returns nil and rolled
+	// Update runs fn in one read-write transaction, taking turns with the
+	// other Updates of an account it locks (see above), committed when fn returns nil and rolled
 	// back otherwise.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction over one snapshot.
@@ -107,6 +117,12 @@ type UserStore interface {
 	CreateUser(ctx context.Context, u *User) error
 	// FindUserByID returns ENOTFOUND when there is no such account.
 	FindUserByID(ctx context.Context, id int64) (*User, error)
+	// LockUser is FindUserByID that also makes the account's row this
+	// Update's until it ends: another Update's LockUser, or its UpdateUser,
+	// of the same account waits for it (see Store: it is how core keeps a
+	// rule about one account exact). ENOTFOUND when there is no such
+	// account. A View cannot lock: it fails there.
+	LockUser(ctx context.Context, id int64) (*User, error)
 	// FindUserByEmail matches case-insensitively; returns ENOTFOUND.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	// FindUsers lists accounts in id order; nil when none match.

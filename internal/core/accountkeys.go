@@ -143,6 +143,9 @@ func (s *Service) DeleteAccountKeyOf(ctx context.Context, email, id string) erro
 
 func (s *Service) deleteAccountKey(ctx context.Context, userID int64, email, id string) error {
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if _, err := tx.Users().LockUser(ctx, userID); err != nil {
+			return err
+		}
 		if err := tx.AccountKeys().DeleteAccountKey(ctx, userID, id); err != nil {
 			return err
 		}

@@ -177,6 +177,15 @@ func (s *Service) ListApps(ctx context.Context, page gatehouse.AppPage) (*AppLis
 // keys (EFORBIDDEN); an app key may only reach its own app (EFORBIDDEN for
 // any other, whether it exists or not, so nothing is learnt); an account key
 // sees only its account's apps (errAppNotFound for the rest).
+// lockAccount makes the account's row the Update's (LockUser) before a rule
+// about its apps reads anything: the key count of an app, the app a patch
+// starts from. Apps belong to one account, so its writes take turns and
+// other accounts' do not wait.
+func lockAccount(ctx context.Context, tx gatehouse.Tx, id int64) error {
+	_, err := tx.Users().LockUser(ctx, id)
+	return err
+}
+
 func appAccess(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id string, accountOnly bool) (*gatehouse.App, error) {
 	switch p.Kind {
 	case gatehouse.CredAppKey:
@@ -235,6 +244,9 @@ func (s *Service) UpdateApp(ctx context.Context, id string, patch AppPatch) (*ga
 	}
 	var a *gatehouse.App
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := lockAccount(ctx, tx, p.UserID); err != nil {
+			return err
+		}
 		if a, err = appAccess(ctx, tx, p, id, false); err != nil {
 			return err
 		}
@@ -283,6 +295,9 @@ func (s *Service) DeleteApp(ctx context.Context, id string) error {
 		return err
 	}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := lockAccount(ctx, tx, p.UserID); err != nil {
+			return err
+		}
 		if _, err := appAccess(ctx, tx, p, id, true); err != nil {
 			return err
 		}
@@ -324,6 +339,9 @@ func (s *Service) CreateAppKey(ctx context.Context, appID, name string) (*AppKey
 	k := &gatehouse.AppKey{ID: credential.AppKeyPrefix + s.ids.New(now), AppID: appID, DisplayName: name, CreatedAt: now}
 	k.SecretSealed = s.box.Seal(k.ID, []byte(sec))
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := lockAccount(ctx, tx, p.UserID); err != nil {
+			return err
+		}
 		if _, err := appAccess(ctx, tx, p, appID, true); err != nil {
 			return err
 		}
@@ -412,6 +430,9 @@ func (s *Service) DeleteAppKey(ctx context.Context, appID, keyID string) error {
 		return err
 	}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := lockAccount(ctx, tx, p.UserID); err != nil {
+			return err
+		}
 		if _, err := appAccess(ctx, tx, p, appID, true); err != nil {
 			return err
 		}

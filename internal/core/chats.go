@@ -129,6 +129,9 @@ func (s *Service) CreateChat(ctx context.Context, title string) (*gatehouse.Chat
 	now := s.now().UTC()
 	c := &gatehouse.ChatSession{ID: uuid.NewString(), UserID: p.UserID, Title: title, CreatedAt: now, UpdatedAt: now, Size: sessionSize(title)}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := lockAccount(ctx, tx, p.UserID); err != nil {
+			return err
+		}
 		if err := tx.Chats().CreateChat(ctx, c); err != nil {
 			return err
 		}
@@ -194,8 +197,8 @@ func (s *Service) AppendChat(ctx context.Context, sessionID, title string, msgs 
 // checkChatRoom refuses to add add bytes to session c (already written,
 // and already counted in its account's usage) when that would take the
 // session or the account over its quota. It runs in the transaction that
-// then writes, so the count and the write are one step: writes are
-// serialised (see gatehouse.Store), so concurrent appends cannot both pass.
+// then writes, after the caller locked the account (lockAccount), so the
+// count and the write are one step and concurrent appends cannot both pass.
 func (s *Service) checkChatRoom(ctx context.Context, tx gatehouse.Tx, c *gatehouse.ChatSession, add int64) error {
 	if c.Size+add > s.chat.MaxSession {
 		return s.errSessionFull()
@@ -220,7 +223,13 @@ func (s *Service) errAccountFull() error {
 
 // ownChat returns the caller's session id, creating it when id is empty.
 // Another user's session is ENOTFOUND, like a missing one.
+//
+// It locks the account first: the quota check that follows counts all of
+// the account's sessions, and racing appends must take turns.
 func (s *Service) ownChat(ctx context.Context, tx gatehouse.Tx, p gatehouse.Principal, id, title string, now time.Time) (*gatehouse.ChatSession, error) {
+	if err := lockAccount(ctx, tx, p.UserID); err != nil {
+		return nil, err
+	}
 	if id == "" {
 		c := &gatehouse.ChatSession{ID: uuid.NewString(), UserID: p.UserID, Title: title, CreatedAt: now, UpdatedAt: now, Size: sessionSize(title)}
 		return c, tx.Chats().CreateChat(ctx, c)

@@ -173,7 +173,8 @@ func (s *Service) ConsoleLogin(ctx context.Context, in ConsoleLoginInput) (Conso
 	var outcome error
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		// The account as it is now: it may have changed since the read.
-		cur, err := tx.Users().FindUserByID(ctx, u.ID)
+		// Locked, so a deactivation waits for this session or comes first.
+		cur, err := tx.Users().LockUser(ctx, u.ID)
 		if err != nil {
 			return err
 		}
@@ -340,6 +341,10 @@ func (s *Service) CreateAccessToken(ctx context.Context, keyID int64) (string, t
 	tok := &gatehouse.AccessToken{Hash: credential.Hash(clear), UserID: p.UserID, KeyID: keyID,
 		CreatedAt: now, ExpiresAt: now.Add(gatehouse.AccessTokenTTL)}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		u, err := tx.Users().LockUser(ctx, p.UserID)
+		if err != nil {
+			return err
+		}
 		keys, err := tx.Keys().FindKeysByUser(ctx, p.UserID)
 		if err != nil {
 			return err
@@ -350,10 +355,6 @@ func (s *Service) CreateAccessToken(ctx context.Context, keyID int64) (string, t
 		}
 		if !found {
 			return gatehouse.Err(gatehouse.ReasonAPIKeyNotFound)
-		}
-		u, err := tx.Users().FindUserByID(ctx, p.UserID)
-		if err != nil {
-			return err
 		}
 		if u.Status != gatehouse.UserActive {
 			return errInactive

@@ -163,7 +163,9 @@ func (s *Service) ShareDataset(ctx context.Context, ref, email string, perm gate
 			return err
 		}
 		if err := tx.Datasets().UpsertShare(ctx, &gatehouse.Share{DatasetID: d.ID, UserID: target.ID, Permission: perm, CreatedAt: now, UpdatedAt: now}); err != nil {
-			return err
+			// ECONFLICT: the dataset was deleted after it was read (Updates
+			// of different accounts run side by side); as if it came first.
+			return recode(err, gatehouse.ECONFLICT, errDatasetNotFound)
 		}
 		return s.audit(ctx, tx, gatehouse.AuditEvent{Type: gatehouse.AuditShare, Actor: p.Email, Subject: d.FullName(), Email: target.Email, Detail: "permission " + string(perm)})
 	})

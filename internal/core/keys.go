@@ -97,8 +97,12 @@ func (s *Service) createKey(ctx context.Context, userID int64, name string, need
 // the request cannot leave a live key behind: a disabled account gets none,
 // and a key the account holder asks for (needActive; the operator's IssueKey
 // and IssueAccountKey do not) needs the account to be active.
+//
+// It locks the account (LockUser): the count of its keys that follows, and
+// a deactivation racing it, take turns with every other write of the
+// account (see gatehouse.Store).
 func mayGetKey(ctx context.Context, tx gatehouse.Tx, userID int64, needActive bool) (*gatehouse.User, error) {
-	u, err := tx.Users().FindUserByID(ctx, userID)
+	u, err := tx.Users().LockUser(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +126,12 @@ func (s *Service) DeleteKey(ctx context.Context, id int64) error {
 		return err
 	}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		// The account's lock first, so a token exchange from this key
+		// either commits first (and its token goes with the key) or finds
+		// the key gone.
+		if _, err := tx.Users().LockUser(ctx, p.UserID); err != nil {
+			return err
+		}
 		if err := tx.Keys().DeleteKey(ctx, p.UserID, id); err != nil {
 			return err
 		}

@@ -85,6 +85,11 @@ func (s recUsers) FindUserByID(ctx context.Context, id int64) (*gatehouse.User, 
 	return s.UserStore.FindUserByID(ctx, id)
 }
 
+func (s recUsers) LockUser(ctx context.Context, id int64) (*gatehouse.User, error) {
+	s.r.log("LockUser")
+	return s.UserStore.LockUser(ctx, id)
+}
+
 type recKeys struct {
 	gatehouse.KeyStore
 	r *recorder

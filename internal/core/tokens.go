@@ -73,6 +73,19 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 				return err
 			}
 		}
+		if u != nil && k != nil && k.UserID == u.ID {
+			// A match: lock the account and read both again, so that a
+			// delete of the key or a deactivation (both lock the account)
+			// commits before these reads or after this commits, never in
+			// between. Only here: a failure costs the same work whether
+			// the e-mail is known or not.
+			if u, err = tx.Users().LockUser(ctx, u.ID); err != nil {
+				return err
+			}
+			if k, err = tx.Keys().FindKeyByHash(ctx, keyHash); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+				return err
+			}
+		}
 		if u == nil || k == nil || k.UserID != u.ID {
 			outcome = s.exchangeFailed(ci, email)
 			reason := "invalid api key"

@@ -1,23 +1,25 @@
 // Package postgres is the server storage backend: PostgreSQL through pgx
 // (pgxpool), for several gatehouse nodes sharing one database.
 //
-// Writes are serialised, as the store contract requires (see
-// gatehouse.Store) and the SQLite store's single writer does. Every Update
-// takes one transaction-level advisory lock (writerLockKey) before it runs
-// fn, so read-write transactions across all nodes run one at a time, in
-// READ COMMITTED mode, each seeing everything committed before it. core is
-// written against that: "count the keys, add one if under the limit",
-// "re-check that the account is active, then create its key" (a
-// deactivation racing the request must not leave a live key behind). Under
-// plain READ COMMITTED two nodes could both pass such a check. SERIALIZABLE
-// would catch it, but it also aborts unrelated concurrent inserts now and
-// then (SSI locks index pages, and every foreign-key check reads its parent
-// row), so it only works if Update re-runs fn, while the contract runs fn
-// once, in one transaction. The cost is a ceiling on write throughput, the
-// same one SQLite has, and waiting longer than Options.LockTimeout for the
-// turn is EUNAVAILABLE, as waiting out SQLite's busy timeout is. Reads
-// (View) take no lock: REPEATABLE READ READ ONLY, one snapshot for the
-// whole of fn, like a SQLite read transaction.
+// Updates run side by side, on this node and every other, in READ
+// COMMITTED mode: each statement sees what was committed before it began.
+// A rule about one account is kept exact by a row lock on the account
+// (UserStore.LockUser: SELECT … FOR NO KEY UPDATE), which core takes first
+// in every Update that reads, decides and writes for an account (see
+// gatehouse.Store): "count the keys, add one if under the limit", "the
+// account is still active, so create its key" (a deactivation's UPDATE of
+// the row waits for the lock, and its delete of the keys then sees the new
+// one). Writes of different accounts never wait for each other; uniqueness
+// and references are constraints. fn still runs once: READ COMMITTED never
+// fails a transaction on a serialisation conflict, and core takes at most
+// one account's lock per Update, so lock waits form no cycle. (Until
+// 2026-12 every Update took one cluster-wide advisory lock instead, which
+// capped the whole cluster at one writer; SERIALIZABLE was rejected because
+// it aborts unrelated inserts now and then, and fn would have to re-run.)
+// Waiting longer than Options.LockTimeout for a row lock is EUNAVAILABLE,
+// as waiting out SQLite's busy timeout is. Reads (View) take no lock:
+// REPEATABLE READ READ ONLY, one snapshot for the whole of fn, like a
+// SQLite read transaction.
 //
 // Times are TIMESTAMPTZ written truncated to the millisecond and read back
 // in UTC, which round-trips the same instants as the SQLite store.
@@ -56,9 +58,6 @@ const (
 	// revocationLockKey is held (transaction level) by every transaction
 	// that appends to the revocation log; see revocations.go.
 	revocationLockKey int64 = 0x6761746568_0002
-	// writerLockKey is held (transaction level) by every Update: one
-	// writer at a time (see the package comment).
-	writerLockKey int64 = 0x6761746568_0003
 )
 
 // Options tune the store. Zero values take defaults.
@@ -275,16 +274,16 @@ func migrateFile(ctx context.Context, conn *pgx.Conn, name string) (bool, error)
 
 var (
 	// READ COMMITTED, so that each statement sees what writers before
-	// this one committed while it waited for writerLockKey (a REPEATABLE
-	// READ snapshot would be taken before the wait).
+	// this one committed while it waited for a row lock (a REPEATABLE READ
+	// snapshot would be taken before the wait, and a write to a row
+	// changed since would fail with a serialisation error).
 	updateOpts = pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}
 	viewOpts   = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 )
 
-// Update runs fn once, in one READ COMMITTED READ WRITE transaction, while
-// no other Update runs, on this node or any other (see the package
-// comment). Waiting longer than Options.LockTimeout for that turn is
-// EUNAVAILABLE.
+// Update runs fn once, in one READ COMMITTED READ WRITE transaction, beside
+// other Updates (see the package comment). Waiting longer than
+// Options.LockTimeout for a row lock is EUNAVAILABLE.
 func (s *Store) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	return s.run(ctx, updateOpts, fn)
 }
@@ -312,8 +311,7 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(gatehouse.T
 	return nil
 }
 
-// begin starts a transaction and, for a read-write one, waits for the
-// writer's turn. When the pooled connection turns out to be dead (every
+// begin starts a transaction. When the pooled connection turns out to be dead (every
 // pooled connection is, after a server restart or pg_terminate_backend),
 // pgxpool drops it and begin tries the next one, up to a fresh dial.
 // Nothing has been written and fn has not run, so trying again is always
@@ -324,13 +322,7 @@ func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error) {
 	for range s.attempts {
 		var tx pgx.Tx
 		if tx, err = s.pool.BeginTx(ctx, opts); err == nil {
-			if opts.AccessMode != pgx.ReadWrite {
-				return tx, nil
-			}
-			if _, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, writerLockKey); err == nil {
-				return tx, nil
-			}
-			tx.Rollback(ctx)
+			return tx, nil
 		}
 		if ctx.Err() != nil || !brokenConn(err) {
 			break

@@ -21,10 +21,10 @@ func (s revocations) CreateRevocation(ctx context.Context, r *gatehouse.Revocati
 	// The transaction-level advisory lock makes appenders take turns from
 	// before they draw a seq until they commit or roll back (when
 	// PostgreSQL releases it, after the commit is visible), so seq order is
-	// commit order. Today every Update also holds writerLockKey, which
-	// orders appends on its own; this lock keeps the log correct by itself,
-	// should writes ever run side by side (SERIALIZABLE, say), and costs
-	// one uncontended round trip on a rare write.
+	// commit order. Updates run side by side, so this lock is what orders
+	// the log: revoking transactions (deletes of keys, apps, accounts; rare
+	// next to exchanges and reads) take turns from their append to their
+	// commit, and nothing else waits for it. It costs one round trip.
 	if _, err := s.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, revocationLockKey); err != nil {
 		return mapErr(err)
 	}

@@ -66,11 +66,12 @@ func TestBusyWrite(t *testing.T) {
 	}
 }
 
-// TestCheckThenWriteAcrossNodes is why Update takes one writer at a time:
-// two nodes (two stores on one database) each count a user's keys, pause,
-// and add one if under a limit of one, as core's CreateKey does. Under
-// plain READ COMMITTED both would see no key and both would add one; here
-// the second runs after the first has committed, sees its key and stops.
+// TestCheckThenWriteAcrossNodes is why core locks the account first: two
+// nodes (two stores on one database) each lock a user, count its keys,
+// pause, and add one if under a limit of one, as core's CreateKey does.
+// Without the lock, under READ COMMITTED, both would see no key and both
+// would add one; here the second waits for the first's commit, sees its
+// key and stops.
 func TestCheckThenWriteAcrossNodes(t *testing.T) {
 	t.Parallel()
 	dsn, _ := newSchema(t)
@@ -83,6 +84,9 @@ func TestCheckThenWriteAcrossNodes(t *testing.T) {
 	for i, s := range nodes {
 		wg.Go(func() {
 			errs[i] = s.Update(ctx, func(tx gatehouse.Tx) error {
+				if _, err := tx.Users().LockUser(ctx, u.ID); err != nil {
+					return err
+				}
 				n, err := tx.Keys().CountKeysByUser(ctx, u.ID)
 				if err != nil {
 					return err
@@ -111,6 +115,110 @@ func TestCheckThenWriteAcrossNodes(t *testing.T) {
 	}
 	if !(errs[0] == nil && errs[1] == errLimit || errs[0] == errLimit && errs[1] == nil) {
 		t.Errorf("Update errors = %v, %v; want one nil and one the limit error", errs[0], errs[1])
+	}
+}
+
+// TestAccountsWriteSideBySide: Updates of different accounts, on two nodes,
+// each holding its account's lock, are in their transactions at the same
+// time; no cluster-wide lock makes one wait for the other. A store that ran
+// one Update at a time would leave each waiting at the meeting for the
+// other until the deadline.
+func TestAccountsWriteSideBySide(t *testing.T) {
+	t.Parallel()
+	dsn, _ := newSchema(t)
+	nodes := []*postgres.Store{openStore(t, dsn, postgres.Options{MaxConns: 2}), openStore(t, dsn, postgres.Options{MaxConns: 2})}
+	ctx := t.Context()
+	users := []*gatehouse.User{createUser(t, nodes[0], "a@example.com"), createUser(t, nodes[1], "b@example.com")}
+	var here sync.WaitGroup
+	here.Add(len(nodes))
+	all := make(chan struct{})
+	go func() { here.Wait(); close(all) }()
+	errs := make([]error, len(nodes))
+	var wg sync.WaitGroup
+	for i, s := range nodes {
+		wg.Go(func() {
+			errs[i] = s.Update(ctx, func(tx gatehouse.Tx) error {
+				u, err := tx.Users().LockUser(ctx, users[i].ID)
+				if err != nil {
+					return err
+				}
+				k := &gatehouse.APIKey{UserID: u.ID, Name: "k", Hint: "h", CreatedAt: t0}
+				k.Hash[0] = byte(i + 1)
+				if err := tx.Keys().CreateKey(ctx, k); err != nil {
+					return err
+				}
+				here.Done()
+				select {
+				case <-all:
+					return nil
+				case <-time.After(5 * time.Second):
+					return errors.New("the other account's Update never got in while this one ran")
+				}
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("node %d: %v", i, err)
+		}
+	}
+}
+
+// TestLockUser: LockUser returns the account, ENOTFOUND for none, and holds
+// the row: another node's LockUser of it waits for the commit and then sees
+// what it wrote.
+func TestLockUser(t *testing.T) {
+	t.Parallel()
+	dsn, _ := newSchema(t)
+	a, b := openStore(t, dsn, postgres.Options{MaxConns: 2}), openStore(t, dsn, postgres.Options{MaxConns: 2})
+	ctx := t.Context()
+	u := createUser(t, a, "a@example.com")
+	if err := a.Update(ctx, func(tx gatehouse.Tx) error {
+		_, err := tx.Users().LockUser(ctx, u.ID+1000)
+		return err
+	}); gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+		t.Errorf("LockUser(unknown) = %v, want ENOTFOUND", err)
+	}
+	locked, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- a.Update(ctx, func(tx gatehouse.Tx) error {
+			if _, err := tx.Users().LockUser(ctx, u.ID); err != nil {
+				close(locked)
+				return err
+			}
+			close(locked)
+			<-release
+			_, err := tx.Users().UpdateUser(ctx, u.ID, gatehouse.UserUpdate{Admin: new(true), UpdatedAt: t0})
+			return err
+		})
+	}()
+	<-locked
+	got := make(chan *gatehouse.User, 1)
+	go func() {
+		var seen *gatehouse.User
+		err := b.Update(ctx, func(tx gatehouse.Tx) error {
+			var err error
+			seen, err = tx.Users().LockUser(ctx, u.ID)
+			return err
+		})
+		if err != nil {
+			t.Errorf("second LockUser: %v", err)
+		}
+		got <- seen
+	}()
+	select {
+	case <-got:
+		t.Fatal("a second LockUser of a locked account did not wait")
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if seen := <-got; seen == nil || !seen.Admin {
+		t.Errorf("LockUser after the holder committed = %+v, want its write (admin)", seen)
 	}
 }
 

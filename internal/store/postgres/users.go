@@ -40,6 +40,16 @@ func (s users) FindUserByID(ctx context.Context, id int64) (*gatehouse.User, err
 	return scanUser(s.tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
 }
 
+// LockUser takes FOR NO KEY UPDATE, the lock an UPDATE of the row takes:
+// it waits for another LockUser or UpdateUser of the account, not for the
+// foreign-key checks (FOR KEY SHARE) of rows inserted under the account, so
+// two accounts' writes never wait for each other and one account's child
+// rows do not wait for its lock. Under READ COMMITTED every statement after
+// it sees what the Update it waited for committed.
+func (s users) LockUser(ctx context.Context, id int64) (*gatehouse.User, error) {
+	return scanUser(s.tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1 FOR NO KEY UPDATE`, id))
+}
+
 func (s users) FindUserByEmail(ctx context.Context, email string) (*gatehouse.User, error) {
 	return scanUser(s.tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE email_norm = $1`, gatehouse.NormalizeEmail(email)))
 }

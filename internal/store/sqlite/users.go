@@ -42,6 +42,12 @@ func (s users) FindUserByID(ctx context.Context, id int64) (*gatehouse.User, err
 	return scanUser(s.tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 }
 
+// LockUser only reads: SQLite runs one Update at a time (one writer), so
+// the row is the Update's anyway.
+func (s users) LockUser(ctx context.Context, id int64) (*gatehouse.User, error) {
+	return s.FindUserByID(ctx, id)
+}
+
 func (s users) FindUserByEmail(ctx context.Context, email string) (*gatehouse.User, error) {
 	return scanUser(s.tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email_norm = ?`, gatehouse.NormalizeEmail(email)))
 }

@@ -120,6 +120,10 @@ func testChatSizes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			for i := range writers {
 				wg.Go(func() {
 					err := s.Update(t.Context(), func(tx gatehouse.Tx) error {
+						// The account's lock first, as core takes it.
+						if _, err := tx.Users().LockUser(t.Context(), a.ID); err != nil {
+							return err
+						}
 						n, err := tx.Chats().ChatUsage(t.Context(), a.ID)
 						if err != nil {
 							return err

@@ -100,32 +100,33 @@ func hasCode(code string) func(error) bool {
 type limitRule struct {
 	name string
 	// setup makes what the rows hang on and returns the count and the
-	// insert, for racer i, to run inside an Update.
-	setup func(t *testing.T, s gatehouse.Store) (count func(tx gatehouse.Tx) (int, error), insert func(tx gatehouse.Tx, i int) error)
+	// insert, for racer i, to run inside an Update, and the account the
+	// rows belong to, which the racers lock first, as core does (LockUser).
+	setup func(t *testing.T, s gatehouse.Store) (owner int64, count func(tx gatehouse.Tx) (int, error), insert func(tx gatehouse.Tx, i int) error)
 }
 
 func limitRules() []limitRule {
 	return []limitRule{
-		{"APIKeys", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
+		{"APIKeys", func(t *testing.T, s gatehouse.Store) (int64, func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
 			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
-			return func(tx gatehouse.Tx) (int, error) { return tx.Keys().CountKeysByUser(t.Context(), u.ID) },
+			return u.ID, func(tx gatehouse.Tx) (int, error) { return tx.Keys().CountKeysByUser(t.Context(), u.ID) },
 				func(tx gatehouse.Tx, i int) error {
 					return tx.Keys().CreateKey(t.Context(), newKey(u.ID, fmt.Sprint("k", i)))
 				}
 		}},
-		{"AppKeys", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
+		{"AppKeys", func(t *testing.T, s gatehouse.Store) (int64, func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
 			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 			app := create(t, s, newApp(u.ID, appIDs(1)[0], "app"))
 			kid := keyIDs("app_", racers)
-			return func(tx gatehouse.Tx) (int, error) { return tx.AppKeys().CountAppKeysByApp(t.Context(), app.ID) },
+			return u.ID, func(tx gatehouse.Tx) (int, error) { return tx.AppKeys().CountAppKeysByApp(t.Context(), app.ID) },
 				func(tx gatehouse.Tx, i int) error {
 					return tx.AppKeys().CreateAppKey(t.Context(), newAppKey(app.ID, kid[i], fmt.Sprint("k", i), t0))
 				}
 		}},
-		{"AccountKeys", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
+		{"AccountKeys", func(t *testing.T, s gatehouse.Store) (int64, func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
 			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 			kid := keyIDs("act_", racers)
-			return func(tx gatehouse.Tx) (int, error) {
+			return u.ID, func(tx gatehouse.Tx) (int, error) {
 					ks, err := tx.AccountKeys().FindAccountKeysByUser(t.Context(), u.ID)
 					return len(ks), err
 				},
@@ -133,12 +134,12 @@ func limitRules() []limitRule {
 					return tx.AccountKeys().CreateAccountKey(t.Context(), newAccountKey(u.ID, kid[i], fmt.Sprint("k", i), t0))
 				}
 		}},
-		{"ChatUsage", func(t *testing.T, s gatehouse.Store) (func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
+		{"ChatUsage", func(t *testing.T, s gatehouse.Store) (int64, func(gatehouse.Tx) (int, error), func(gatehouse.Tx, int) error) {
 			// The limit counts messages of 1 byte: usage is the count.
 			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 			const sid = "0b7e4a52-3c1f-4d6a-9b8e-000000000021"
 			create(t, s, newChat(sid, u.ID, t0))
-			return func(tx gatehouse.Tx) (int, error) {
+			return u.ID, func(tx gatehouse.Tx) (int, error) {
 					n, err := tx.Chats().ChatUsage(t.Context(), u.ID)
 					return int(n), err
 				},
@@ -211,7 +212,8 @@ func deleteRules() []deleteRule {
 }
 
 func testConcurrency(t *testing.T, open func(t *testing.T) gatehouse.Store) {
-	// Racers count the rows, meet, and insert one while under the limit:
+	// Racers lock the account, count its rows, meet, and insert one while
+	// under the limit:
 	// exactly limit of them get through.
 	t.Run("CountThenInsertHoldsLimit", func(t *testing.T) {
 		t.Parallel()
@@ -220,10 +222,13 @@ func testConcurrency(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				t.Parallel()
 				const limit = 2
 				s := open(t)
-				count, insert := r.setup(t, s)
+				owner, count, insert := r.setup(t, s)
 				m := newMeeting(racers)
 				errs := race(racers, func(i int) error {
 					return s.Update(t.Context(), func(tx gatehouse.Tx) error {
+						if _, err := tx.Users().LockUser(t.Context(), owner); err != nil {
+							return err
+						}
 						n, err := count(tx)
 						if err != nil {
 							return err
@@ -245,7 +250,7 @@ func testConcurrency(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		}
 	})
 
-	// Racers read the account, see it active, meet, and add a key while a
+	// Racers lock the account, see it active, meet, and add a key while a
 	// deactivation (disable, then delete the account's keys) races them: no
 	// key outlives the deactivation.
 	t.Run("CheckActiveThenInsert", func(t *testing.T) {
@@ -265,7 +270,7 @@ func testConcurrency(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				})
 			}
 			return s.Update(t.Context(), func(tx gatehouse.Tx) error {
-				got, err := tx.Users().FindUserByID(t.Context(), u.ID)
+				got, err := tx.Users().LockUser(t.Context(), u.ID)
 				if err != nil {
 					return err
 				}
