@@ -197,12 +197,23 @@ const (
 // makes a revocation reach all nodes, and servers sharing a data directory
 // with an admin command, within a second.
 type Revocation struct {
-	Seq       int64
+	Seq int64
+	// Tx orders the log by commit: a reader tails the log in (Tx, Seq)
+	// order (see RevocationStore). PostgreSQL sets it to the writing
+	// transaction's id, shared by all its events; SQLite, with one writer at
+	// a time, to Seq.
+	Tx        int64
 	Kind      RevocationKind
 	SubjectID int64  // numeric subjects (key, user)
 	Subject   string // string subjects (app, app_key, account_key)
 	At        time.Time
 }
+
+// RevocationPos is a place in the revocation log, in (Tx, Seq) order.
+type RevocationPos struct{ Tx, Seq int64 }
+
+// Pos returns r's place in the log.
+func (r Revocation) Pos() RevocationPos { return RevocationPos{r.Tx, r.Seq} }
 
 // RevocationNotifier is a store that can wake the revocation feed as soon
 // as a revocation commits on any node (PostgreSQL's LISTEN/NOTIFY); the
@@ -215,14 +226,33 @@ type RevocationNotifier interface {
 }
 
 // RevocationStore persists the revocation log.
+//
+// Appenders do not take turns (on PostgreSQL, revoking transactions on
+// every node commit side by side), so neither Seq nor Tx becomes visible in
+// order: a transaction may commit after one with a higher Tx and Seq. A
+// reader therefore never trusts "I have read up to here" but the log's
+// horizon: every event with Tx below the horizon has committed (or never
+// will), so once a reader has read all events with Tx >= its old horizon
+// in a read that also returned a new horizon h, nothing with Tx < h can
+// still appear. It starts its next read at Tx >= h, re-reading the events
+// of transactions at or above h that it has already applied; applying an
+// event twice is harmless. The horizon waits for the oldest transaction in
+// flight: on PostgreSQL any transaction that has written (on any database
+// of the server) holds it back while it runs, and the reader re-reads what
+// committed since meanwhile.
 type RevocationStore interface {
-	// CreateRevocation appends r and sets r.Seq.
+	// CreateRevocation appends r and sets r.Seq and r.Tx.
 	CreateRevocation(ctx context.Context, r *Revocation) error
-	// FindRevocationsAfter returns events with Seq > seq in order, at most
-	// limit (none for 0, all for a negative limit); nil when there are none.
-	FindRevocationsAfter(ctx context.Context, seq int64, limit int) ([]Revocation, error)
-	// LatestRevocationSeq returns the highest Seq, or 0.
-	LatestRevocationSeq(ctx context.Context) (int64, error)
+	// FindRevocationsAfter returns events after pos in (Tx, Seq) order, at
+	// most limit (none for 0, all for a negative limit), nil when there are
+	// none, and the log's horizon as of the same read: every event with
+	// Tx < horizon is committed, so it is among those returned or at or
+	// before pos.
+	FindRevocationsAfter(ctx context.Context, after RevocationPos, limit int) (events []Revocation, horizon int64, err error)
+	// RevocationHorizon returns the log's horizon alone: a reader that
+	// starts at RevocationPos{Tx: horizon} sees every event that commits
+	// after the call.
+	RevocationHorizon(ctx context.Context) (int64, error)
 	// DeleteRevocationsBefore prunes events older than t.
 	DeleteRevocationsBefore(ctx context.Context, t time.Time) error
 }

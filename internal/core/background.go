@@ -27,14 +27,14 @@ const (
 // the request path, and prunes expired tokens. It flushes once more on exit.
 //
 // The cache is trusted only from the feed's first successful read on. That
-// read takes the log's latest sequence number and then drops every entry
-// cached before it (bumping the cache generation, so a lookup racing it
-// cannot re-insert one): an entry verified before the feed started may have
-// been revoked by another process before that sequence number, and the feed
-// only replays what comes after it. While the database cannot be read, Run
-// retries; the cache stays untrusted meanwhile.
+// read takes the log's horizon and then drops every entry cached before it
+// (bumping the cache generation, so a lookup racing it cannot re-insert
+// one): an entry verified before the feed started may have been revoked by
+// another process before the horizon, and the feed only replays what comes
+// after it. While the database cannot be read, Run retries; the cache stays
+// untrusted meanwhile.
 func (s *Service) Run(ctx context.Context) error {
-	seq, err := s.latestSeq(ctx)
+	h, err := s.horizon(ctx)
 	for err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -45,9 +45,10 @@ func (s *Service) Run(ctx context.Context) error {
 			return nil
 		case <-time.After(feedInterval):
 		}
-		seq, err = s.latestSeq(ctx)
+		h, err = s.horizon(ctx)
 	}
-	s.feedSeq.Store(seq)
+	s.feed = feedState{horizon: h}
+	s.feedHorizon.Store(h)
 	s.cache.clear()
 	s.feedAt.Store(s.now().UnixNano())
 	var notices <-chan struct{} // nil without a notifier: never ready
@@ -79,26 +80,42 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
-func (s *Service) latestSeq(ctx context.Context) (int64, error) {
-	var seq int64
+func (s *Service) horizon(ctx context.Context) (int64, error) {
+	var h int64
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		var err error
-		seq, err = tx.Revocations().LatestRevocationSeq(ctx)
+		h, err = tx.Revocations().RevocationHorizon(ctx)
 		return err
 	})
-	return seq, err
+	return h, err
 }
 
-// pollRevocations applies new revocation events to the cache. If the feed
-// was stale (the database unreachable for a while), the cache is cleared
-// instead of trusting that no event was missed.
+// feedState is where the revocation feed stands; only Run's goroutine
+// touches it.
+type feedState struct {
+	// horizon: every event with a Tx below it has been applied.
+	horizon int64
+	// applied holds the events at or above horizon already applied (by
+	// Seq, with their Tx): a poll reads them again until the horizon
+	// passes them (gatehouse.RevocationStore), and skips them.
+	applied map[int64]int64
+}
+
+// pollRevocations applies new revocation events to the cache: every event
+// from the feed's horizon on, in pages, and then moves the horizon to the
+// one the first page was read at (what the log cannot still change below).
+// If the feed was stale (the database unreachable for a while), the cache
+// is cleared instead of trusting that no event was missed.
 func (s *Service) pollRevocations(ctx context.Context) {
 	stale := !s.cacheTrusted(s.now())
+	after := gatehouse.RevocationPos{Tx: s.feed.horizon}
+	next := int64(-1)
 	for {
 		var evs []gatehouse.Revocation
+		var h int64
 		err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 			var err error
-			evs, err = tx.Revocations().FindRevocationsAfter(ctx, s.feedSeq.Load(), feedBatch)
+			evs, h, err = tx.Revocations().FindRevocationsAfter(ctx, after, feedBatch)
 			return err
 		})
 		if err != nil {
@@ -107,7 +124,13 @@ func (s *Service) pollRevocations(ctx context.Context) {
 			}
 			return
 		}
+		if next < 0 {
+			next = h
+		}
 		for _, ev := range evs {
+			if _, ok := s.feed.applied[ev.Seq]; ok {
+				continue
+			}
 			switch ev.Kind {
 			case gatehouse.RevokeKey:
 				s.cache.revokeKey(ev.SubjectID)
@@ -118,15 +141,29 @@ func (s *Service) pollRevocations(ctx context.Context) {
 			case gatehouse.RevokeAppKey, gatehouse.RevokeAccountKey:
 				s.cache.revoke(subjectCred(ev.Subject))
 			}
-			if prev := s.feedSeq.Load(); prev != 0 && ev.Seq > prev+1 {
-				s.stats.feedGaps.Add(uint64(ev.Seq - prev - 1))
+			s.stats.feedEvents.Add(1)
+			if ev.Tx >= next {
+				if s.feed.applied == nil {
+					s.feed.applied = make(map[int64]int64)
+				}
+				s.feed.applied[ev.Seq] = ev.Tx
 			}
-			s.feedSeq.Store(ev.Seq)
 		}
 		if len(evs) < feedBatch {
 			break
 		}
+		after = evs[len(evs)-1].Pos()
 	}
+	// Every event below next has been read (it was committed when the
+	// first page was read, and the pages went past it); those of the
+	// transactions at or above it are read again next time.
+	s.feed.horizon = next
+	for seq, tx := range s.feed.applied {
+		if tx < next {
+			delete(s.feed.applied, seq)
+		}
+	}
+	s.feedHorizon.Store(next)
 	if stale {
 		s.cache.clear()
 	}

@@ -177,9 +177,11 @@ type Service struct {
 	deviceKey        []byte             // HMAC key of the console's device cookies
 	// feedAt is the Unix-nano time of the last successful read of the
 	// revocation log, or 0 while Run has not started; see Authenticate.
-	feedAt  atomic.Int64
-	feedSeq atomic.Int64
-	stats   serviceStats
+	feedAt atomic.Int64
+	// feedHorizon is feed.horizon, for Stats.
+	feedHorizon atomic.Int64
+	feed        feedState
+	stats       serviceStats
 }
 
 // New returns a Service over store.

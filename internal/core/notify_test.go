@@ -72,3 +72,89 @@ func TestRevocationNoticesAcrossNodes(t *testing.T) {
 		t.Errorf("p99 %v, want at most 50ms", p99)
 	}
 }
+
+// TestRevocationLateCommitReachesCache (PostgreSQL): a key's deletion that
+// commits after a later revocation has already been applied still reaches
+// every node's cache. A transaction on node A deletes key 1 and logs it,
+// and stays open; meanwhile node A deletes key 2 (a later seq, committed at
+// once), and node B, which has both cached, refuses key 2. When the first
+// transaction commits, B refuses key 1 too. A feed that moved past "the
+// last seq it read" would keep accepting key 1 from its cache for as long as
+// it stays cached.
+func TestRevocationLateCommitReachesCache(t *testing.T) {
+	dsn := pgtest.SchemaDSN(t)
+	open := func() (*core.Service, *postgres.Store) {
+		st, err := postgres.Open(context.Background(), dsn, postgres.Options{MaxConns: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := core.New(st, core.Options{Argon2: cheap, RevocationNotices: true})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); svc.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done; st.Close() })
+		for !core.FeedRead(svc) {
+			time.Sleep(time.Millisecond)
+		}
+		return svc, st
+	}
+	a, storeA := open()
+	b, _ := open()
+	ctx := context.Background()
+	_, p := activeUser(t, a, "a@example.com")
+	user := as(p)
+	k1, key1, err := a.CreateKey(user, "one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, key2, err := a.CreateKey(user, "two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{key1, key2} {
+		if _, err := b.Authenticate(ctx, key, core.ClientInfo{}); err != nil { // cached on b
+			t.Fatal(err)
+		}
+	}
+	refused := func(key string) bool {
+		_, err := b.Authenticate(ctx, key, core.ClientInfo{})
+		return gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED
+	}
+	waitRefused := func(what, key string) {
+		t.Helper()
+		for start := time.Now(); !refused(key); time.Sleep(time.Millisecond) {
+			if time.Since(start) > 2*time.Second {
+				t.Fatalf("node b still accepts %s 2 s after its deletion committed", what)
+			}
+		}
+	}
+	logged, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- storeA.Update(ctx, func(tx gatehouse.Tx) error {
+			if err := tx.Keys().DeleteKey(ctx, p.UserID, k1.ID); err != nil {
+				return err
+			}
+			if err := tx.Revocations().CreateRevocation(ctx, &gatehouse.Revocation{Kind: gatehouse.RevokeKey, SubjectID: k1.ID, At: time.Now().UTC()}); err != nil {
+				return err
+			}
+			close(logged)
+			<-release
+			return nil
+		})
+	}()
+	<-logged
+	if err := a.DeleteKey(user, k2.ID); err != nil {
+		close(release)
+		t.Fatal(err)
+	}
+	waitRefused("key 2", key2)
+	time.Sleep(3 * 200 * time.Millisecond) // a few of b's polls, with key 1's deletion in flight
+	if refused(key1) {
+		t.Fatal("node b refused key 1 before its deletion committed")
+	}
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	waitRefused("key 1", key1)
+}

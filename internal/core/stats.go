@@ -91,7 +91,7 @@ type serviceStats struct {
 	verify      [numStatKinds][numOutcomes + 1]striped
 	cacheMisses striped
 	negHits     striped
-	feedGaps    atomic.Uint64
+	feedEvents  atomic.Uint64
 
 	hashAcquired  atomic.Uint64 // password hashes started
 	hashWaited    atomic.Uint64 // of which waited for a slot
@@ -124,11 +124,12 @@ type Stats struct {
 	NegativeHits                           uint64
 
 	// FeedAge is how long ago the revocation feed last read the log (-1
-	// before its first read); FeedSeq the last event it applied; FeedGaps
-	// how many sequence numbers it saw skipped (rolled-back writers).
-	FeedAge  time.Duration
-	FeedSeq  int64
-	FeedGaps uint64
+	// before its first read); FeedHorizon the log's horizon it has read
+	// up to (gatehouse.RevocationStore: every event below it is applied);
+	// FeedEvents how many events it has applied.
+	FeedAge     time.Duration
+	FeedHorizon int64
+	FeedEvents  uint64
 
 	// Throttled is the refusals of each limiter, by name.
 	Throttled map[string]uint64
@@ -148,7 +149,7 @@ func (s *Service) Stats() Stats {
 	out := Stats{
 		CacheMisses: st.cacheMisses.load(), CacheEvictions: s.cache.evictions.Load(),
 		CacheEntries: s.cache.n.Load(), CacheBytes: s.cache.bytes.Load(), NegativeHits: st.negHits.load(),
-		FeedAge: -1, FeedSeq: s.feedSeq.Load(), FeedGaps: st.feedGaps.Load(),
+		FeedAge: -1, FeedHorizon: s.feedHorizon.Load(), FeedEvents: st.feedEvents.Load(),
 		Throttled: map[string]uint64{
 			"signup_ip":                    s.signupPerIP.Refused(),
 			"exchange_ip":                  s.exchangePerIP.Refused(),

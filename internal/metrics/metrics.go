@@ -171,8 +171,8 @@ var (
 	descCacheBytes  = prometheus.NewDesc("gatehouse_cache_bytes", "Estimated bytes held by the verification cache.", nil, nil)
 	descNegHits     = prometheus.NewDesc("gatehouse_negative_cache_hits_total", "Credential checks refused by the negative cache without a database read.", nil, nil)
 	descFeedAge     = prometheus.NewDesc("gatehouse_revocation_feed_age_seconds", "Time since the revocation feed last read the log (-1 before its first read).", nil, nil)
-	descFeedSeq     = prometheus.NewDesc("gatehouse_revocation_feed_seq", "The last revocation event this node applied.", nil, nil)
-	descFeedGaps    = prometheus.NewDesc("gatehouse_revocation_feed_gaps_total", "Sequence numbers the revocation feed saw skipped.", nil, nil)
+	descFeedHorizon = prometheus.NewDesc("gatehouse_revocation_feed_horizon", "The revocation log's horizon this node has read up to: every event below it is applied (a sequence number on SQLite, a transaction id on PostgreSQL).", nil, nil)
+	descFeedEvents  = prometheus.NewDesc("gatehouse_revocation_feed_events_total", "Revocation events this node's feed has applied.", nil, nil)
 	descThrottled   = prometheus.NewDesc("gatehouse_ratelimit_refusals_total", "Requests refused by a throttle, by limiter.", []string{"limiter"}, nil)
 	descHashRunning = prometheus.NewDesc("gatehouse_password_hash_running", "Password hashes running now.", nil, nil)
 	descHashSlots   = prometheus.NewDesc("gatehouse_password_hash_slots", "Password hashes that may run at once.", nil, nil)
@@ -190,7 +190,7 @@ var (
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descVerify, descCacheHits, descCacheMisses, descCacheEvict, descCacheSize, descCacheBytes,
-		descNegHits, descFeedAge, descFeedSeq, descFeedGaps, descThrottled, descHashRunning, descHashSlots, descHashWaiting,
+		descNegHits, descFeedAge, descFeedHorizon, descFeedEvents, descThrottled, descHashRunning, descHashSlots, descHashWaiting,
 		descHashStarted, descHashRefused, descHashWait, descHashWaited, descDropped, descPoolOpen, descPoolMax, descPoolWaits, descPoolWait} {
 		ch <- d
 	}
@@ -222,8 +222,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			age = st.FeedAge.Seconds()
 		}
 		gauge(descFeedAge, age)
-		gauge(descFeedSeq, float64(st.FeedSeq))
-		counter(descFeedGaps, float64(st.FeedGaps))
+		gauge(descFeedHorizon, float64(st.FeedHorizon))
+		counter(descFeedEvents, float64(st.FeedEvents))
 		for name, n := range st.Throttled {
 			counter(descThrottled, float64(n), name)
 		}

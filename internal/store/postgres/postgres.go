@@ -19,7 +19,9 @@
 // Waiting longer than Options.LockTimeout for a row lock is EUNAVAILABLE,
 // as waiting out SQLite's busy timeout is. Reads (View) take no lock:
 // REPEATABLE READ READ ONLY, one snapshot for the whole of fn, like a
-// SQLite read transaction.
+// SQLite read transaction. The revocation log takes no lock either:
+// revoking transactions append side by side, and readers follow the oldest
+// transaction in flight (revocations.go).
 //
 // Times are TIMESTAMPTZ written truncated to the millisecond and read back
 // in UTC, which round-trips the same instants as the SQLite store.
@@ -55,9 +57,7 @@ const (
 	// migrateLockKey is held (session level) while a node applies
 	// migrations, so nodes starting at once apply each file once.
 	migrateLockKey int64 = 0x6761746568_0001
-	// revocationLockKey is held (transaction level) by every transaction
-	// that appends to the revocation log; see revocations.go.
-	revocationLockKey int64 = 0x6761746568_0002
+	// 0x6761746568_0002 was the revocation log's append lock, until 0011.
 )
 
 // Options tune the store. Zero values take defaults.

@@ -11,52 +11,72 @@ import (
 
 type revocations struct{ tx pgx.Tx }
 
+// The log's order (migrations/0011_revocations_tx.sql). Revoking
+// transactions on every node append side by side, so a seq can commit after
+// a higher one: a reader that moved past "the last seq it saw" would skip
+// it for good, leaving a revoked credential cached on that node. So each
+// row records its transaction's id (the column's default,
+// pg_current_xact_id()), and a read also returns the horizon, the xmin of
+// the snapshot it read in: every transaction with an id below it has ended,
+// so every row it wrote is visible in that snapshot, and no transaction
+// that is running or has yet to write can take an id below it. A reader
+// starts its next read at the horizon (gatehouse.RevocationStore).
+//
+// Rejected: a global advisory lock held by revokers from append to commit
+// (what 0001 did): revokers on every node took turns, and engines without
+// advisory locks could not run it. A commit-time sequence (a counter row
+// updated last) is the same lock under another name.
+
 func (s revocations) CreateRevocation(ctx context.Context, r *gatehouse.Revocation) error {
-	// Every node tails the log by asking for seq > the last seq it saw.
-	// That is only sound if seqs become visible in order. A sequence hands
-	// out numbers when rows are inserted, not when they commit: without
-	// this lock, transaction A could take seq 5, B take seq 6 and commit
-	// first, a tailer read 6 and move past it, and A's 5 commit afterwards
-	// and never be seen, leaving a revoked credential cached on that node.
-	// The transaction-level advisory lock makes appenders take turns from
-	// before they draw a seq until they commit or roll back (when
-	// PostgreSQL releases it, after the commit is visible), so seq order is
-	// commit order. Updates run side by side, so this lock is what orders
-	// the log: revoking transactions (deletes of keys, apps, accounts; rare
-	// next to exchanges and reads) take turns from their append to their
-	// commit, and nothing else waits for it. It costs one round trip.
-	if _, err := s.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, revocationLockKey); err != nil {
-		return mapErr(err)
-	}
-	err := s.tx.QueryRow(ctx, `INSERT INTO revocations (kind, subject_id, subject, at) VALUES ($1, $2, $3, $4) RETURNING seq`,
-		string(r.Kind), r.SubjectID, r.Subject, ts(r.At)).Scan(&r.Seq)
-	if err != nil {
-		return mapErr(err)
-	}
-	// Delivered to every node's feed at commit, and not at all on a
-	// rollback (notify.go).
-	_, err = s.tx.Exec(ctx, `SELECT pg_notify($1, '')`, revocationChannel)
+	// The notice is delivered to every node's feed at commit, and not at
+	// all on a rollback (notify.go); one round trip with the insert.
+	err := s.tx.QueryRow(ctx, `WITH ins AS (
+			INSERT INTO revocations (kind, subject_id, subject, at) VALUES ($1, $2, $3, $4) RETURNING seq, tx)
+		SELECT seq, tx FROM ins, pg_notify($5, '')`,
+		string(r.Kind), r.SubjectID, r.Subject, ts(r.At), revocationChannel).Scan(&r.Seq, &r.Tx)
 	return mapErr(err)
 }
 
-func (s revocations) FindRevocationsAfter(ctx context.Context, seq int64, limit int) ([]gatehouse.Revocation, error) {
-	rows, err := s.tx.Query(ctx, `SELECT seq, kind, subject_id, subject, at FROM revocations WHERE seq > $1 ORDER BY seq LIMIT $2`, seq, limitArg(limit))
-	return sqlrows.OrNil(collect(rows, err, func(row sqlrows.Row) (gatehouse.Revocation, error) {
+// horizonSQL is the xmin of the statement's snapshot, the one its rows
+// are read in.
+const horizonSQL = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
+
+func (s revocations) FindRevocationsAfter(ctx context.Context, after gatehouse.RevocationPos, limit int) ([]gatehouse.Revocation, int64, error) {
+	// One statement: the horizon and the rows share its snapshot (View is
+	// REPEATABLE READ as well). The LEFT JOIN keeps one row, with NULL
+	// columns, to carry the horizon when no event matches.
+	rows, err := s.tx.Query(ctx, `SELECT `+horizonSQL+`, r.seq, r.tx, r.kind, r.subject_id, r.subject, r.at
+		FROM (SELECT 1) one LEFT JOIN LATERAL (
+			SELECT seq, tx, kind, subject_id, subject, at FROM revocations
+			WHERE (tx, seq) > ($1, $2) ORDER BY tx, seq LIMIT $3) r ON true ORDER BY r.tx, r.seq`,
+		after.Tx, after.Seq, limitArg(limit))
+	var horizon int64
+	evs, err := collect(rows, err, func(row sqlrows.Row) (gatehouse.Revocation, error) {
 		var r gatehouse.Revocation
-		var kind string
-		var at time.Time
-		if err := row.Scan(&r.Seq, &kind, &r.SubjectID, &r.Subject, &at); err != nil {
+		var seq, tx, subjectID *int64
+		var kind, subject *string
+		var at *time.Time
+		if err := row.Scan(&horizon, &seq, &tx, &kind, &subjectID, &subject, &at); err != nil {
 			return r, mapErr(err)
 		}
-		r.Kind, r.At = gatehouse.RevocationKind(kind), at.UTC()
+		if seq != nil {
+			r.Seq, r.Tx, r.Kind, r.SubjectID, r.Subject, r.At = *seq, *tx, gatehouse.RevocationKind(*kind), *subjectID, *subject, at.UTC()
+		}
 		return r, nil
-	}))
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(evs) == 1 && evs[0].Seq == 0 {
+		return nil, horizon, nil
+	}
+	return evs, horizon, nil
 }
 
-func (s revocations) LatestRevocationSeq(ctx context.Context) (int64, error) {
-	var seq int64
-	err := s.tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM revocations`).Scan(&seq)
-	return seq, mapErr(err)
+func (s revocations) RevocationHorizon(ctx context.Context) (int64, error) {
+	var h int64
+	err := s.tx.QueryRow(ctx, `SELECT `+horizonSQL).Scan(&h)
+	return h, mapErr(err)
 }
 
 func (s revocations) DeleteRevocationsBefore(ctx context.Context, t time.Time) error {

@@ -402,12 +402,12 @@ func TestBackup(t *testing.T) {
 		if len(ls) != 1 || ls[0].ID != l.ID || ls[0].IP != l.IP {
 			t.Errorf("logins in backup = %+v, want %+v", ls, l)
 		}
-		seq, err := tx.Revocations().LatestRevocationSeq(ctx)
+		evs, h, err := tx.Revocations().FindRevocationsAfter(ctx, gatehouse.RevocationPos{}, 10)
 		if err != nil {
 			return err
 		}
-		if seq != r.Seq {
-			t.Errorf("revocation seq in backup = %d, want %d", seq, r.Seq)
+		if len(evs) != 1 || evs[0].Seq != r.Seq || h != r.Seq+1 {
+			t.Errorf("revocation log in backup = %+v (horizon %d), want %+v (horizon %d)", evs, h, r, r.Seq+1)
 		}
 		return nil
 	})

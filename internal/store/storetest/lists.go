@@ -32,7 +32,8 @@ func testLists(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"FindLoginsByUser", false, func(tx gatehouse.Tx) (any, error) { return tx.Logins().FindLoginsByUser(t.Context(), u.ID, 10) }, false},
 		{"FindLoginAttempts", false, func(tx gatehouse.Tx) (any, error) { return tx.Logins().FindLoginAttempts(t.Context(), 10) }, false},
 		{"FindRevocationsAfter", false, func(tx gatehouse.Tx) (any, error) {
-			return tx.Revocations().FindRevocationsAfter(t.Context(), 0, 10)
+			evs, _, err := tx.Revocations().FindRevocationsAfter(t.Context(), gatehouse.RevocationPos{}, 10)
+			return evs, err
 		}, true},
 		{"FindDatasetsForUser", false, func(tx gatehouse.Tx) (any, error) { return tx.Datasets().FindDatasetsForUser(t.Context(), u.ID) }, false},
 		{"FindChatIDsByUser", false, func(tx gatehouse.Tx) (any, error) { return tx.Chats().FindChatIDsByUser(t.Context(), 1<<40) }, false},

@@ -74,7 +74,7 @@ func testTimes(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 					return fmt.Errorf("FindLoginsByUser returned %d logins, want 1", len(gl))
 				}
 				add("Login.At", gl[0].At, want)
-				gr, err := tx.Revocations().FindRevocationsAfter(ctx, 0, 1)
+				gr, _, err := tx.Revocations().FindRevocationsAfter(ctx, gatehouse.RevocationPos{}, 1)
 				if err != nil {
 					return err
 				}
