@@ -15,9 +15,8 @@ import (
 
 // TestBusyWrite holds a row lock from another connection: a write to that
 // row waits the lock timeout and then answers EUNAVAILABLE, while reads go
-// on; once the lock is gone, writes resume. It has a database of its own:
-// the writer lock is per database, and other tests' writes in the shared
-// one would eat into the short lock timeout.
+// on; once the lock is gone, writes resume. It has a database of its own,
+// away from the other tests' load on the shared one.
 func TestBusyWrite(t *testing.T) {
 	t.Parallel()
 	dsn := newDatabase(t)
