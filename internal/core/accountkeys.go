@@ -105,7 +105,7 @@ func (s *Service) ListAccountKeysOf(ctx context.Context, email string) ([]*gateh
 
 func (s *Service) listAccountKeys(ctx context.Context, userID int64) ([]*gatehouse.AccountKey, error) {
 	var out []*gatehouse.AccountKey
-	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+	err := s.store.Read(ctx, func(tx gatehouse.Tx) error {
 		var err error
 		out, err = tx.AccountKeys().FindAccountKeysByUser(ctx, userID)
 		return err

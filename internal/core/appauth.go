@@ -155,7 +155,7 @@ func basicHash(id, sec string) gatehouse.Hash {
 // EUNAUTHORIZED.
 func (s *Service) loadKey(ctx context.Context, id string) (p gatehouse.Principal, secret string, active bool, err error) {
 	var sealed []byte
-	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+	err = s.store.Read(ctx, func(tx gatehouse.Tx) error {
 		var userID int64
 		switch {
 		case objectid.ValidWithPrefix(id, credential.AppKeyPrefix):

@@ -217,7 +217,7 @@ func (s *Service) GetApp(ctx context.Context, id string) (*gatehouse.App, error)
 		return nil, err
 	}
 	var a *gatehouse.App
-	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+	err = s.store.Read(ctx, func(tx gatehouse.Tx) error {
 		a, err = appAccess(ctx, tx, p, id, false)
 		return err
 	})

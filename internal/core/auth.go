@@ -69,7 +69,7 @@ func (s *Service) authenticate(ctx context.Context, cred string, ci ClientInfo, 
 	}
 	var p gatehouse.Principal
 	expires := now.Add(s.opt.CacheMaxAge)
-	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+	err = s.store.Read(ctx, func(tx gatehouse.Tx) error {
 		var userID int64
 		switch kind {
 		case credential.APIKey:

@@ -34,6 +34,13 @@ func (c *countingStore) View(ctx context.Context, fn func(gatehouse.Tx) error) e
 	return c.Store.View(ctx, fn)
 }
 
+func (c *countingStore) Read(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	if c.armed.Load() {
+		c.txs.Add(1)
+	}
+	return c.Store.Read(ctx, fn)
+}
+
 // countingModels is a model server that answers and counts its calls.
 type countingModels struct{ calls atomic.Int64 }
 

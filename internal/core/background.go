@@ -82,7 +82,7 @@ func (s *Service) Run(ctx context.Context) error {
 
 func (s *Service) horizon(ctx context.Context) (int64, error) {
 	var h int64
-	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+	err := s.store.Read(ctx, func(tx gatehouse.Tx) error {
 		var err error
 		h, err = tx.Revocations().RevocationHorizon(ctx)
 		return err
@@ -113,7 +113,7 @@ func (s *Service) pollRevocations(ctx context.Context) {
 	for {
 		var evs []gatehouse.Revocation
 		var h int64
-		err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		err := s.store.Read(ctx, func(tx gatehouse.Tx) error {
 			var err error
 			evs, h, err = tx.Revocations().FindRevocationsAfter(ctx, after, feedBatch)
 			return err

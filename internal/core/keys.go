@@ -17,7 +17,7 @@ func (s *Service) ListKeys(ctx context.Context) ([]*gatehouse.APIKey, error) {
 		return nil, err
 	}
 	var out []*gatehouse.APIKey
-	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+	err = s.store.Read(ctx, func(tx gatehouse.Tx) error {
 		out, err = tx.Keys().FindKeysByUser(ctx, p.UserID)
 		return err
 	})

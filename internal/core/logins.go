@@ -22,7 +22,7 @@ func (s *Service) ListLogins(ctx context.Context, limit int) ([]*gatehouse.Login
 		return nil, gatehouse.Err(gatehouse.ReasonLimitRange).WithLimit(LoginsMaxLimit)
 	}
 	var out []*gatehouse.Login
-	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+	err = s.store.Read(ctx, func(tx gatehouse.Tx) error {
 		out, err = tx.Logins().FindLoginsByUser(ctx, p.UserID, limit)
 		return err
 	})

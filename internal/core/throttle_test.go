@@ -52,6 +52,11 @@ func (r *recorder) View(ctx context.Context, fn func(gatehouse.Tx) error) error 
 	return r.Store.View(ctx, func(tx gatehouse.Tx) error { return fn(recTx{tx, r}) })
 }
 
+func (r *recorder) Read(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	r.log("Read")
+	return r.Store.Read(ctx, func(tx gatehouse.Tx) error { return fn(recTx{tx, r}) })
+}
+
 type recTx struct {
 	gatehouse.Tx
 	r *recorder

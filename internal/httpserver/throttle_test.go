@@ -128,6 +128,10 @@ func (s countingStore) View(ctx context.Context, fn func(gatehouse.Tx) error) er
 	return s.Store.View(ctx, func(tx gatehouse.Tx) error { return fn(countingTx{tx, s.n}) })
 }
 
+func (s countingStore) Read(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	return s.Store.Read(ctx, func(tx gatehouse.Tx) error { return fn(countingTx{tx, s.n}) })
+}
+
 type countingTx struct {
 	gatehouse.Tx
 	n *reads

@@ -37,6 +37,7 @@ type Metrics struct {
 	tx       *prometheus.HistogramVec
 	txUpdate prometheus.Observer
 	txView   prometheus.Observer
+	txRead   prometheus.Observer
 	col      *collector
 }
 
@@ -67,10 +68,10 @@ func New() *Metrics {
 	}, []string{"route", "method", "status"})
 	m.tx = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "gatehouse_db_transaction_seconds",
-		Help:    "Store transactions by kind (update: read-write, view: read-only), including the wait for the writer's turn.",
+		Help:    "Store transactions by kind (update: read-write; view: read-only, one snapshot; read: read-only statements without a transaction around them), including waits for row locks.",
 		Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	}, []string{"kind"})
-	m.txUpdate, m.txView = m.tx.WithLabelValues("update"), m.tx.WithLabelValues("view")
+	m.txUpdate, m.txView, m.txRead = m.tx.WithLabelValues("update"), m.tx.WithLabelValues("view"), m.tx.WithLabelValues("read")
 	m.reg.MustRegister(m.requests, m.tx,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -144,6 +145,13 @@ func (t *timedStore) View(ctx context.Context, fn func(gatehouse.Tx) error) erro
 	start := time.Now()
 	err := t.Store.View(ctx, fn)
 	t.m.txView.Observe(time.Since(start).Seconds())
+	return err
+}
+
+func (t *timedStore) Read(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	start := time.Now()
+	err := t.Store.Read(ctx, fn)
+	t.m.txRead.Observe(time.Since(start).Seconds())
 	return err
 }
 

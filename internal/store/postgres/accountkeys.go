@@ -6,10 +6,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
-	"github.com/jackc/pgx/v5"
 )
 
-type accountKeys struct{ tx pgx.Tx }
+type accountKeys struct{ tx querier }
 
 func scanAccountKey(row sqlrows.Row) (*gatehouse.AccountKey, error) {
 	var k gatehouse.AccountKey

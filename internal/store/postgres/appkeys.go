@@ -6,10 +6,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
-	"github.com/jackc/pgx/v5"
 )
 
-type appKeys struct{ tx pgx.Tx }
+type appKeys struct{ tx querier }
 
 func scanAppKey(row sqlrows.Row) (*gatehouse.AppKey, error) {
 	var k gatehouse.AppKey

@@ -7,10 +7,9 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/appcodec"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
-	"github.com/jackc/pgx/v5"
 )
 
-type apps struct{ tx pgx.Tx }
+type apps struct{ tx querier }
 
 // The settings and metadata columns hold appcodec's documents; nil
 // metadata is NULL. pgx sends a []byte to a json or jsonb parameter as is.

@@ -8,10 +8,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
-	"github.com/jackc/pgx/v5"
 )
 
-type audit struct{ tx pgx.Tx }
+type audit struct{ tx querier }
 
 func (s audit) CreateAuditEvent(ctx context.Context, e *gatehouse.AuditEvent) error {
 	err := s.tx.QueryRow(ctx, `INSERT INTO audit_events (at, type, actor, actor_norm, subject, email, email_norm, ip, request_id, outcome, detail)

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-type chats struct{ tx pgx.Tx }
+type chats struct{ tx querier }
 
 const chatCols = `id, user_id, title, created_at, updated_at, size`
 

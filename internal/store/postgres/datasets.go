@@ -6,10 +6,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
-	"github.com/jackc/pgx/v5"
 )
 
-type datasets struct{ tx pgx.Tx }
+type datasets struct{ tx querier }
 
 func (s datasets) CreateDataset(ctx context.Context, d *gatehouse.Dataset) error {
 	err := s.tx.QueryRow(ctx, `INSERT INTO datasets (owner_id, name, classification, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,

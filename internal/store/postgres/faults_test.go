@@ -94,6 +94,13 @@ func TestReconnectAfterTerminate(t *testing.T) {
 			t.Errorf("round %d: View after terminate: %v", round, err)
 		}
 		terminate(t, app)
+		if err := s.Read(ctx, func(tx gatehouse.Tx) error {
+			_, err := tx.Users().FindUserByEmail(ctx, fmt.Sprintf("after%d@example.com", round))
+			return err
+		}); err != nil {
+			t.Errorf("round %d: Read after terminate: %v", round, err)
+		}
+		terminate(t, app)
 		if err := s.Ping(ctx); err != nil {
 			t.Errorf("round %d: Ping after terminate: %v", round, err)
 		}

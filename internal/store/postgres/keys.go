@@ -6,10 +6,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
-	"github.com/jackc/pgx/v5"
 )
 
-type keys struct{ tx pgx.Tx }
+type keys struct{ tx querier }
 
 const keyCols = `id, user_id, name, hash, hint, created_at, last_used_at`
 

@@ -6,10 +6,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
-	"github.com/jackc/pgx/v5"
 )
 
-type logins struct{ tx pgx.Tx }
+type logins struct{ tx querier }
 
 func (s logins) CreateLogin(ctx context.Context, l *gatehouse.Login) error {
 	err := s.tx.QueryRow(ctx, `INSERT INTO logins (user_id, at, ip, user_agent, kind, success, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,

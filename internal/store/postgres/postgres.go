@@ -42,6 +42,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store/schema"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -120,6 +121,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["lock_timeout"]; !ok && opt.LockTimeout >= 0 {
 		cfg.ConnConfig.RuntimeParams["lock_timeout"] = fmt.Sprint(cmpOr(opt.LockTimeout, 5*time.Second).Milliseconds())
 	}
+	// Every session is read-only unless it says otherwise: Update begins
+	// READ WRITE, and Read's statements run on their own, where a write
+	// (a bug) fails instead of committing outside any transaction.
+	cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "gatehouse"
 	}
@@ -182,7 +187,8 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	defer conn.Release()
 	// Wait for the lock as long as ctx allows, not lock_timeout: another
 	// node may be in the middle of a long migration.
-	if _, err := conn.Exec(ctx, `SET lock_timeout = 0`); err != nil {
+	// And write: the pool's sessions default to read-only (see Read).
+	if _, err := conn.Exec(ctx, `SET lock_timeout = 0; SET default_transaction_read_only = off`); err != nil {
 		return nil, fmt.Errorf("postgres: migrate: %w", mapErr(err))
 	}
 	_, err = conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLockKey)
@@ -199,7 +205,10 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		// which ends the session and so releases the lock.
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
+		// The connection goes back to the pool read-only, or not at all.
 		if _, uerr := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, migrateLockKey); uerr != nil {
+			conn.Conn().Close(uctx)
+		} else if _, uerr := conn.Exec(uctx, `RESET default_transaction_read_only`); uerr != nil {
 			conn.Conn().Close(uctx)
 		}
 	}()
@@ -242,7 +251,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 
 func migrateFile(ctx context.Context, conn *pgx.Conn, name string) (bool, error) {
 	base := path.Base(name)
-	tx, err := conn.Begin(ctx)
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadWrite})
 	if err != nil {
 		return false, fmt.Errorf("postgres: migrate %s: %w", base, mapErr(err))
 	}
@@ -292,6 +301,21 @@ func (s *Store) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 // and any write fails.
 func (s *Store) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	return s.run(ctx, viewOpts, fn)
+}
+
+// Read runs fn with no transaction around it: each statement runs on its
+// own, on a pooled connection whose sessions are read-only
+// (default_transaction_read_only), so it costs one round trip, not
+// BEGIN, the statement and COMMIT. When the pooled connection turns out
+// to be dead, fn runs again, as begin tries again: it has only read.
+func (s *Store) Read(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	var err error
+	for range s.attempts {
+		if err = fn(&txn{tx: s.pool}); err == nil || ctx.Err() != nil || !brokenConn(err) {
+			break
+		}
+	}
+	return err
 }
 
 func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(gatehouse.Tx) error) error {
@@ -354,7 +378,16 @@ func (s *Store) Close() error {
 	return nil
 }
 
-type txn struct{ tx pgx.Tx }
+// querier is what the per-entity stores run statements on: the transaction
+// of an Update or a View, or the pool itself in Read.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+type txn struct{ tx querier }
 
 func (t *txn) Users() gatehouse.UserStore             { return users{t.tx} }
 func (t *txn) Keys() gatehouse.KeyStore               { return keys{t.tx} }

@@ -7,10 +7,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
-	"github.com/jackc/pgx/v5"
 )
 
-type promptLogs struct{ tx pgx.Tx }
+type promptLogs struct{ tx querier }
 
 func (s promptLogs) CreatePromptLog(ctx context.Context, l *gatehouse.PromptLog) error {
 	err := s.tx.QueryRow(ctx, `INSERT INTO prompt_logs (user_id, session_id, at, prompt, completion, model, prompt_tokens, completion_tokens, total_tokens, ip)

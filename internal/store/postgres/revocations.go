@@ -6,10 +6,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
-	"github.com/jackc/pgx/v5"
 )
 
-type revocations struct{ tx pgx.Tx }
+type revocations struct{ tx querier }
 
 // The log's order (migrations/0011_revocations_tx.sql). Revoking
 // transactions on every node append side by side, so a seq can commit after
@@ -42,8 +41,8 @@ func (s revocations) CreateRevocation(ctx context.Context, r *gatehouse.Revocati
 const horizonSQL = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
 
 func (s revocations) FindRevocationsAfter(ctx context.Context, after gatehouse.RevocationPos, limit int) ([]gatehouse.Revocation, int64, error) {
-	// One statement: the horizon and the rows share its snapshot (View is
-	// REPEATABLE READ as well). The LEFT JOIN keeps one row, with NULL
+	// One statement: the horizon and the rows share its snapshot, in a
+	// View or a Read alike. The LEFT JOIN keeps one row, with NULL
 	// columns, to carry the horizon when no event matches.
 	rows, err := s.tx.Query(ctx, `SELECT `+horizonSQL+`, r.seq, r.tx, r.kind, r.subject_id, r.subject, r.at
 		FROM (SELECT 1) one LEFT JOIN LATERAL (

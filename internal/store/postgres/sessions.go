@@ -5,10 +5,9 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/jackc/pgx/v5"
 )
 
-type sessions struct{ tx pgx.Tx }
+type sessions struct{ tx querier }
 
 func (s sessions) CreateSession(ctx context.Context, c *gatehouse.ConsoleSession) error {
 	_, err := s.tx.Exec(ctx, `INSERT INTO console_sessions (hash, user_id, created_at, seen_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)`,

@@ -2,11 +2,9 @@ package postgres
 
 import (
 	"context"
-
-	"github.com/jackc/pgx/v5"
 )
 
-type settings struct{ tx pgx.Tx }
+type settings struct{ tx querier }
 
 func (s settings) FindSetting(ctx context.Context, name string) ([]byte, error) {
 	var v []byte

@@ -5,10 +5,9 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/jackc/pgx/v5"
 )
 
-type tokens struct{ tx pgx.Tx }
+type tokens struct{ tx querier }
 
 func (s tokens) CreateToken(ctx context.Context, t *gatehouse.AccessToken) error {
 	_, err := s.tx.Exec(ctx, `INSERT INTO access_tokens (hash, user_id, key_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,

@@ -179,6 +179,12 @@ func TestLockUser(t *testing.T) {
 	}); gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
 		t.Errorf("LockUser(unknown) = %v, want ENOTFOUND", err)
 	}
+	// A row lock is a write: it fails outside an Update.
+	for name, run := range map[string]func(context.Context, func(gatehouse.Tx) error) error{"View": a.View, "Read": a.Read} {
+		if err := run(ctx, func(tx gatehouse.Tx) error { _, err := tx.Users().LockUser(ctx, u.ID); return err }); err == nil {
+			t.Errorf("LockUser in %s succeeded, want an error", name)
+		}
+	}
 	locked, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {

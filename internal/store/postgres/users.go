@@ -6,10 +6,9 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
-	"github.com/jackc/pgx/v5"
 )
 
-type users struct{ tx pgx.Tx }
+type users struct{ tx querier }
 
 const userCols = `id, email, password_hash, status, is_admin, cac, company_id, created_at, updated_at`
 

@@ -386,6 +386,11 @@ func (s *Store) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	return s.view(ctx, fn)
 }
 
+// Read is View: a read transaction on a local file costs no round trips.
+func (s *Store) Read(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	return s.view(ctx, fn)
+}
+
 func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, fn func(gatehouse.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {

@@ -153,6 +153,64 @@ func testTx(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				t.Errorf("users after a write in View = %s, want none", show(got))
 			}
 		}},
+		{"ReadIsReadOnly", func(t *testing.T, s gatehouse.Store) {
+			// A plain insert, and an insert in a statement that also reads
+			// (the revocation log's). (LockUser, a row lock on PostgreSQL,
+			// is a plain read on SQLite.)
+			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			writes := map[string]func(tx gatehouse.Tx) error{
+				"CreateUser": func(tx gatehouse.Tx) error {
+					return tx.Users().CreateUser(t.Context(), newUser("ro@example.com", gatehouse.UserActive))
+				},
+				"CreateRevocation": func(tx gatehouse.Tx) error {
+					return tx.Revocations().CreateRevocation(t.Context(), &gatehouse.Revocation{Kind: gatehouse.RevokeUser, SubjectID: u.ID, At: t0})
+				},
+			}
+			for name, write := range writes {
+				if err := s.Read(t.Context(), write); err == nil {
+					t.Errorf("%s inside Read succeeded, want an error", name)
+				}
+			}
+			if got := mustFind(t, s, func(tx gatehouse.Tx) ([]*gatehouse.User, error) {
+				return tx.Users().FindUsers(t.Context(), gatehouse.UserFilter{})
+			}); len(got) != 1 {
+				t.Errorf("users after writes in Read = %s, want the one", show(got))
+			}
+			if got := logEvents(t, s); len(got) != 0 {
+				t.Errorf("revocation log after a write in Read = %s, want empty", show(got))
+			}
+		}},
+		{"ReadSeesCommitted", func(t *testing.T, s gatehouse.Store) {
+			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			var got *gatehouse.User
+			err := s.Read(t.Context(), func(tx gatehouse.Tx) error {
+				var err error
+				got, err = tx.Users().FindUserByID(t.Context(), u.ID)
+				return err
+			})
+			if err != nil || got == nil || got.Email != u.Email {
+				t.Fatalf("Read: %+v, %v; want %s", got, err, u.Email)
+			}
+			// Each statement sees what committed before it, and fn's
+			// error is Read's.
+			sentinel := errors.New("fn failed")
+			err = s.Read(t.Context(), func(tx gatehouse.Tx) error {
+				before, err := tx.Users().FindUsers(t.Context(), gatehouse.UserFilter{})
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Users().FindUserByEmail(t.Context(), "b@example.com"); gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+					t.Errorf("FindUserByEmail(b) before it exists: %v, want ENOTFOUND", err)
+				}
+				if len(before) != 1 {
+					t.Errorf("Read saw %d users, want 1", len(before))
+				}
+				return sentinel
+			})
+			if !errors.Is(err, sentinel) {
+				t.Errorf("Read returned %v, want the error fn returned", err)
+			}
+		}},
 		{"ConcurrentUpdates", func(t *testing.T, s gatehouse.Store) {
 			const writers, each = 8, 10
 			var wg sync.WaitGroup
@@ -240,6 +298,11 @@ func testTx(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			wantCode(t, "Update after Close", s.Update(ctx, func(tx gatehouse.Tx) error { ran = true; return nil }), gatehouse.EUNAVAILABLE)
 			wantCode(t, "View after Close", s.View(ctx, func(tx gatehouse.Tx) error { ran = true; return nil }), gatehouse.EUNAVAILABLE)
 			wantCode(t, "Ping after Close", s.Ping(ctx), gatehouse.EUNAVAILABLE)
+			// Read may run fn (it begins nothing); its statements fail.
+			wantCode(t, "Read after Close", s.Read(ctx, func(tx gatehouse.Tx) error {
+				_, err := tx.Users().FindUsers(ctx, gatehouse.UserFilter{})
+				return err
+			}), gatehouse.EUNAVAILABLE)
 			if ran {
 				t.Errorf("fn ran on a closed store")
 			}
