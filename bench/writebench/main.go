@@ -30,6 +30,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,8 @@ import (
 func main() {
 	dsn := flag.String("dsn", firstNonEmpty(os.Getenv("GATEHOUSE_TEST_POSTGRES"), os.Getenv("DATABASE_URL")), "PostgreSQL server `DSN` (a database is made on it and dropped)")
 	d := flag.Duration("d", 5*time.Second, "length of each measured run")
+	flag.IntVar(&rounds, "rounds", 3, "measure every case this many times, the cases taking turns, and report the median (a shared machine's rate wanders)")
+	flag.IntVar(&debugPort, "debug-port", 0, "serve node i's profiler (--debug-addr) on 127.0.0.1:`PORT`+i, to profile a run (off by default)")
 	flag.Parse()
 	if *dsn == "" {
 		fmt.Fprintln(os.Stderr, "writebench: give -dsn (or set GATEHOUSE_TEST_POSTGRES); .ci/start-postgres.sh starts a throwaway server")
@@ -108,8 +111,8 @@ func run(ctx context.Context, serverDSN string, d time.Duration) error {
 			n.cmd.Wait()
 		}
 	}()
-	for range 2 {
-		n, err := startNode(ctx, bin, env)
+	for i := range 2 {
+		n, err := startNode(ctx, bin, env, i)
 		if err != nil {
 			return err
 		}
@@ -120,58 +123,73 @@ func run(ctx context.Context, serverDSN string, d time.Duration) error {
 	type result struct {
 		op           string
 		nodes, conns int
-		rate         float64
+		rates        []float64
 		errs         int64
 	}
-	var results []result
+	var results []*result
 	for _, op := range []string{"token exchange", "key creation"} {
 		for _, nn := range []int{1, 2} {
 			for _, conns := range []int{1, 8, 32} {
-				var ok, bad, seq atomic.Int64
-				deadline := time.Now().Add(d)
-				var wg sync.WaitGroup
-				for c := range conns {
-					wg.Go(func() {
-						base := "http://" + nodes[c%nn].addr
-						for time.Now().Before(deadline) {
-							// A client address of its own per request: the
-							// per-IP exchange throttle (30, then one a
-							// second) would otherwise meter the benchmark.
-							n := seq.Add(1)
-							ip := fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)
-							var err error
-							if op == "token exchange" {
-								err = post(client, base+"/user/get-token-with-api-key", ip, "", map[string]string{"email": emails[c], "api_key": keys[c]})
-							} else {
-								err = createAndDelete(client, base, ip, keys[c])
-							}
-							if err != nil {
-								bad.Add(1)
-							} else {
-								ok.Add(1)
-							}
-						}
-					})
-				}
-				wg.Wait()
-				r := result{op: op, nodes: nn, conns: conns, rate: float64(ok.Load()) / d.Seconds(), errs: bad.Load()}
-				fmt.Fprintf(os.Stderr, "%s, %d node(s), %d connection(s): %.0f/s (%d errors)\n", op, nn, conns, r.rate, r.errs)
-				results = append(results, r)
+				results = append(results, &result{op: op, nodes: nn, conns: conns})
 			}
 		}
 	}
+	for round := range max(rounds, 1) {
+		for _, r := range results {
+			op, nn, conns := r.op, r.nodes, r.conns
+			var ok, bad, seq atomic.Int64
+			deadline := time.Now().Add(d)
+			var wg sync.WaitGroup
+			for c := range conns {
+				wg.Go(func() {
+					base := "http://" + nodes[c%nn].addr
+					for time.Now().Before(deadline) {
+						// A client address of its own per request: the
+						// per-IP exchange throttle (30, then one a
+						// second) would otherwise meter the benchmark.
+						n := seq.Add(1)
+						ip := fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)
+						var err error
+						if op == "token exchange" {
+							err = post(client, base+"/user/get-token-with-api-key", ip, "", map[string]string{"email": emails[c], "api_key": keys[c]})
+						} else {
+							err = createAndDelete(client, base, ip, keys[c])
+						}
+						if err != nil {
+							bad.Add(1)
+						} else {
+							ok.Add(1)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			rate := float64(ok.Load()) / d.Seconds()
+			r.rates, r.errs = append(r.rates, rate), r.errs+bad.Load()
+			fmt.Fprintf(os.Stderr, "round %d: %s, %d node(s), %d connection(s): %.0f/s (%d errors)\n", round+1, op, nn, conns, rate, bad.Load())
+		}
+	}
 
-	fmt.Printf("writebench: PostgreSQL, %d accounts, %s per run; commit writes per second (key creation: create + delete, counted once)\n\n", accounts, d)
-	fmt.Println("| operation | nodes | connections | writes/s | vs 1 connection, 1 node | errors |")
-	fmt.Println("|---|---|---|---|---|---|")
+	fmt.Printf("writebench: PostgreSQL, %d accounts, %s per run, %d rounds; commit writes per second, the median of the rounds (key creation: create + delete, counted once)\n\n", accounts, d, max(rounds, 1))
+	fmt.Println("| operation | nodes | connections | writes/s | rounds | vs 1 connection, 1 node | errors |")
+	fmt.Println("|---|---|---|---|---|---|---|")
 	var base float64
 	for _, r := range results {
+		med := median(r.rates)
 		if r.nodes == 1 && r.conns == 1 {
-			base = r.rate
+			base = med
 		}
-		fmt.Printf("| %s | %d | %d | %.0f | %.2f× | %d |\n", r.op, r.nodes, r.conns, r.rate, r.rate/base, r.errs)
+		fmt.Printf("| %s | %d | %d | %.0f | %.0f–%.0f | %.2f× | %d |\n", r.op, r.nodes, r.conns, med, slices.Min(r.rates), slices.Max(r.rates), med/base, r.errs)
 	}
 	return nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func post(c *http.Client, u, ip, token string, body any) error {
@@ -218,8 +236,15 @@ func createAndDelete(c *http.Client, base, ip, key string) error {
 	return err
 }
 
-func startNode(ctx context.Context, bin string, env []string) (*node, error) {
-	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--trusted-proxies", "127.0.0.1/32")
+// debugPort is -debug-port; rounds is -rounds.
+var debugPort, rounds int
+
+func startNode(ctx context.Context, bin string, env []string, i int) (*node, error) {
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--trusted-proxies", "127.0.0.1/32"}
+	if debugPort != 0 {
+		args = append(args, "--debug-addr", fmt.Sprintf("127.0.0.1:%d", debugPort+i))
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
