@@ -20,22 +20,8 @@ import (
 // GATEHOUSE_TEST_REQUIRE=1).
 func TestRevocationNoticesAcrossNodes(t *testing.T) {
 	dsn := pgtest.SchemaDSN(t)
-	open := func() *core.Service {
-		st, err := postgres.Open(context.Background(), dsn, postgres.Options{MaxConns: 8})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc := core.New(st, core.Options{Argon2: cheap, RevocationNotices: true})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); svc.Run(ctx) }()
-		t.Cleanup(func() { cancel(); <-done; st.Close() })
-		for !core.FeedRead(svc) {
-			time.Sleep(time.Millisecond)
-		}
-		return svc
-	}
-	a, b := open(), open()
+	a, _ := listeningNode(t, dsn)
+	b, _ := listeningNode(t, dsn)
 	ctx := context.Background()
 	_, p := activeUser(t, a, "a@example.com")
 	user := as(p)
@@ -83,23 +69,8 @@ func TestRevocationNoticesAcrossNodes(t *testing.T) {
 // it stays cached.
 func TestRevocationLateCommitReachesCache(t *testing.T) {
 	dsn := pgtest.SchemaDSN(t)
-	open := func() (*core.Service, *postgres.Store) {
-		st, err := postgres.Open(context.Background(), dsn, postgres.Options{MaxConns: 8})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc := core.New(st, core.Options{Argon2: cheap, RevocationNotices: true})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); svc.Run(ctx) }()
-		t.Cleanup(func() { cancel(); <-done; st.Close() })
-		for !core.FeedRead(svc) {
-			time.Sleep(time.Millisecond)
-		}
-		return svc, st
-	}
-	a, storeA := open()
-	b, _ := open()
+	a, storeA := listeningNode(t, dsn)
+	b, _ := listeningNode(t, dsn)
 	ctx := context.Background()
 	_, p := activeUser(t, a, "a@example.com")
 	user := as(p)
@@ -157,4 +128,23 @@ func TestRevocationLateCommitReachesCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitRefused("key 1", key1)
+}
+
+// listeningNode is a node on the PostgreSQL database dsn whose revocation
+// feed runs, listening for notices, and has read the log once.
+func listeningNode(t *testing.T, dsn string) (*core.Service, *postgres.Store) {
+	t.Helper()
+	st, err := postgres.Open(context.Background(), dsn, postgres.Options{MaxConns: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := core.New(st, core.Options{Argon2: cheap, RevocationNotices: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; st.Close() })
+	for !core.FeedRead(svc) {
+		time.Sleep(time.Millisecond)
+	}
+	return svc, st
 }
