@@ -122,8 +122,8 @@ func knownMethod(m string) string {
 	return "OTHER"
 }
 
-// Store wraps st so that every transaction is timed. Only Update and View
-// are timed; the rest passes through, and so do revocation notices. The
+// Store wraps st so that every transaction is timed. Only Update, View and
+// Read are timed; the rest passes through, and so do revocation notices. The
 // pool is read from the unwrapped store (Sources.Store).
 func (m *Metrics) Store(st gatehouse.Store) gatehouse.Store {
 	return &timedStore{Store: st, m: m}
