@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -50,6 +51,9 @@ type options struct {
 	skipScenarios, skipKeys bool
 	keep                    bool
 	work                    string
+	// profile is -profile: where each scenario's gatehouse CPU profile
+	// goes, or "" for none; debugAddr is the profiler's listener then.
+	profile, debugAddr string
 }
 
 func main() {
@@ -82,6 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.skipKeys, "skip-stored", false, "skip the many-keys verify measurement")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (binaries, databases, Lua scripts)")
 	fs.StringVar(&o.work, "work", "", "work directory (default: a new one under $TMPDIR)")
+	fs.StringVar(&o.profile, "profile", "", "write a CPU profile of gatehouse during each scenario's first measured round to `DIR`/<id>.pprof (that round runs a little slower; read it with go tool pprof -top)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -105,6 +110,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk not found: apt-get install wrk")
+	}
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		o.debugAddr = ln.Addr().String()
+		ln.Close()
 	}
 	root, err := moduleRoot(ctx)
 	if err != nil {
@@ -261,7 +277,11 @@ func (b *bench) ghEnv() []string {
 func (b *bench) gatehouse(name, dir string) *server {
 	return &server{name: name, bin: b.ghBin, env: b.ghEnv(), ready: `"msg":"listening"`,
 		args: func(addr string) []string {
-			return []string{"serve", "--data", dir, "--addr", addr, "--trusted-proxies", "127.0.0.1/32"}
+			args := []string{"serve", "--data", dir, "--addr", addr, "--trusted-proxies", "127.0.0.1/32"}
+			if b.o.debugAddr != "" && name == "gatehouse" {
+				args = append(args, "--debug-addr", b.o.debugAddr)
+			}
+			return args
 		}}
 }
 
@@ -480,7 +500,17 @@ func (b *bench) measure(ctx context.Context, bare, gh *server, r *runs) error {
 			r.problems = append(r.problems, fmt.Sprintf("stopped after %d rounds: key-creation budget (raise -kc-accounts)", i))
 			break
 		}
+		var profiled chan error
+		if i == 0 && b.o.profile != "" {
+			profiled = make(chan error, 1)
+			go func() { profiled <- b.cpuProfile(ctx, sc.id, b.o.dur-500*time.Millisecond) }()
+		}
 		gr, err := one(gh, b.o.dur)
+		if profiled != nil {
+			if perr := <-profiled; perr != nil {
+				r.problems = append(r.problems, "profile: "+perr.Error())
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -933,4 +963,31 @@ func (b *bench) logSummary(gh *server) {
 	for _, l := range c.first {
 		fmt.Fprintf(b.out, "  %s\n", l)
 	}
+}
+
+// cpuProfile fetches a CPU profile of gatehouse over d from its debug
+// listener and writes it to the -profile directory as <id>.pprof.
+func (b *bench) cpuProfile(ctx context.Context, id string, d time.Duration) error {
+	u := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", b.o.debugAddr, max(1, int(d.Seconds())))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", u, resp.Status)
+	}
+	f, err := os.Create(filepath.Join(b.o.profile, id+".pprof"))
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
