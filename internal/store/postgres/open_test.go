@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/jackc/pgx/v5"
 )
@@ -181,5 +182,26 @@ func TestOpenUnreachable(t *testing.T) {
 	wantUnavailable(t, "Open(silent server)", err)
 	if elapsed > 3*time.Second {
 		t.Errorf("Open against a silent server took %v, want about the connect timeout", elapsed)
+	}
+}
+
+// TestOpenReadWriteTarget: a DSN that asks for a writable server
+// (target_session_attrs=read-write, as a multi-host failover DSN does) opens
+// and writes. The pool's sessions are read-only by default for Read, which
+// must not make the server look read-only to that check; Migrate's
+// connection goes back to the pool read-only all the same.
+func TestOpenReadWriteTarget(t *testing.T) {
+	t.Parallel()
+	dsn, _ := newSchema(t, "target_session_attrs", "read-write")
+	s := openStore(t, dsn, postgres.Options{MaxConns: 1})
+	createUser(t, s, "a@example.com")
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// One connection: the one Migrate used. A write outside Update fails.
+	if err := s.Read(t.Context(), func(tx gatehouse.Tx) error {
+		return tx.Users().CreateUser(t.Context(), newUser("ro@example.com"))
+	}); err == nil {
+		t.Error("a write in Read after Migrate succeeded: the connection came back read-write")
 	}
 }

@@ -61,6 +61,10 @@ const (
 	// 0x6761746568_0002 was the revocation log's append lock, until 0011.
 )
 
+// setReadOnly makes a pooled session's transactions read-only by default
+// (see Open).
+const setReadOnly = `SET default_transaction_read_only = on`
+
 // Options tune the store. Zero values take defaults.
 type Options struct {
 	// MaxConns is the pool size (default 4×GOMAXPROCS, at least 4). The
@@ -121,10 +125,17 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["lock_timeout"]; !ok && opt.LockTimeout >= 0 {
 		cfg.ConnConfig.RuntimeParams["lock_timeout"] = fmt.Sprint(cmpOr(opt.LockTimeout, 5*time.Second).Milliseconds())
 	}
-	// Every session is read-only unless it says otherwise: Update begins
-	// READ WRITE, and Read's statements run on their own, where a write
-	// (a bug) fails instead of committing outside any transaction.
-	cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	// Every pooled session is read-only unless it says otherwise: Update
+	// begins READ WRITE, and Read's statements run on their own, where a
+	// write (a bug) fails instead of committing outside any transaction.
+	// Set once connected, not as a startup parameter: a DSN's
+	// target_session_attrs=read-write check (SHOW transaction_read_only)
+	// runs before this, and would otherwise take every server for a
+	// read-only one.
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, setReadOnly)
+		return err
+	}
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "gatehouse"
 	}
@@ -205,10 +216,11 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		// which ends the session and so releases the lock.
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		// The connection goes back to the pool read-only, or not at all.
+		// The connection goes back to the pool read-only, or not at all
+		// (SET, not RESET: the session's own default is read-write).
 		if _, uerr := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, migrateLockKey); uerr != nil {
 			conn.Conn().Close(uctx)
-		} else if _, uerr := conn.Exec(uctx, `RESET default_transaction_read_only`); uerr != nil {
+		} else if _, uerr := conn.Exec(uctx, setReadOnly); uerr != nil {
 			conn.Conn().Close(uctx)
 		}
 	}()
