@@ -148,6 +148,10 @@ type KeyStore interface {
 	CreateKey(ctx context.Context, k *APIKey) error
 	// FindKeyByHash returns ENOTFOUND when no key has that hash.
 	FindKeyByHash(ctx context.Context, h Hash) (*APIKey, error)
+	// FindKeyAndOwner is FindKeyByHash and the key's account, in one
+	// statement (a verification's one read); ENOTFOUND when no key has
+	// that hash.
+	FindKeyAndOwner(ctx context.Context, h Hash) (*APIKey, *User, error)
 	// FindKeysByUser lists a user's keys in id order.
 	FindKeysByUser(ctx context.Context, userID int64) ([]*APIKey, error)
 	// CountKeysByUser counts a user's keys.
@@ -169,6 +173,9 @@ type TokenStore interface {
 	CreateToken(ctx context.Context, t *AccessToken) error
 	// FindTokenByHash returns ENOTFOUND when no token has that hash.
 	FindTokenByHash(ctx context.Context, h Hash) (*AccessToken, error)
+	// FindTokenAndOwner is FindTokenByHash and the token's account, in one
+	// statement; ENOTFOUND when no token has that hash.
+	FindTokenAndOwner(ctx context.Context, h Hash) (*AccessToken, *User, error)
 	// DeleteTokensByUser deletes every token of a user.
 	DeleteTokensByUser(ctx context.Context, userID int64) error
 	// DeleteExpiredTokens deletes tokens that expired before t.

@@ -69,29 +69,27 @@ func (s *Service) authenticate(ctx context.Context, cred string, ci ClientInfo, 
 	}
 	var p gatehouse.Principal
 	expires := now.Add(s.opt.CacheMaxAge)
+	// One statement: the credential and its account together (one round
+	// trip on PostgreSQL).
 	err = s.store.Read(ctx, func(tx gatehouse.Tx) error {
-		var userID int64
+		var u *gatehouse.User
 		switch kind {
 		case credential.APIKey:
-			k, err := tx.Keys().FindKeyByHash(ctx, h)
+			k, owner, err := tx.Keys().FindKeyAndOwner(ctx, h)
 			if err != nil {
 				return err
 			}
-			userID, p.KeyID, p.Kind = k.UserID, k.ID, gatehouse.CredAPIKey
+			u, p.KeyID, p.Kind = owner, k.ID, gatehouse.CredAPIKey
 		case credential.AccessToken:
-			t, err := tx.Tokens().FindTokenByHash(ctx, h)
+			t, owner, err := tx.Tokens().FindTokenAndOwner(ctx, h)
 			if err != nil {
 				return err
 			}
 			if !now.Before(t.ExpiresAt) {
 				return errUnauthorized
 			}
-			userID, p.KeyID, p.Kind = t.UserID, t.KeyID, gatehouse.CredAccessToken
+			u, p.KeyID, p.Kind = owner, t.KeyID, gatehouse.CredAccessToken
 			expires = minTime(expires, t.ExpiresAt)
-		}
-		u, err := tx.Users().FindUserByID(ctx, userID)
-		if err != nil {
-			return err
 		}
 		if u.Status != gatehouse.UserActive {
 			return errInactive

@@ -105,6 +105,11 @@ func (s recKeys) FindKeyByHash(ctx context.Context, h gatehouse.Hash) (*gatehous
 	return s.KeyStore.FindKeyByHash(ctx, h)
 }
 
+func (s recKeys) FindKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, *gatehouse.User, error) {
+	s.r.log("FindKeyAndOwner")
+	return s.KeyStore.FindKeyAndOwner(ctx, h)
+}
+
 type recTokens struct {
 	gatehouse.TokenStore
 	r *recorder
@@ -113,6 +118,11 @@ type recTokens struct {
 func (s recTokens) FindTokenByHash(ctx context.Context, h gatehouse.Hash) (*gatehouse.AccessToken, error) {
 	s.r.log("FindTokenByHash")
 	return s.TokenStore.FindTokenByHash(ctx, h)
+}
+
+func (s recTokens) FindTokenAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.AccessToken, *gatehouse.User, error) {
+	s.r.log("FindTokenAndOwner")
+	return s.TokenStore.FindTokenAndOwner(ctx, h)
 }
 
 func (s recTokens) CreateToken(ctx context.Context, t *gatehouse.AccessToken) error {

@@ -166,6 +166,11 @@ func (s countingKeys) FindKeyByHash(ctx context.Context, h gatehouse.Hash) (*gat
 	return s.KeyStore.FindKeyByHash(ctx, h)
 }
 
+func (s countingKeys) FindKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, *gatehouse.User, error) {
+	s.n.lookups.Add(1)
+	return s.KeyStore.FindKeyAndOwner(ctx, h)
+}
+
 type countingTokens struct {
 	gatehouse.TokenStore
 	n *reads
@@ -174,6 +179,11 @@ type countingTokens struct {
 func (s countingTokens) FindTokenByHash(ctx context.Context, h gatehouse.Hash) (*gatehouse.AccessToken, error) {
 	s.n.lookups.Add(1)
 	return s.TokenStore.FindTokenByHash(ctx, h)
+}
+
+func (s countingTokens) FindTokenAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.AccessToken, *gatehouse.User, error) {
+	s.n.lookups.Add(1)
+	return s.TokenStore.FindTokenAndOwner(ctx, h)
 }
 
 type countingAppKeys struct {

@@ -12,17 +12,30 @@ type keys struct{ tx querier }
 
 const keyCols = `id, user_id, name, hash, hint, created_at, last_used_at`
 
+// keyRow is where a row's keyCols are scanned; value makes the APIKey.
+type keyRow struct {
+	k       gatehouse.APIKey
+	hash    []byte
+	created time.Time
+	used    *time.Time
+}
+
+func (r *keyRow) dest() []any {
+	return []any{&r.k.ID, &r.k.UserID, &r.k.Name, &r.hash, &r.k.Hint, &r.created, &r.used}
+}
+
+func (r *keyRow) value() *gatehouse.APIKey {
+	copy(r.k.Hash[:], r.hash)
+	r.k.CreatedAt, r.k.LastUsedAt = r.created.UTC(), fromNullTS(r.used)
+	return &r.k
+}
+
 func scanKey(row sqlrows.Row) (*gatehouse.APIKey, error) {
-	var k gatehouse.APIKey
-	var hash []byte
-	var created time.Time
-	var used *time.Time
-	if err := row.Scan(&k.ID, &k.UserID, &k.Name, &hash, &k.Hint, &created, &used); err != nil {
+	var r keyRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return nil, mapErr(err)
 	}
-	copy(k.Hash[:], hash)
-	k.CreatedAt, k.LastUsedAt = created.UTC(), fromNullTS(used)
-	return &k, nil
+	return r.value(), nil
 }
 
 func (s keys) CreateKey(ctx context.Context, k *gatehouse.APIKey) error {
@@ -36,6 +49,17 @@ func (s keys) CreateKey(ctx context.Context, k *gatehouse.APIKey) error {
 
 func (s keys) FindKeyByHash(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, error) {
 	return scanKey(s.tx.QueryRow(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = $1`, h[:]))
+}
+
+func (s keys) FindKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, *gatehouse.User, error) {
+	var k keyRow
+	var u userRow
+	err := s.tx.QueryRow(ctx, `SELECT `+sqlrows.Qualified("k", keyCols)+`, `+sqlrows.Qualified("u", userCols)+`
+		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.hash = $1`, h[:]).Scan(append(k.dest(), u.dest()...)...)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	return k.value(), u.value(), nil
 }
 
 func (s keys) FindKeysByUser(ctx context.Context, userID int64) ([]*gatehouse.APIKey, error) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 type tokens struct{ tx querier }
@@ -13,6 +14,20 @@ func (s tokens) CreateToken(ctx context.Context, t *gatehouse.AccessToken) error
 	_, err := s.tx.Exec(ctx, `INSERT INTO access_tokens (hash, user_id, key_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 		t.Hash[:], t.UserID, t.KeyID, ts(t.CreatedAt), ts(t.ExpiresAt))
 	return mapErr(err)
+}
+
+func (s tokens) FindTokenAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.AccessToken, *gatehouse.User, error) {
+	t := gatehouse.AccessToken{Hash: h}
+	var created, expires time.Time
+	var u userRow
+	err := s.tx.QueryRow(ctx, `SELECT t.user_id, t.key_id, t.created_at, t.expires_at, `+sqlrows.Qualified("u", userCols)+`
+		FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1`, h[:]).
+		Scan(append([]any{&t.UserID, &t.KeyID, &created, &expires}, u.dest()...)...)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	t.CreatedAt, t.ExpiresAt = created.UTC(), expires.UTC()
+	return &t, u.value(), nil
 }
 
 func (s tokens) FindTokenByHash(ctx context.Context, h gatehouse.Hash) (*gatehouse.AccessToken, error) {

@@ -13,17 +13,30 @@ type keys struct{ tx *sqlTx }
 
 const keyCols = `id, user_id, name, hash, hint, created_at, last_used_at`
 
+// keyRow is where a row's keyCols are scanned; value makes the APIKey.
+type keyRow struct {
+	k       gatehouse.APIKey
+	hash    []byte
+	created int64
+	used    sql.NullInt64
+}
+
+func (r *keyRow) dest() []any {
+	return []any{&r.k.ID, &r.k.UserID, &r.k.Name, &r.hash, &r.k.Hint, &r.created, &r.used}
+}
+
+func (r *keyRow) value() *gatehouse.APIKey {
+	copy(r.k.Hash[:], r.hash)
+	r.k.CreatedAt, r.k.LastUsedAt = fromMS(r.created), fromNullMS(r.used)
+	return &r.k
+}
+
 func scanKey(row sqlrows.Row) (*gatehouse.APIKey, error) {
-	var k gatehouse.APIKey
-	var hash []byte
-	var created int64
-	var used sql.NullInt64
-	if err := row.Scan(&k.ID, &k.UserID, &k.Name, &hash, &k.Hint, &created, &used); err != nil {
+	var r keyRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return nil, mapErr(err)
 	}
-	copy(k.Hash[:], hash)
-	k.CreatedAt, k.LastUsedAt = fromMS(created), fromNullMS(used)
-	return &k, nil
+	return r.value(), nil
 }
 
 func (s keys) CreateKey(ctx context.Context, k *gatehouse.APIKey) error {
@@ -41,6 +54,17 @@ func (s keys) CreateKey(ctx context.Context, k *gatehouse.APIKey) error {
 
 func (s keys) FindKeyByHash(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, error) {
 	return scanKey(s.tx.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ?`, h[:]))
+}
+
+func (s keys) FindKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, *gatehouse.User, error) {
+	var k keyRow
+	var u userRow
+	err := s.tx.QueryRowContext(ctx, `SELECT `+sqlrows.Qualified("k", keyCols)+`, `+sqlrows.Qualified("u", userCols)+`
+		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.hash = ?`, h[:]).Scan(append(k.dest(), u.dest()...)...)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	return k.value(), u.value(), nil
 }
 
 func (s keys) FindKeysByUser(ctx context.Context, userID int64) ([]*gatehouse.APIKey, error) {

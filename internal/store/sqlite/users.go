@@ -12,16 +12,29 @@ type users struct{ tx *sqlTx }
 
 const userCols = `id, email, password_hash, status, is_admin, cac, company_id, created_at, updated_at`
 
+// userRow is where a row's userCols are scanned; value makes the User.
+type userRow struct {
+	u                gatehouse.User
+	status           string
+	created, updated int64
+}
+
+func (r *userRow) dest() []any {
+	return []any{&r.u.ID, &r.u.Email, &r.u.PasswordHash, &r.status, &r.u.Admin, &r.u.CAC, &r.u.CompanyID, &r.created, &r.updated}
+}
+
+func (r *userRow) value() *gatehouse.User {
+	r.u.Status = gatehouse.UserStatus(r.status)
+	r.u.CreatedAt, r.u.UpdatedAt = fromMS(r.created), fromMS(r.updated)
+	return &r.u
+}
+
 func scanUser(row sqlrows.Row) (*gatehouse.User, error) {
-	var u gatehouse.User
-	var status string
-	var created, updated int64
-	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &status, &u.Admin, &u.CAC, &u.CompanyID, &created, &updated); err != nil {
+	var r userRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return nil, mapErr(err)
 	}
-	u.Status = gatehouse.UserStatus(status)
-	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
-	return &u, nil
+	return r.value(), nil
 }
 
 func (s users) CreateUser(ctx context.Context, u *gatehouse.User) error {

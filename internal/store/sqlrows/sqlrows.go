@@ -7,7 +7,10 @@
 // database/sql's *sql.Rows and pgx's pgx.Rows both satisfy Rows.
 package sqlrows
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Row is one row to scan: a *sql.Row, a pgx.Row, or the current row of
 // Rows.
@@ -102,4 +105,15 @@ func TrimPage[T any](rows []T, size int, backwards bool) (page []T, more bool) {
 		slices.Reverse(rows)
 	}
 	return rows, more
+}
+
+// Qualified prefixes each name of a comma-separated column list with
+// alias and a dot: Qualified("k", "id, name") is "k.id, k.name", for the
+// lists of a join.
+func Qualified(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
 }

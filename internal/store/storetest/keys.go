@@ -64,6 +64,39 @@ func testKeys(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				t.Errorf("user b has %d keys after a conflicting CreateKey, want 0", n)
 			}
 		}},
+		{"FindKeyAndOwner", func(t *testing.T, s gatehouse.Store) {
+			// The key and its account, each as the single finds give them,
+			// for two accounts (the join must not cross them); ENOTFOUND
+			// for a hash no key has.
+			a := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			b := create(t, s, newUser("b@example.com", gatehouse.UserDisabled))
+			ka := newKey(a.ID, "one")
+			ka.LastUsedAt = t0.Add(time.Minute)
+			kb := newKey(b.ID, "two")
+			create(t, s, ka)
+			create(t, s, kb)
+			for _, c := range []struct {
+				k *gatehouse.APIKey
+				u *gatehouse.User
+			}{{ka, a}, {kb, b}} {
+				var gk *gatehouse.APIKey
+				var gu *gatehouse.User
+				mustView(t, s, func(tx gatehouse.Tx) error {
+					var err error
+					gk, gu, err = tx.Keys().FindKeyAndOwner(t.Context(), c.k.Hash)
+					return err
+				})
+				wantEqual(t, "FindKeyAndOwner("+c.k.Name+") key", gk, c.k)
+				wantEqual(t, "FindKeyAndOwner("+c.k.Name+") owner", gu, mustFind(t, s, func(tx gatehouse.Tx) (*gatehouse.User, error) {
+					return tx.Users().FindUserByID(t.Context(), c.u.ID)
+				}))
+			}
+			err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+				_, _, err := tx.Keys().FindKeyAndOwner(t.Context(), hashOf("no such key"))
+				return err
+			})
+			wantCode(t, "FindKeyAndOwner(missing)", err, gatehouse.ENOTFOUND)
+		}},
 		{"FindKeyByHashMissing", func(t *testing.T, s gatehouse.Store) {
 			u := create(t, s, newUser("k@example.com", gatehouse.UserActive))
 			create(t, s, newKey(u.ID, "ci"))

@@ -31,6 +31,33 @@ func testTokens(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 			}
 			wantEqual(t, "FindTokenByHash", got, tok)
 		}},
+		{"FindTokenAndOwner", func(t *testing.T, s gatehouse.Store) {
+			a := create(t, s, newUser("a@example.com", gatehouse.UserActive))
+			b := create(t, s, newUser("b@example.com", gatehouse.UserActive))
+			ta := create(t, s, newToken(create(t, s, newKey(a.ID, "ci")), 1, t0.Add(gatehouse.AccessTokenTTL)))
+			tb := create(t, s, newToken(create(t, s, newKey(b.ID, "ci")), 1, t0.Add(time.Hour)))
+			for _, c := range []struct {
+				tok *gatehouse.AccessToken
+				u   *gatehouse.User
+			}{{ta, a}, {tb, b}} {
+				var gt *gatehouse.AccessToken
+				var gu *gatehouse.User
+				mustView(t, s, func(tx gatehouse.Tx) error {
+					var err error
+					gt, gu, err = tx.Tokens().FindTokenAndOwner(t.Context(), c.tok.Hash)
+					return err
+				})
+				wantEqual(t, "FindTokenAndOwner token", gt, c.tok)
+				wantEqual(t, "FindTokenAndOwner owner", gu, mustFind(t, s, func(tx gatehouse.Tx) (*gatehouse.User, error) {
+					return tx.Users().FindUserByID(t.Context(), c.u.ID)
+				}))
+			}
+			err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+				_, _, err := tx.Tokens().FindTokenAndOwner(t.Context(), hashOf("nope"))
+				return err
+			})
+			wantCode(t, "FindTokenAndOwner(missing)", err, gatehouse.ENOTFOUND)
+		}},
 		{"DuplicateHashIsConflict", func(t *testing.T, s gatehouse.Store) {
 			u := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 			k := create(t, s, newKey(u.ID, "ci"))
