@@ -55,21 +55,29 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 	}
 	ua, attempted := truncate(ci.UserAgent, 512), attemptEmail(email) // for both kinds of row, so both cost the same
 	var outcome error
+	norm := gatehouse.NormalizeEmail(email)
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		u, err := tx.Users().FindUserByEmail(ctx, email)
-		switch gatehouse.ErrorCode(err) {
-		case "":
-		case gatehouse.ENOTFOUND:
-			u = nil
-		default:
-			return err
-		}
-		// The key is looked up whether or not the account exists: the
-		// same work either way.
+		// The key and its account first, in one statement; a failure then
+		// looks the e-mail up, to record the attempt against its account,
+		// so every failure does the same two reads whether the e-mail is
+		// known or not (and a malformed key skips the first for either).
 		var k *gatehouse.APIKey
+		var u *gatehouse.User
+		var err error
 		if wellFormed {
-			k, err = tx.Keys().FindKeyByHash(ctx, keyHash)
+			k, u, err = tx.Keys().FindKeyAndOwner(ctx, keyHash)
 			if err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+				return err
+			}
+		}
+		if u == nil || gatehouse.NormalizeEmail(u.Email) != norm {
+			k = nil
+			u, err = tx.Users().FindUserByEmail(ctx, email)
+			switch gatehouse.ErrorCode(err) {
+			case "":
+			case gatehouse.ENOTFOUND:
+				u = nil
+			default:
 				return err
 			}
 		}
