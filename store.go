@@ -45,6 +45,15 @@ import (
 // rather than carry on: PostgreSQL aborts the transaction on a failed
 // statement, and Update then fails instead of committing.
 //
+// Appended rows. CreateToken, CreateLogin, CreateLoginAttempt and
+// CreateAuditEvent append a row nothing in the transaction needs an answer
+// from, so a backend may hold it back and send it with the transaction's
+// next statement or with the commit (PostgreSQL does: one round trip for
+// all, internal/store/postgres/pipeline.go). Their error, if any, may then
+// come from that next method or from Update itself, and the id they set is
+// set by the time Update returns. Either way it is an error of the
+// transaction, which then commits nothing.
+//
 // Errors. The methods of a Tx, Update and View return:
 //   - ENOTFOUND when a row the method names does not exist (as each method
 //     says);
@@ -169,7 +178,8 @@ type KeyStore interface {
 
 // TokenStore persists access tokens.
 type TokenStore interface {
-	// CreateToken inserts t. Returns ECONFLICT on a hash collision.
+	// CreateToken inserts t (an appended row, see Store). Returns
+	// ECONFLICT on a hash collision.
 	CreateToken(ctx context.Context, t *AccessToken) error
 	// FindTokenByHash returns ENOTFOUND when no token has that hash.
 	FindTokenByHash(ctx context.Context, h Hash) (*AccessToken, error)
@@ -184,12 +194,12 @@ type TokenStore interface {
 
 // LoginStore persists login history.
 type LoginStore interface {
-	// CreateLogin inserts l and sets l.ID.
+	// CreateLogin inserts l and sets l.ID (an appended row, see Store).
 	CreateLogin(ctx context.Context, l *Login) error
 	// FindLoginsByUser returns a user's newest logins first, at most limit.
 	FindLoginsByUser(ctx context.Context, userID int64, limit int) ([]*Login, error)
 	// CreateLoginAttempt inserts a failed sign-in that names no account and
-	// sets a.ID.
+	// sets a.ID (an appended row, see Store).
 	CreateLoginAttempt(ctx context.Context, a *LoginAttempt) error
 	// FindLoginAttempts returns the newest attempts first, at most limit.
 	FindLoginAttempts(ctx context.Context, limit int) ([]*LoginAttempt, error)
@@ -451,7 +461,7 @@ type PoolStatser interface {
 
 // AuditStore persists the audit trail.
 type AuditStore interface {
-	// CreateAuditEvent appends e and sets e.ID.
+	// CreateAuditEvent appends e and sets e.ID (an appended row, see Store).
 	CreateAuditEvent(ctx context.Context, e *AuditEvent) error
 	// FindAuditEvents returns the events f selects, oldest first. Email
 	// matches the event's Email or Actor, case-insensitively.

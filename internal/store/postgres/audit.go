@@ -13,11 +13,10 @@ import (
 type audit struct{ tx querier }
 
 func (s audit) CreateAuditEvent(ctx context.Context, e *gatehouse.AuditEvent) error {
-	err := s.tx.QueryRow(ctx, `INSERT INTO audit_events (at, type, actor, actor_norm, subject, email, email_norm, ip, request_id, outcome, detail)
+	return appendRow(ctx, s.tx, []any{&e.ID}, `INSERT INTO audit_events (at, type, actor, actor_norm, subject, email, email_norm, ip, request_id, outcome, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 		ts(e.At), string(e.Type), e.Actor, gatehouse.NormalizeEmail(e.Actor), e.Subject, e.Email, gatehouse.NormalizeEmail(e.Email),
-		e.IP, e.RequestID, e.Outcome, e.Detail).Scan(&e.ID)
-	return mapErr(err)
+		e.IP, e.RequestID, e.Outcome, e.Detail)
 }
 
 func (s audit) FindAuditEvents(ctx context.Context, f gatehouse.AuditFilter) ([]*gatehouse.AuditEvent, error) {

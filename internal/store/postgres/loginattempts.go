@@ -9,9 +9,8 @@ import (
 )
 
 func (s logins) CreateLoginAttempt(ctx context.Context, a *gatehouse.LoginAttempt) error {
-	err := s.tx.QueryRow(ctx, `INSERT INTO login_attempts (at, ip, user_agent, kind, email, reason) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		ts(a.At), a.IP, a.UserAgent, string(a.Kind), a.Email, a.Reason).Scan(&a.ID)
-	return mapErr(err)
+	return appendRow(ctx, s.tx, []any{&a.ID}, `INSERT INTO login_attempts (at, ip, user_agent, kind, email, reason) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		ts(a.At), a.IP, a.UserAgent, string(a.Kind), a.Email, a.Reason)
 }
 
 func (s logins) FindLoginAttempts(ctx context.Context, limit int) ([]*gatehouse.LoginAttempt, error) {

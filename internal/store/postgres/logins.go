@@ -11,9 +11,8 @@ import (
 type logins struct{ tx querier }
 
 func (s logins) CreateLogin(ctx context.Context, l *gatehouse.Login) error {
-	err := s.tx.QueryRow(ctx, `INSERT INTO logins (user_id, at, ip, user_agent, kind, success, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		l.UserID, ts(l.At), l.IP, l.UserAgent, string(l.Kind), l.Success, l.Reason).Scan(&l.ID)
-	return mapErr(err)
+	return appendRow(ctx, s.tx, []any{&l.ID}, `INSERT INTO logins (user_id, at, ip, user_agent, kind, success, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		l.UserID, ts(l.At), l.IP, l.UserAgent, string(l.Kind), l.Success, l.Reason)
 }
 
 func (s logins) FindLoginsByUser(ctx context.Context, userID int64, limit int) ([]*gatehouse.Login, error) {

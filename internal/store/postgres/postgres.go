@@ -86,6 +86,9 @@ type Options struct {
 	// synchronous_commit is off, where an acknowledged write may be lost
 	// in a crash (docs/security.md 24). For throwaway test servers only.
 	AllowUnsafe bool
+
+	// tracer, for tests, sees every statement and batch (export_test.go).
+	tracer pgx.QueryTracer
 }
 
 // Store is a gatehouse.Store on a PostgreSQL database.
@@ -135,6 +138,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		_, err := c.Exec(ctx, setReadOnly)
 		return err
+	}
+	if opt.tracer != nil {
+		cfg.ConnConfig.Tracer = opt.tracer
 	}
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "gatehouse"
@@ -331,40 +337,21 @@ func (s *Store) Read(ctx context.Context, fn func(gatehouse.Tx) error) error {
 }
 
 func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(gatehouse.Tx) error) error {
-	tx, err := s.begin(ctx, opts)
+	// The connection now (no round trip unless the pool dials), so that a
+	// closed store or a full pool fails before fn runs; BEGIN goes with
+	// the first statement (pipeline.go).
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return err
-	}
-	// Deferred so that a panic in fn cannot return a connection to the
-	// pool inside an open transaction; a no-op after Commit.
-	defer tx.Rollback(ctx)
-	if err := fn(&txn{tx: tx}); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
 		return mapErr(err)
 	}
-	return nil
-}
-
-// begin starts a transaction. When the pooled connection turns out to be dead (every
-// pooled connection is, after a server restart or pg_terminate_backend),
-// pgxpool drops it and begin tries the next one, up to a fresh dial.
-// Nothing has been written and fn has not run, so trying again is always
-// safe; it is what lets the pool recover without failing the first
-// requests after a restart.
-func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error) {
-	var err error
-	for range s.attempts {
-		var tx pgx.Tx
-		if tx, err = s.pool.BeginTx(ctx, opts); err == nil {
-			return tx, nil
-		}
-		if ctx.Err() != nil || !brokenConn(err) {
-			break
-		}
+	t := &pipeTx{s: s, begin: beginSQL(opts), conn: conn}
+	// Deferred so that a panic in fn cannot return a connection to the
+	// pool inside an open transaction; a no-op after commit.
+	defer t.close(ctx)
+	if err := fn(&txn{tx: t}); err != nil {
+		return err
 	}
-	return nil, mapErr(err)
+	return mapErr(t.commit(ctx))
 }
 
 // Ping reports whether the database answers, passing over dead pooled

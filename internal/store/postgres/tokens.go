@@ -11,9 +11,8 @@ import (
 type tokens struct{ tx querier }
 
 func (s tokens) CreateToken(ctx context.Context, t *gatehouse.AccessToken) error {
-	_, err := s.tx.Exec(ctx, `INSERT INTO access_tokens (hash, user_id, key_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+	return appendRow(ctx, s.tx, nil, `INSERT INTO access_tokens (hash, user_id, key_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 		t.Hash[:], t.UserID, t.KeyID, ts(t.CreatedAt), ts(t.ExpiresAt))
-	return mapErr(err)
 }
 
 func (s tokens) FindTokenAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.AccessToken, *gatehouse.User, error) {
