@@ -161,6 +161,15 @@ type KeyStore interface {
 	// statement (a verification's one read); ENOTFOUND when no key has
 	// that hash.
 	FindKeyAndOwner(ctx context.Context, h Hash) (*APIKey, *User, error)
+	// LockKeyAndOwner is FindKeyAndOwner for an Update that acts on the
+	// key (a token exchange): it holds the key and shares the account's
+	// turn (see Store) until the Update ends. A delete of the key or a
+	// change of the account already under way commits first and is seen
+	// (ENOTFOUND for a deleted key, the new status of a disabled account);
+	// one that starts later waits for this Update. Several Updates may
+	// hold one account so side by side; LockUser and UpdateUser of it wait
+	// for them. A View cannot lock: it fails there.
+	LockKeyAndOwner(ctx context.Context, h Hash) (*APIKey, *User, error)
 	// FindKeysByUser lists a user's keys in id order.
 	FindKeysByUser(ctx context.Context, userID int64) ([]*APIKey, error)
 	// CountKeysByUser counts a user's keys.

@@ -43,6 +43,7 @@ func main() {
 	dsn := flag.String("dsn", firstNonEmpty(os.Getenv("GATEHOUSE_TEST_POSTGRES"), os.Getenv("DATABASE_URL")), "PostgreSQL server `DSN` (a database is made on it and dropped)")
 	d := flag.Duration("d", 5*time.Second, "length of each measured run")
 	flag.IntVar(&rounds, "rounds", 3, "measure every case this many times, the cases taking turns, and report the median (a shared machine's rate wanders)")
+	flag.StringVar(&only, "only", "", "run only the cases whose name (\"token exchange/2/32\": operation/nodes/connections) matches this `regexp`; the ratio column needs the operation's /1/1 case")
 	flag.IntVar(&debugPort, "debug-port", 0, "serve node i's profiler (--debug-addr) on 127.0.0.1:`PORT`+i, to profile a run (off by default)")
 	flag.Parse()
 	if *dsn == "" {
@@ -126,11 +127,17 @@ func run(ctx context.Context, serverDSN string, d time.Duration) error {
 		rates        []float64
 		errs         int64
 	}
+	onlyRE, err := regexp.Compile(only)
+	if err != nil {
+		return fmt.Errorf("-only: %w", err)
+	}
 	var results []*result
 	for _, op := range []string{"token exchange", "key creation"} {
 		for _, nn := range []int{1, 2} {
 			for _, conns := range []int{1, 8, 32} {
-				results = append(results, &result{op: op, nodes: nn, conns: conns})
+				if onlyRE.MatchString(fmt.Sprintf("%s/%d/%d", op, nn, conns)) {
+					results = append(results, &result{op: op, nodes: nn, conns: conns})
+				}
 			}
 		}
 	}
@@ -173,13 +180,18 @@ func run(ctx context.Context, serverDSN string, d time.Duration) error {
 	fmt.Printf("writebench: PostgreSQL, %d accounts, %s per run, %d rounds; commit writes per second, the median of the rounds (key creation: create + delete, counted once)\n\n", accounts, d, max(rounds, 1))
 	fmt.Println("| operation | nodes | connections | writes/s | rounds | vs 1 connection, 1 node | errors |")
 	fmt.Println("|---|---|---|---|---|---|---|")
-	var base float64
+	base := map[string]float64{}
 	for _, r := range results {
-		med := median(r.rates)
 		if r.nodes == 1 && r.conns == 1 {
-			base = med
+			base[r.op] = median(r.rates)
 		}
-		fmt.Printf("| %s | %d | %d | %.0f | %.0f–%.0f | %.2f× | %d |\n", r.op, r.nodes, r.conns, med, slices.Min(r.rates), slices.Max(r.rates), med/base, r.errs)
+	}
+	for _, r := range results {
+		med, ratio := median(r.rates), "–"
+		if b := base[r.op]; b > 0 {
+			ratio = fmt.Sprintf("%.2f×", med/b)
+		}
+		fmt.Printf("| %s | %d | %d | %.0f | %.0f–%.0f | %s | %d |\n", r.op, r.nodes, r.conns, med, slices.Min(r.rates), slices.Max(r.rates), ratio, r.errs)
 	}
 	return nil
 }
@@ -236,8 +248,11 @@ func createAndDelete(c *http.Client, base, ip, key string) error {
 	return err
 }
 
-// debugPort is -debug-port; rounds is -rounds.
-var debugPort, rounds int
+// debugPort is -debug-port; rounds is -rounds; only is -only.
+var (
+	debugPort, rounds int
+	only              string
+)
 
 func startNode(ctx context.Context, bin string, env []string, i int) (*node, error) {
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--trusted-proxies", "127.0.0.1/32"}

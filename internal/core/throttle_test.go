@@ -110,6 +110,11 @@ func (s recKeys) FindKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*gateho
 	return s.KeyStore.FindKeyAndOwner(ctx, h)
 }
 
+func (s recKeys) LockKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, *gatehouse.User, error) {
+	s.r.log("LockKeyAndOwner")
+	return s.KeyStore.LockKeyAndOwner(ctx, h)
+}
+
 type recTokens struct {
 	gatehouse.TokenStore
 	r *recorder
@@ -182,7 +187,7 @@ func TestExchangeFailuresSameWork(t *testing.T) {
 				if gatehouse.ErrorCode(errK) != want {
 					t.Fatalf("try %d: %v, want %s", i, errK, want)
 				}
-				lookups := []string{"Update", "FindKeyAndOwner", "FindUserByEmail"}
+				lookups := []string{"Update", "LockKeyAndOwner", "FindUserByEmail"}
 				if credential.Classify(key.key) != credential.APIKey {
 					lookups = []string{"Update", "FindUserByEmail"} // checksum first: no key lookup for either
 				}

@@ -57,15 +57,19 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 	var outcome error
 	norm := gatehouse.NormalizeEmail(email)
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		// The key and its account first, in one statement; a failure then
-		// looks the e-mail up, to record the attempt against its account,
-		// so every failure does the same two reads whether the e-mail is
-		// known or not (and a malformed key skips the first for either).
+		// The key and its account first, in one statement that also
+		// holds them until this commits (LockKeyAndOwner), so a delete of
+		// the key or a deactivation commits before this reads, and is
+		// seen, or waits until this commits (and then deletes the new
+		// token with the rest). A failure then looks the e-mail up, to
+		// record the attempt against its account, so every failure does
+		// the same two reads whether the e-mail is known or not (and a
+		// malformed key skips the first for either).
 		var k *gatehouse.APIKey
 		var u *gatehouse.User
 		var err error
 		if wellFormed {
-			k, u, err = tx.Keys().FindKeyAndOwner(ctx, keyHash)
+			k, u, err = tx.Keys().LockKeyAndOwner(ctx, keyHash)
 			if err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
 				return err
 			}
@@ -78,19 +82,6 @@ func (s *Service) ExchangeToken(ctx context.Context, email, apiKey string, ci Cl
 			case gatehouse.ENOTFOUND:
 				u = nil
 			default:
-				return err
-			}
-		}
-		if u != nil && k != nil && k.UserID == u.ID {
-			// A match: lock the account and read both again, so that a
-			// delete of the key or a deactivation (both lock the account)
-			// commits before these reads or after this commits, never in
-			// between. Only here: a failure costs the same work whether
-			// the e-mail is known or not.
-			if u, err = tx.Users().LockUser(ctx, u.ID); err != nil {
-				return err
-			}
-			if k, err = tx.Keys().FindKeyByHash(ctx, keyHash); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
 				return err
 			}
 		}

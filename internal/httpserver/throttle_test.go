@@ -171,6 +171,11 @@ func (s countingKeys) FindKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*g
 	return s.KeyStore.FindKeyAndOwner(ctx, h)
 }
 
+func (s countingKeys) LockKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, *gatehouse.User, error) {
+	s.n.lookups.Add(1)
+	return s.KeyStore.LockKeyAndOwner(ctx, h)
+}
+
 type countingTokens struct {
 	gatehouse.TokenStore
 	n *reads

@@ -52,10 +52,31 @@ func (s keys) FindKeyByHash(ctx context.Context, h gatehouse.Hash) (*gatehouse.A
 }
 
 func (s keys) FindKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, *gatehouse.User, error) {
+	return s.keyAndOwner(ctx, findKeyAndOwnerSQL, h)
+}
+
+// LockKeyAndOwner takes FOR SHARE on both rows: it conflicts with the
+// FOR NO KEY UPDATE of LockUser and UpdateUser and with a DELETE of the
+// key, not with another FOR SHARE. A row changed by a transaction that
+// commits while this waits is read again (READ COMMITTED's recheck), and
+// a deleted key drops out of the join. One statement where the exchange
+// took three (the join, LockUser, the key again): the lock comes with the
+// read, so there is nothing to read again after it.
+func (s keys) LockKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, *gatehouse.User, error) {
+	return s.keyAndOwner(ctx, lockKeyAndOwnerSQL, h)
+}
+
+var (
+	findKeyAndOwnerSQL = `SELECT ` + sqlrows.Qualified("k", keyCols) + `, ` + sqlrows.Qualified("u", userCols) + `
+		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.hash = $1`
+	lockKeyAndOwnerSQL = findKeyAndOwnerSQL + ` FOR SHARE`
+)
+
+// keyAndOwner runs query, a read of the key with hash h and its account.
+func (s keys) keyAndOwner(ctx context.Context, query string, h gatehouse.Hash) (*gatehouse.APIKey, *gatehouse.User, error) {
 	var k keyRow
 	var u userRow
-	err := s.tx.QueryRow(ctx, `SELECT `+sqlrows.Qualified("k", keyCols)+`, `+sqlrows.Qualified("u", userCols)+`
-		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.hash = $1`, h[:]).Scan(append(k.dest(), u.dest()...)...)
+	err := s.tx.QueryRow(ctx, query, h[:]).Scan(append(k.dest(), u.dest()...)...)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}

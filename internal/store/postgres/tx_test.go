@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/credential"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/jackc/pgx/v5"
 )
@@ -258,4 +259,124 @@ func TestFnErrorIsReturned(t *testing.T) {
 		t.Errorf("Update whose transaction the server aborted returned nil")
 	}
 	createUser(t, s, "b@example.com")
+}
+
+// TestLockKeyAndOwner: the exchange's one locking read. It fails outside
+// an Update; a key delete under way (LockUser, then DeleteKey, as core
+// deletes) makes it wait and then answer ENOTFOUND; a deactivation under
+// way makes it wait and then see the new status; while it holds the rows,
+// another node's LockUser waits and its DeleteKey cannot slip in, but a
+// second LockKeyAndOwner of the same account runs beside it.
+func TestLockKeyAndOwner(t *testing.T) {
+	t.Parallel()
+	dsn, _ := newSchema(t)
+	a, b := openStore(t, dsn, postgres.Options{MaxConns: 4}), openStore(t, dsn, postgres.Options{MaxConns: 4})
+	ctx := t.Context()
+	u := createUser(t, a, "a@example.com")
+	newKey := func(name string) *gatehouse.APIKey {
+		k := &gatehouse.APIKey{UserID: u.ID, Name: name, Hash: credential.Hash(credential.NewAPIKey()), CreatedAt: t0}
+		if err := a.Update(ctx, func(tx gatehouse.Tx) error { return tx.Keys().CreateKey(ctx, k) }); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	lockRead := func(s *postgres.Store, k *gatehouse.APIKey) (*gatehouse.User, error) {
+		var owner *gatehouse.User
+		err := s.Update(ctx, func(tx gatehouse.Tx) error {
+			var err error
+			_, owner, err = tx.Keys().LockKeyAndOwner(ctx, k.Hash)
+			return err
+		})
+		return owner, err
+	}
+	// holding runs fn in an Update of s after step, holding it open until
+	// release is closed.
+	holding := func(s *postgres.Store, step func(gatehouse.Tx) error, release <-chan struct{}) (held <-chan struct{}, done <-chan error) {
+		h, d := make(chan struct{}), make(chan error, 1)
+		go func() {
+			d <- s.Update(ctx, func(tx gatehouse.Tx) error {
+				err := step(tx)
+				close(h)
+				if err != nil {
+					return err
+				}
+				<-release
+				return nil
+			})
+		}()
+		return h, d
+	}
+	waits := func(what string, f func() error) <-chan error {
+		t.Helper()
+		c := make(chan error, 1)
+		go func() { c <- f() }()
+		select {
+		case err := <-c:
+			// Not Fatal: the holders must still be released.
+			t.Errorf("%s did not wait (%v)", what, err)
+			c <- err
+		case <-time.After(200 * time.Millisecond):
+		}
+		return c
+	}
+
+	k1 := newKey("one")
+	for name, run := range map[string]func(context.Context, func(gatehouse.Tx) error) error{"View": a.View, "Read": a.Read} {
+		if err := run(ctx, func(tx gatehouse.Tx) error { _, _, err := tx.Keys().LockKeyAndOwner(ctx, k1.Hash); return err }); err == nil {
+			t.Errorf("LockKeyAndOwner in %s succeeded, want an error", name)
+		}
+	}
+
+	// A delete under way: the read waits, then finds no key.
+	release := make(chan struct{})
+	held, done := holding(a, func(tx gatehouse.Tx) error {
+		if _, err := tx.Users().LockUser(ctx, u.ID); err != nil {
+			return err
+		}
+		return tx.Keys().DeleteKey(ctx, u.ID, k1.ID)
+	}, release)
+	<-held
+	read := waits("LockKeyAndOwner during a key delete", func() error { _, err := lockRead(b, k1); return err })
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-read; gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+		t.Errorf("LockKeyAndOwner after the delete committed: %v, want ENOTFOUND", err)
+	}
+
+	// A deactivation under way: the read waits, then sees it.
+	k2 := newKey("two")
+	release = make(chan struct{})
+	held, done = holding(a, func(tx gatehouse.Tx) error { return setStatus(ctx, tx, u.ID, gatehouse.UserDisabled) }, release)
+	<-held
+	var owner *gatehouse.User
+	read = waits("LockKeyAndOwner during a deactivation", func() error { var err error; owner, err = lockRead(b, k2); return err })
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-read; err != nil || owner.Status != gatehouse.UserDisabled {
+		t.Errorf("LockKeyAndOwner after the deactivation committed: %+v, %v; want the disabled account", owner, err)
+	}
+
+	// Held: a second one runs beside it; LockUser and a bare DeleteKey wait.
+	release = make(chan struct{})
+	held, done = holding(a, func(tx gatehouse.Tx) error { _, _, err := tx.Keys().LockKeyAndOwner(ctx, k2.Hash); return err }, release)
+	<-held
+	if _, err := lockRead(b, k2); err != nil {
+		t.Errorf("a second LockKeyAndOwner beside the first: %v", err)
+	}
+	lock := waits("LockUser while LockKeyAndOwner holds", func() error {
+		return b.Update(ctx, func(tx gatehouse.Tx) error { _, err := tx.Users().LockUser(ctx, u.ID); return err })
+	})
+	del := waits("DeleteKey while LockKeyAndOwner holds", func() error {
+		return b.Update(ctx, func(tx gatehouse.Tx) error { return tx.Keys().DeleteKey(ctx, u.ID, k2.ID) })
+	})
+	close(release)
+	for _, c := range []<-chan error{done, lock, del} {
+		if err := <-c; err != nil {
+			t.Error(err)
+		}
+	}
 }

@@ -67,6 +67,12 @@ func (s keys) FindKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse
 	return k.value(), u.value(), nil
 }
 
+// LockKeyAndOwner is FindKeyAndOwner: an Update is the one writer, so
+// nothing else changes the rows until it ends.
+func (s keys) LockKeyAndOwner(ctx context.Context, h gatehouse.Hash) (*gatehouse.APIKey, *gatehouse.User, error) {
+	return s.FindKeyAndOwner(ctx, h)
+}
+
 func (s keys) FindKeysByUser(ctx context.Context, userID int64) ([]*gatehouse.APIKey, error) {
 	rows, err := s.tx.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE user_id = ? ORDER BY id`, userID)
 	return collect(rows, err, scanKey)

@@ -67,7 +67,7 @@ func testKeys(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"FindKeyAndOwner", func(t *testing.T, s gatehouse.Store) {
 			// The key and its account, each as the single finds give them,
 			// for two accounts (the join must not cross them); ENOTFOUND
-			// for a hash no key has.
+			// for a hash no key has. LockKeyAndOwner alike.
 			a := create(t, s, newUser("a@example.com", gatehouse.UserActive))
 			b := create(t, s, newUser("b@example.com", gatehouse.UserDisabled))
 			ka := newKey(a.ID, "one")
@@ -90,8 +90,23 @@ func testKeys(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 				wantEqual(t, "FindKeyAndOwner("+c.k.Name+") owner", gu, mustFind(t, s, func(tx gatehouse.Tx) (*gatehouse.User, error) {
 					return tx.Users().FindUserByID(t.Context(), c.u.ID)
 				}))
+				// LockKeyAndOwner, in an Update, reads the same pair.
+				var lk *gatehouse.APIKey
+				var lu *gatehouse.User
+				mustUpdate(t, s, func(tx gatehouse.Tx) error {
+					var err error
+					lk, lu, err = tx.Keys().LockKeyAndOwner(t.Context(), c.k.Hash)
+					return err
+				})
+				wantEqual(t, "LockKeyAndOwner("+c.k.Name+") key", lk, gk)
+				wantEqual(t, "LockKeyAndOwner("+c.k.Name+") owner", lu, gu)
 			}
-			err := s.View(t.Context(), func(tx gatehouse.Tx) error {
+			err := s.Update(t.Context(), func(tx gatehouse.Tx) error {
+				_, _, err := tx.Keys().LockKeyAndOwner(t.Context(), hashOf("no such key"))
+				return err
+			})
+			wantCode(t, "LockKeyAndOwner(missing)", err, gatehouse.ENOTFOUND)
+			err = s.View(t.Context(), func(tx gatehouse.Tx) error {
 				_, _, err := tx.Keys().FindKeyAndOwner(t.Context(), hashOf("no such key"))
 				return err
 			})
