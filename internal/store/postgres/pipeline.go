@@ -37,7 +37,8 @@ import (
 // a read after a LockUser still sees what the lock waited for.
 //
 // A successful token exchange went from 8 round trips (BEGIN, the key and
-// its account, the lock, the key again, three inserts, COMMIT) to 4.
+// its account, the lock, the key again, three inserts, COMMIT) to 4, and
+// with KeyStore.LockKeyAndOwner (one locking read for the three) to 2.
 type pipeTx struct {
 	s     *Store
 	begin string        // the BEGIN statement, with the isolation and access mode
