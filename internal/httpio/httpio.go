@@ -177,6 +177,16 @@ func JSON(w http.ResponseWriter, status int, v any) {
 	JSONBytes(w, status, b) // no trailing newline: the dialects' own servers send none
 }
 
+// Marshal returns the bytes JSON writes for v, for an answer encoded once
+// and written many times.
+func Marshal(v any) ([]byte, error) {
+	e := encoders.New().(*encoder)
+	if err := e.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")), nil
+}
+
 // encoder is a JSON encoder with its buffer, kept in encoders between
 // answers (the buffer is written out before it is put back).
 type encoder struct {

@@ -100,3 +100,23 @@ func TestUnmarshalDeepNesting(t *testing.T) {
 		}
 	}
 }
+
+// TestMarshalIsJSONsBody: Marshal gives the very bytes JSON writes (no
+// trailing newline, "&" and "<" as they are), so an answer encoded once
+// is byte for byte the one encoded per request.
+func TestMarshalIsJSONsBody(t *testing.T) {
+	for _, v := range []any{
+		map[string]string{"error": "unauthorized"},
+		struct {
+			Link string `json:"link"`
+			N    int    `json:"n"`
+		}{"https://x.example/?a=1&b=<2>", 3},
+	} {
+		rec := httptest.NewRecorder()
+		JSON(rec, 200, v)
+		got, err := Marshal(v)
+		if err != nil || string(got) != rec.Body.String() {
+			t.Errorf("Marshal(%v) = %q, %v; JSON wrote %q", v, got, err, rec.Body.String())
+		}
+	}
+}
