@@ -86,9 +86,8 @@ type Store interface {
 	// one just before or after). A write in fn fails. fn may run more than
 	// once (after a dead pooled connection). On PostgreSQL it saves BEGIN
 	// and COMMIT, two round trips of three for a one-statement read; on
-	// SQLite it is View (without BEGIN and COMMIT each statement still
-	// takes a read transaction of its own, and BenchmarkView measured no
-	// difference).
+	// SQLite it saves their two statements (each statement takes a read
+	// transaction of its own).
 	Read(ctx context.Context, fn func(Tx) error) error
 	// Ping reports whether the database answers; EUNAVAILABLE when not.
 	Ping(ctx context.Context) error
