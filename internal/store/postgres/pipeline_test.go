@@ -51,10 +51,7 @@ func TestRoundTrips(t *testing.T) {
 	s := openStore(t, dsn, postgres.WithTracer(postgres.Options{MaxConns: 2}, rt))
 	ctx := t.Context()
 	u := createUser(t, s, "rt@example.com")
-	key := &gatehouse.APIKey{UserID: u.ID, Name: "k", Hash: credential.Hash(credential.NewAPIKey()), CreatedAt: t0}
-	if err := s.Update(ctx, func(tx gatehouse.Tx) error { return tx.Keys().CreateKey(ctx, key) }); err != nil {
-		t.Fatal(err)
-	}
+	key := createKey(t, s, u.ID, "k")
 
 	var logins []*gatehouse.Login
 	exchange := func() error {
@@ -112,15 +109,9 @@ func TestQueuedRowErrors(t *testing.T) {
 	s := openStore(t, dsn, postgres.Options{MaxConns: 2})
 	ctx := t.Context()
 	u := createUser(t, s, "q@example.com")
-	key := &gatehouse.APIKey{UserID: u.ID, Name: "k", Hash: credential.Hash(credential.NewAPIKey()), CreatedAt: t0}
-	tok := &gatehouse.AccessToken{Hash: credential.Hash(credential.NewAccessToken()), UserID: u.ID, CreatedAt: t0, ExpiresAt: t0.Add(gatehouse.AccessTokenTTL)}
-	if err := s.Update(ctx, func(tx gatehouse.Tx) error {
-		if err := tx.Keys().CreateKey(ctx, key); err != nil {
-			return err
-		}
-		tok.KeyID = key.ID
-		return tx.Tokens().CreateToken(ctx, tok)
-	}); err != nil {
+	key := createKey(t, s, u.ID, "k")
+	tok := &gatehouse.AccessToken{Hash: credential.Hash(credential.NewAccessToken()), UserID: u.ID, KeyID: key.ID, CreatedAt: t0, ExpiresAt: t0.Add(gatehouse.AccessTokenTTL)}
+	if err := s.Update(ctx, func(tx gatehouse.Tx) error { return tx.Tokens().CreateToken(ctx, tok) }); err != nil {
 		t.Fatal(err)
 	}
 	dup := *tok
@@ -214,6 +205,16 @@ func TestQueuedRowsAfterTerminate(t *testing.T) {
 	if got := findUser(t, s, u.ID); got.Status != gatehouse.UserActive {
 		t.Errorf("status %q after the cut Update, want active", got.Status)
 	}
+}
+
+// createKey stores a new API key of the account.
+func createKey(t *testing.T, s gatehouse.Store, userID int64, name string) *gatehouse.APIKey {
+	t.Helper()
+	k := &gatehouse.APIKey{UserID: userID, Name: name, Hash: credential.Hash(credential.NewAPIKey()), CreatedAt: t0}
+	if err := s.Update(t.Context(), func(tx gatehouse.Tx) error { return tx.Keys().CreateKey(t.Context(), k) }); err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 func setStatus(ctx context.Context, tx gatehouse.Tx, id int64, st gatehouse.UserStatus) error {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/credential"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/jackc/pgx/v5"
 )
@@ -273,13 +272,6 @@ func TestLockKeyAndOwner(t *testing.T) {
 	a, b := openStore(t, dsn, postgres.Options{MaxConns: 4}), openStore(t, dsn, postgres.Options{MaxConns: 4})
 	ctx := t.Context()
 	u := createUser(t, a, "a@example.com")
-	newKey := func(name string) *gatehouse.APIKey {
-		k := &gatehouse.APIKey{UserID: u.ID, Name: name, Hash: credential.Hash(credential.NewAPIKey()), CreatedAt: t0}
-		if err := a.Update(ctx, func(tx gatehouse.Tx) error { return tx.Keys().CreateKey(ctx, k) }); err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
 	lockRead := func(s *postgres.Store, k *gatehouse.APIKey) (*gatehouse.User, error) {
 		var owner *gatehouse.User
 		err := s.Update(ctx, func(tx gatehouse.Tx) error {
@@ -320,7 +312,7 @@ func TestLockKeyAndOwner(t *testing.T) {
 		return c
 	}
 
-	k1 := newKey("one")
+	k1 := createKey(t, a, u.ID, "one")
 	for name, run := range map[string]func(context.Context, func(gatehouse.Tx) error) error{"View": a.View, "Read": a.Read} {
 		if err := run(ctx, func(tx gatehouse.Tx) error { _, _, err := tx.Keys().LockKeyAndOwner(ctx, k1.Hash); return err }); err == nil {
 			t.Errorf("LockKeyAndOwner in %s succeeded, want an error", name)
@@ -346,7 +338,7 @@ func TestLockKeyAndOwner(t *testing.T) {
 	}
 
 	// A deactivation under way: the read waits, then sees it.
-	k2 := newKey("two")
+	k2 := createKey(t, a, u.ID, "two")
 	release = make(chan struct{})
 	held, done = holding(a, func(tx gatehouse.Tx) error { return setStatus(ctx, tx, u.ID, gatehouse.UserDisabled) }, release)
 	<-held
