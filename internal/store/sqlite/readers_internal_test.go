@@ -92,3 +92,35 @@ func TestViewContext(t *testing.T) {
 		t.Fatalf("two Views at once after the panics: %v", err)
 	}
 }
+
+// TestReadDropsDeadConnection: a reader connection that has gone bad
+// (here closed under the store, as a driver's bad connection is) fails the
+// Read that meets it, and is replaced: the next Reads work. Read has no
+// BEGIN of its own whose failure would drop it, as View's does.
+func TestReadDropsDeadConnection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTemp(t, Options{Readers: 1})
+	u := createUser(t, s, "a@example.com")
+	find := func(tx gatehouse.Tx) error {
+		_, err := tx.Users().FindUserByID(ctx, u.ID)
+		return err
+	}
+	if err := s.Read(ctx, find); err != nil {
+		t.Fatal(err)
+	}
+	rc := <-s.readers.free
+	if rc == nil {
+		t.Fatal("the reader slot holds no connection after a Read")
+	}
+	rc.c.Close()
+	s.readers.put(rc)
+	if err := s.Read(ctx, find); err == nil {
+		t.Fatal("Read on a closed connection succeeded")
+	}
+	for i := range 3 {
+		if err := s.Read(ctx, find); err != nil {
+			t.Fatalf("Read %d after the dead connection: %v, want a fresh connection", i, err)
+		}
+	}
+}

@@ -392,15 +392,23 @@ func (s *Store) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
 // in a View; what goes is the two statements of Go around it (a
 // database/sql Exec each), 7 % of gatehouse's CPU on get-user-logins
 // under load (pprof of bench/gatebench's logins scenario).
-func (s *Store) Read(ctx context.Context, fn func(gatehouse.Tx) error) error {
+func (s *Store) Read(ctx context.Context, fn func(gatehouse.Tx) error) (err error) {
 	rc, err := s.readers.get(ctx)
 	if err != nil {
 		return s.mapErr(err)
 	}
 	// Deferred so that a panic in fn still hands the connection back. No
 	// transaction is open on it, whatever fn did: its connection is
-	// query_only, and every statement ends when its rows are closed.
-	defer s.readers.put(rc)
+	// query_only, and every statement ends when its rows are closed. A
+	// connection that has gone bad is dropped (as View drops one whose
+	// BEGIN fails), or every later Read would meet it again.
+	defer func() {
+		if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) {
+			rc.drop()
+			rc = nil
+		}
+		s.readers.put(rc)
+	}()
 	return fn(&txn{tx: &sqlTx{rc: rc, dctx: context.WithoutCancel(ctx)}})
 }
 
