@@ -18,8 +18,9 @@ import (
 //   - BEGIN goes out in one batch with the transaction's first statement.
 //     When that batch finds the pooled connection dead (after a server
 //     restart, every pooled connection is), nothing of the transaction is
-//     on the server, so the batch goes again on the next connection, as
-//     begin did before: fn runs once and never sees the dead connection.
+//     on the server, so the batch goes again on the next connection (until
+//     2026-12 a separate BEGIN was retried so): fn runs once and never sees
+//     the dead connection.
 //   - An appended row nothing in the transaction reads back (a token, a
 //     login, a login attempt, an audit event: see appendRow) is queued and
 //     goes out in one batch with the next statement, or with COMMIT. Its
@@ -166,11 +167,7 @@ func (t *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
-	tag, err := br.Exec()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	return tag, err
+	return execLast(br)
 }
 
 func (t *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
@@ -197,15 +194,29 @@ func (t *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 // SendBatch runs b after the pending batch (BEGIN, the queue) has gone.
 func (t *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if !t.direct() {
-		br, err := t.send(ctx, "")
-		if err == nil {
-			err = br.Close()
-		}
-		if err != nil {
+		if err := t.flush(ctx); err != nil {
 			return errBatch{err}
 		}
 	}
 	return t.conn.SendBatch(ctx, b)
+}
+
+// flush sends what is pending (BEGIN, the queue) with nothing after it.
+func (t *pipeTx) flush(ctx context.Context) error {
+	br, err := t.send(ctx, "")
+	if err != nil {
+		return err
+	}
+	return br.Close()
+}
+
+// execLast reads the batch's last result, an Exec's, and its end.
+func execLast(br pgx.BatchResults) (pgconn.CommandTag, error) {
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
 }
 
 // commit commits what fn did: nothing at all when fn ran no statement.
@@ -216,11 +227,7 @@ func (t *pipeTx) commit(ctx context.Context) error {
 	if !t.began {
 		// BEGIN and the queue first, in a batch that may be resent; then
 		// COMMIT alone, in one that never is.
-		br, err := t.send(ctx, "")
-		if err == nil {
-			err = br.Close()
-		}
-		if err != nil {
+		if err := t.flush(ctx); err != nil {
 			return err
 		}
 	}
@@ -228,10 +235,7 @@ func (t *pipeTx) commit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tag, err := br.Exec()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
+	tag, err := execLast(br)
 	if err == nil && tag.String() == "ROLLBACK" {
 		// COMMIT of a transaction a failed statement had aborted.
 		err = pgx.ErrTxCommitRollback

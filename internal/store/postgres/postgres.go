@@ -94,9 +94,10 @@ type Options struct {
 // Store is a gatehouse.Store on a PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
-	// attempts bounds how often begin and Ping try again on a broken
-	// connection: once per pooled connection (each may be dead after a
-	// server restart) plus one fresh dial, as pgxpool.Acquire does.
+	// attempts bounds how often a transaction's first batch
+	// (pipeline.go), Read and Ping try again on a broken connection: once
+	// per pooled connection (each may be dead after a server restart)
+	// plus one fresh dial, as pgxpool.Acquire does.
 	attempts int
 }
 
@@ -325,7 +326,7 @@ func (s *Store) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
 // own, on a pooled connection whose sessions are read-only
 // (default_transaction_read_only), so it costs one round trip, not
 // BEGIN, the statement and COMMIT. When the pooled connection turns out
-// to be dead, fn runs again, as begin tries again: it has only read.
+// to be dead, fn runs again, as a transaction's first batch is sent again: it has only read.
 func (s *Store) Read(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	var err error
 	for range s.attempts {
@@ -355,7 +356,7 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(gatehouse.T
 }
 
 // Ping reports whether the database answers, passing over dead pooled
-// connections as begin does.
+// connections as a transaction's first batch does.
 func (s *Store) Ping(ctx context.Context) error {
 	return mapErr(s.ping(ctx))
 }
