@@ -27,8 +27,11 @@ import (
 // keys, leaves no live key behind). Without the lock, only constraints
 // hold: uniqueness (ECONFLICT), references, and "delete the row, then log
 // its revocation" (of racing deletes one succeeds, the others get
-// ENOTFOUND). Core locks at most one account per Update, so turns form no
-// cycle. fn runs once per call (not at all when the transaction cannot
+// ENOTFOUND). An Update may instead share the account's turn
+// (KeyStore.LockKeyAndOwner, the token exchange's read): shared turns run
+// beside each other, and a LockUser or UpdateUser of the account waits for
+// them, as they wait for it. Core locks at most one account per Update, so
+// turns form no cycle. fn runs once per call (not at all when the transaction cannot
 // begin), never again on a conflict, so it may keep what it learns (the
 // failed-exchange throttle counts inside fn); it must not wait for another
 // Update. The revocation log stays in commit order however Updates

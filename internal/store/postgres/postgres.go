@@ -326,7 +326,8 @@ func (s *Store) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
 // own, on a pooled connection whose sessions are read-only
 // (default_transaction_read_only), so it costs one round trip, not
 // BEGIN, the statement and COMMIT. When the pooled connection turns out
-// to be dead, fn runs again, as a transaction's first batch is sent again: it has only read.
+// to be dead, fn runs again, as a transaction's first batch is sent
+// again: it has only read.
 func (s *Store) Read(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	var err error
 	for range s.attempts {
