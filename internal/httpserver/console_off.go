@@ -4,11 +4,10 @@ package httpserver
 
 import (
 	"log/slog"
-	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/core"
 )
 
 // addConsole serves nothing in a build without the console: /console/ is
 // the root's 404, as any unknown path.
-func addConsole(*http.ServeMux, *slog.Logger, *core.Service) {}
+func addConsole(*routeTable, *slog.Logger, *core.Service) {}

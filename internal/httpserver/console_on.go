@@ -11,7 +11,7 @@ import (
 )
 
 // addConsole serves the web console under /console/, and sends / there.
-func addConsole(mux *http.ServeMux, log *slog.Logger, svc *core.Service) {
+func addConsole(mux *routeTable, log *slog.Logger, svc *core.Service) {
 	mux.Handle(console.Prefix, console.New(svc, log))
 	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusFound))
 }

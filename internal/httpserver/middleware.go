@@ -54,7 +54,11 @@ import (
 // to another surface. What reaches mux is then its own clean form, so mux
 // never redirects to a cleaned path; nor to a trailing-slash form, since
 // every "X/" pattern of routes.go has its "X" registered too.
-func routeAsSent(mux *http.ServeMux, notFound func(surface string) http.Handler) http.Handler {
+//
+// A path with no escape that names a literal route ("/healthz",
+// "/auth/verify") goes straight to the route the mux would choose, looked
+// up in exact (see exactRoutes); any other goes through the mux.
+func routeAsSent(mux *http.ServeMux, exact exactRoutes, notFound func(surface string) http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.EscapedPath()
 		if refusedPath(p, r.URL.Path) {
@@ -72,6 +76,13 @@ func routeAsSent(mux *http.ServeMux, notFound func(surface string) http.Handler)
 				notFound(surfaceOf(p)).ServeHTTP(w, r)
 				return
 			}
+		} else if rt, ok := exact.lookup(r.Method, p); ok {
+			// p is r.URL.Path (nothing to escape) and clean: no dot
+			// segment, no "//". A literal pattern has no wildcard, so
+			// there is no path value for the mux to set.
+			r.Pattern = rt.pattern
+			rt.h.ServeHTTP(w, r)
+			return
 		}
 		mux.ServeHTTP(w, r)
 	})

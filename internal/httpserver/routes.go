@@ -18,7 +18,7 @@ import (
 
 // addRoutes is the one place every path of every surface is listed. Each
 // path without its method pattern answers 405 in its dialect's envelope.
-func addRoutes(mux *http.ServeMux, log *slog.Logger, svc *core.Service, notFound func(surface string) http.Handler) {
+func addRoutes(mux *routeTable, log *slog.Logger, svc *core.Service, notFound func(surface string) http.Handler) {
 	// Operations.
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(svc))

@@ -49,12 +49,12 @@ type Server struct {
 // the access log's goroutine: call Close when done serving.
 func NewServer(log *slog.Logger, svc *core.Service, opt Options) *Server {
 	notFound := notFoundBySurface(log)
-	mux := http.NewServeMux()
+	mux := newRouteTable()
 	addRoutes(mux, log, svc, notFound)
 	if opt.Metrics != nil && opt.ServeMetrics {
 		mux.Handle("GET /metrics", opt.Metrics.Handler())
 	}
-	h := routeAsSent(mux, notFound)
+	h := routeAsSent(mux.ServeMux, mux.exact(), notFound)
 	h = recoverPanics(log, h)
 	return &Server{
 		trusted: opt.TrustedProxies,
