@@ -5,8 +5,11 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse"
 )
 
 // slogLine is what the slog handler of format, made with nil options,
@@ -72,7 +75,7 @@ func TestAppendLine(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, format := range []string{"json", "text"} {
 				a := &accessLog{text: format == "text"}
-				got := a.appendLine([]byte("before\n"), &tt.l)
+				got := a.appendLine([]byte("before\n"), &tt.l, new(stamp))
 				want := append([]byte("before\n"), slogLine(format, &tt.l)...)
 				if !bytes.Equal(got, want) {
 					t.Errorf("%s:\n got %q\nwant %q", format, got, want)
@@ -81,7 +84,7 @@ func TestAppendLine(t *testing.T) {
 				if format == "text" {
 					_, own = appendTextLine(nil, &tt.l)
 				} else {
-					_, own = appendJSONLine(nil, &tt.l)
+					_, own = appendJSONLine(nil, &tt.l, new(stamp))
 				}
 				// The text format has no exponent or year to avoid.
 				if wantOwn := tt.own || format == "text" && plain(tt.l.route) && plain(tt.l.ip); own != wantOwn {
@@ -89,6 +92,48 @@ func TestAppendLine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStampSequence: one stamp formats times of the same second, the next,
+// another zone and back as AppendFormat(RFC3339Nano) does; appendMillis
+// writes durations as AppendFloat does.
+func TestStampSequence(t *testing.T) {
+	t.Parallel()
+	var st stamp
+	east := time.FixedZone("", 5*3600+1800)
+	base := time.Date(2026, 12, 3, 23, 59, 58, 0, time.UTC)
+	steps := []time.Duration{0, 1, 999_999_999, 1, 10, 120_000_000, 500_000_000, 3 * time.Second, time.Hour}
+	at := base
+	for i := 0; i < 300; i++ {
+		at = at.Add(steps[i%len(steps)] + time.Duration(i)*7_777_777)
+		for _, tm := range []time.Time{at, at.In(east), at.Local(), at.Truncate(time.Second), at.AddDate(-2000, 0, 0)} {
+			if i%50 == 0 {
+				// A year of five digits, between others: refused, and
+				// forgotten.
+				if _, ok := st.appendRFC3339Nano(nil, tm.AddDate(10000, 0, 0)); ok {
+					t.Fatalf("%v: year of five digits formatted", tm.AddDate(10000, 0, 0))
+				}
+			}
+			got, ok := st.appendRFC3339Nano([]byte("x"), tm)
+			if want := tm.AppendFormat([]byte("x"), time.RFC3339Nano); !ok || !bytes.Equal(got, want) {
+				t.Fatalf("%v: got %q, want %q", tm, got, want)
+			}
+		}
+	}
+	for _, d := range []time.Duration{0, 999, time.Microsecond, 31 * time.Microsecond, 100 * time.Microsecond,
+		time.Millisecond, 1234567 * time.Nanosecond, 25 * time.Minute, 7 * 24 * time.Hour, 1e15 * time.Microsecond, -time.Second, math.MaxInt64} {
+		ms := float64(d.Microseconds()) / 1000
+		if got, want := appendMillis(nil, d, ms), strconv.AppendFloat(nil, ms, 'f', -1, 64); !bytes.Equal(got, want) {
+			t.Errorf("%v: got %q, want %q", d, got, want)
+		}
+	}
+	for us := int64(0); us < 200_000; us += 7 {
+		d := time.Duration(us) * time.Microsecond
+		ms := float64(us) / 1000
+		if got, want := appendMillis(nil, d, ms), strconv.AppendFloat(nil, ms, 'f', -1, 64); !bytes.Equal(got, want) {
+			t.Fatalf("%v: got %q, want %q", d, got, want)
+		}
 	}
 }
 
@@ -108,9 +153,27 @@ func FuzzAppendLine(f *testing.F) {
 		}
 		for _, format := range []string{"json", "text"} {
 			a := &accessLog{text: format == "text"}
-			if got, want := a.appendLine(nil, &l), slogLine(format, &l); !bytes.Equal(got, want) {
+			if got, want := a.appendLine(nil, &l, new(stamp)), slogLine(format, &l); !bytes.Equal(got, want) {
 				t.Errorf("%s:\n got %q\nwant %q", format, got, want)
 			}
 		}
 	})
+}
+
+// BenchmarkAppendLine measures the drain goroutine's formatting of one
+// common JSON line, times a microsecond apart as a batch's are.
+//
+//	go test -run '^$' -bench AppendLine ./internal/httpserver/
+func BenchmarkAppendLine(b *testing.B) {
+	l := accessLine{time: time.Now(), method: "GET", route: "GET /auth/verify", status: 200,
+		duration: 87 * time.Microsecond, id: "f063845e0d2c5fc5", ip: "127.0.0.1",
+		who: logEntry{set: true, kind: gatehouse.CredAPIKey, userID: 42}}
+	a := &accessLog{}
+	var st stamp
+	buf := make([]byte, 0, 512)
+	b.ReportAllocs()
+	for b.Loop() {
+		l.time = l.time.Add(time.Microsecond)
+		buf = a.appendLine(buf[:0], &l, &st)
+	}
 }

@@ -200,6 +200,7 @@ func (a *accessLog) run(spare []accessLine) {
 		timer    *time.Timer
 		timerC   <-chan time.Time // a pending warning's timer, armed or nil
 		buf      []byte           // a batch's lines, formatted, when out is set
+		st       stamp            // the time of the last line appendLine formatted
 		linger   = time.NewTimer(logLinger)
 	)
 	linger.Stop()
@@ -220,7 +221,7 @@ func (a *accessLog) run(spare []accessLine) {
 		for i := range batch {
 			if a.out == nil {
 				a.handle(&batch[i])
-			} else if buf = a.appendLine(buf, &batch[i]); len(buf) >= maxLogWrite {
+			} else if buf = a.appendLine(buf, &batch[i], &st); len(buf) >= maxLogWrite {
 				a.out.Write(buf)
 				buf = buf[:0]
 			}
@@ -286,7 +287,7 @@ func (a *accessLog) write(l *accessLine) {
 		a.handle(l)
 		return
 	}
-	a.out.Write(a.appendLine(nil, l))
+	a.out.Write(a.appendLine(nil, l, new(stamp)))
 }
 
 // handle writes l through the logger's handler.
@@ -317,16 +318,18 @@ func (l *accessLine) durationMs() float64 { return float64(l.duration.Microsecon
 // that format, made with nil options, writes for l.record(). The common line
 // (printable ASCII, a year of four digits, a duration JSON writes without
 // an exponent) it builds itself, at a tenth of what the handler costs; any
-// other it has such a handler write.
-func (a *accessLog) appendLine(dst []byte, l *accessLine) []byte {
-	l.fill()
+// other it has such a handler write. st holds the time of the last line
+// formatted through it: one st serves one goroutine.
+func (a *accessLog) appendLine(dst []byte, l *accessLine, st *stamp) []byte {
 	if a.text {
+		l.fill()
 		if b, ok := appendTextLine(dst, l); ok {
 			return b
 		}
-	} else if b, ok := appendJSONLine(dst, l); ok {
+	} else if b, ok := appendJSONLine(dst, l, st); ok {
 		return b
 	}
+	l.fill()
 	w := &appendWriter{b: dst}
 	var h slog.Handler = slog.NewJSONHandler(w, nil)
 	if a.text {
@@ -349,29 +352,53 @@ func (w *appendWriter) Write(p []byte) (int, error) {
 // when s is empty or holds a space or '=').
 func plain(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if b := s[i]; b < 0x20 || b > 0x7e || b == '"' || b == '\\' {
+		if !plainByte[s[i]] {
 			return false
 		}
 	}
 	return true
 }
 
-// plainLine reports whether every string of l is plain.
+// plainByte is plain's test of one byte, looked up: one load a byte
+// instead of four comparisons.
+var plainByte = func() (t [256]bool) {
+	for b := 0x20; b <= 0x7e; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
+
+// plainLine reports whether every string of l is plain, its principal's
+// label included (filled or not).
 func (l *accessLine) plainLine() bool {
-	return plain(l.method) && plain(l.route) && plain(l.id) && plain(l.ip) && plain(l.principal)
+	if !plain(l.method) || !plain(l.route) || !plain(l.id) || !plain(l.ip) || !plain(l.principal) {
+		return false
+	}
+	// Unfilled, the label is "user:" and digits, or a credential id.
+	return l.principal != "" || !l.who.set || !labelIsCredID(l.who.kind) || plain(l.who.credID)
+}
+
+// appendPrincipal appends l's principal label, filled or not.
+func (l *accessLine) appendPrincipal(b []byte) []byte {
+	if l.principal != "" || !l.who.set {
+		return append(b, l.principal...)
+	}
+	return appendPrincipalLabel(b, l.who.kind, l.who.userID, l.who.credID)
 }
 
 // appendJSONLine appends l as slog.JSONHandler writes it, when l is common
 // (see appendLine).
-func appendJSONLine(dst []byte, l *accessLine) ([]byte, bool) {
+func appendJSONLine(dst []byte, l *accessLine, st *stamp) ([]byte, bool) {
 	ms := l.durationMs()
 	// encoding/json, which the handler has write a float, writes one in
 	// [1e-6, 1e21), and 0, without an exponent.
-	if y := l.time.Year(); y < 0 || y >= 10000 || ms != 0 && (ms < 1e-6 || ms >= 1e21) || !l.plainLine() {
+	if ms != 0 && (ms < 1e-6 || ms >= 1e21) || !l.plainLine() {
 		return dst, false
 	}
-	b := append(dst, `{"time":"`...)
-	b = l.time.AppendFormat(b, time.RFC3339Nano)
+	b, ok := st.appendRFC3339Nano(append(dst, `{"time":"`...), l.time)
+	if !ok {
+		return dst, false
+	}
 	b = append(b, `","level":"INFO","msg":"request","method":"`...)
 	b = append(b, l.method...)
 	b = append(b, `","route":"`...)
@@ -381,15 +408,82 @@ func appendJSONLine(dst []byte, l *accessLine) ([]byte, bool) {
 	b = append(b, `,"bytes":`...)
 	b = strconv.AppendInt(b, int64(l.bytes), 10)
 	b = append(b, `,"durationMs":`...)
-	b = strconv.AppendFloat(b, ms, 'f', -1, 64)
+	b = appendMillis(b, l.duration, ms)
 	b = append(b, `,"requestId":"`...)
 	b = append(b, l.id...)
 	b = append(b, `","ip":"`...)
 	b = append(b, l.ip...)
 	b = append(b, `","principal":"`...)
-	b = append(b, l.principal...)
+	b = l.appendPrincipal(b)
 	b = append(b, "\"}\n"...)
 	return b, true
+}
+
+// stamp is the text of one second of RFC 3339 in one location, split where
+// the fraction goes: the drain goroutine formats a batch of lines from the
+// same few seconds, and AppendFormat was a third of a line's formatting.
+type stamp struct {
+	sec  int64
+	loc  *time.Location
+	date []byte // "2006-01-02T15:04:05"
+	zone []byte // "Z07:00": "Z" or "+05:30"
+	year bool   // the year has four digits
+	tmp  [32]byte
+}
+
+// appendRFC3339Nano appends t as t.AppendFormat(b, time.RFC3339Nano) does,
+// when t's year has four digits; otherwise it reports false.
+func (st *stamp) appendRFC3339Nano(b []byte, t time.Time) ([]byte, bool) {
+	const dateLen = len("2006-01-02T15:04:05")
+	if sec, loc := t.Unix(), t.Location(); st.date == nil || sec != st.sec || loc != st.loc {
+		st.sec, st.loc = sec, loc
+		if y := t.Year(); y < 0 || y >= 10000 {
+			st.date, st.year = st.date[:0], false
+			return b, false
+		}
+		whole := t.Truncate(time.Second).AppendFormat(st.tmp[:0], time.RFC3339)
+		st.date, st.zone, st.year = append(st.date[:0], whole[:dateLen]...), append(st.zone[:0], whole[dateLen:]...), true
+	}
+	if !st.year {
+		return b, false
+	}
+	b = append(b, st.date...)
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i > 0; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := len(frac)
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, st.zone...), true
+}
+
+// appendMillis appends d in milliseconds (ms, as durationMs gives it) as
+// strconv.AppendFloat(b, ms, 'f', -1, 64) does. Under 10^15 µs it writes
+// the whole microseconds as a decimal of at most three places itself:
+// float64(µs)/1000 is the double nearest that decimal, and a double's
+// shortest form is that decimal while it has at most 15 digits.
+func appendMillis(b []byte, d time.Duration, ms float64) []byte {
+	us := d.Microseconds()
+	if us < 0 || us >= 1e15 {
+		return strconv.AppendFloat(b, ms, 'f', -1, 64)
+	}
+	b = strconv.AppendInt(b, us/1000, 10)
+	if f := us % 1000; f != 0 {
+		frac := [4]byte{'.', byte('0' + f/100), byte('0' + f/10%10), byte('0' + f%10)}
+		n := len(frac)
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return b
 }
 
 // appendTextLine appends l as slog.TextHandler writes it, when l's strings

@@ -395,9 +395,22 @@ func notePrincipal(r *http.Request, p gatehouse.Principal) {
 // account key id for a Sunshine key, as "user:<id>" for an API key or an
 // access token.
 func principalLabel(kind gatehouse.CredentialKind, userID int64, credID string) string {
-	switch kind {
-	case gatehouse.CredAppKey, gatehouse.CredAccountKey:
+	if labelIsCredID(kind) {
 		return credID
 	}
-	return "user:" + strconv.FormatInt(userID, 10)
+	return string(appendPrincipalLabel(nil, kind, userID, credID))
+}
+
+// appendPrincipalLabel appends principalLabel(kind, userID, credID) to b.
+func appendPrincipalLabel(b []byte, kind gatehouse.CredentialKind, userID int64, credID string) []byte {
+	if labelIsCredID(kind) {
+		return append(b, credID...)
+	}
+	return strconv.AppendInt(append(b, "user:"...), userID, 10)
+}
+
+// labelIsCredID reports whether a caller of kind is named by its
+// credential id.
+func labelIsCredID(kind gatehouse.CredentialKind) bool {
+	return kind == gatehouse.CredAppKey || kind == gatehouse.CredAccountKey
 }
