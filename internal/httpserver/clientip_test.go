@@ -4,7 +4,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -104,4 +106,37 @@ func FuzzClientIP(f *testing.F) {
 			t.Errorf("clientIP(%q, %q) = %q, the reference %q", remote, xff, got, ref)
 		}
 	})
+}
+
+// TestRequestIDsUnique: ids made on many goroutines at once, more than a
+// block's worth on each, are 16 hex digits and never repeat (no random
+// byte is used twice).
+func TestRequestIDsUnique(t *testing.T) {
+	t.Parallel()
+	const workers, each = 8, 5000
+	ids := make([][]string, workers)
+	var wg sync.WaitGroup
+	for w := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				ids[w] = append(ids[w], newRequestID())
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	hexID := regexp.MustCompile(`^[0-9a-f]{16}$`)
+	for _, list := range ids {
+		for _, id := range list {
+			if !hexID.MatchString(id) {
+				t.Fatalf("id %q", id)
+			}
+			if seen[id] {
+				t.Fatalf("id %q made twice", id)
+			}
+			seen[id] = true
+		}
+	}
 }
