@@ -92,6 +92,11 @@ func routeAsSent(mux *http.ServeMux, exact exactRoutes, notFound func(surface st
 // refusedPath reports whether the escaped path p (decoded: decoded) hides
 // structure (see routeAsSent).
 func refusedPath(p, decoded string) bool {
+	if p == decoded {
+		if refused, sure := refusedPlainPath(p); sure {
+			return refused
+		}
+	}
 	// EscapedPath encodes every "\"; the decoded path is checked too so
 	// that no spelling of one gets through.
 	if !strings.HasPrefix(p, "/") || strings.Contains(decoded, `\`) ||
@@ -112,6 +117,33 @@ func refusedPath(p, decoded string) bool {
 		}
 	}
 	return false
+}
+
+// refusedPlainPath is refusedPath for a path that is its own decoding, in
+// one pass over its bytes, when they are all printable ASCII other than
+// "%" and "\\" (every path a client of the dialects sends): then it is
+// valid UTF-8 with no control character, so only its first byte and its
+// dot segments can refuse it. sure is false for any other path, which
+// refusedPath checks in full.
+func refusedPlainPath(p string) (refused, sure bool) {
+	if len(p) == 0 || p[0] != '/' {
+		return true, true
+	}
+	seg := 1 // where the current segment starts
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) {
+			if b := p[i]; b < 0x21 || b > 0x7e || b == '%' || b == '\\' {
+				return false, false
+			} else if b != '/' {
+				continue
+			}
+		}
+		if s := p[seg:i]; s == "." || s == ".." {
+			return true, true
+		}
+		seg = i + 1
+	}
+	return false, true
 }
 
 // literalsAsSent reports whether each literal segment of pattern ("POST
