@@ -58,6 +58,11 @@ type Store struct {
 	// an error value it does not export, so a failure on a closed store is
 	// known by this instead of by the error's text.
 	closed atomic.Bool
+
+	// commit queues Updates for the writer (groupcommit.go); batches
+	// counts the transactions that carried more than one.
+	commit  committer
+	batches atomic.Uint64
 }
 
 var _ gatehouse.Store = (*Store)(nil)
@@ -376,9 +381,12 @@ func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// Update runs fn in one IMMEDIATE transaction on the writer connection.
+// Update runs fn in an IMMEDIATE transaction on the writer connection: its
+// own, or one it shares with the Updates queued beside it, each in a
+// savepoint of its own (groupcommit.go). It returns once that transaction
+// has committed, or with fn's error and nothing of fn committed.
 func (s *Store) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
-	return s.run(ctx, s.w, &s.wStmts, fn)
+	return s.update(ctx, fn)
 }
 
 // View runs fn in a transaction on a reader connection (readers.go).

@@ -67,6 +67,10 @@ type sqlTx struct {
 
 	rc   *readConn
 	dctx context.Context
+
+	// detached: an Update's statements in a shared transaction, run under
+	// their context without its cancellation (writeCtx, groupcommit.go).
+	detached bool
 }
 
 // readCtx is the context a View's statement runs under: the View's without
@@ -87,6 +91,9 @@ func (t *sqlTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.R
 		}
 		return t.rc.c.QueryContext(ctx, q, args...)
 	}
+	if t.detached {
+		ctx = writeCtx(ctx)
+	}
 	if st := t.stmts.stmt(q); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -101,6 +108,9 @@ func (t *sqlTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql
 		}
 		return t.rc.c.QueryRowContext(ctx, q, args...)
 	}
+	if t.detached {
+		ctx = writeCtx(ctx)
+	}
 	if st := t.stmts.stmt(q); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
@@ -114,6 +124,9 @@ func (t *sqlTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Res
 			return st.ExecContext(ctx, args...)
 		}
 		return t.rc.c.ExecContext(ctx, q, args...)
+	}
+	if t.detached {
+		ctx = writeCtx(ctx)
 	}
 	if st := t.stmts.stmt(q); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)

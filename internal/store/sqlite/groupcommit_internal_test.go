@@ -1,0 +1,205 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// TestGroupCommit: Updates queued behind a running one share a transaction
+// (one COMMIT), and each still gets its own outcome: the ones whose fn
+// succeeds are committed, and visible, when their Update returns; a fn that
+// fails, or panics, after writing has nothing of it committed and its
+// caller gets its error, or its panic; a caller whose context ended while
+// it waited gets that error and runs nothing.
+func TestGroupCommit(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t, Options{})
+	ctx := context.Background()
+	newUser := func(email string) *gatehouse.User {
+		return &gatehouse.User{Email: email, PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	}
+	exists := func(email string) bool {
+		err := s.Read(ctx, func(tx gatehouse.Tx) error {
+			_, err := tx.Users().FindUserByEmail(ctx, email)
+			return err
+		})
+		if err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+			t.Errorf("%s: %v", email, err)
+		}
+		return err == nil
+	}
+
+	// The first Update holds the writer until the others have queued.
+	release := make(chan struct{})
+	holding := make(chan struct{})
+	holder := make(chan error, 1)
+	go func() {
+		holder <- s.Update(ctx, func(tx gatehouse.Tx) error {
+			close(holding)
+			<-release
+			return tx.Users().CreateUser(ctx, newUser("holder@example.com"))
+		})
+	}()
+	<-holding
+
+	const good = 6
+	errRefused := errors.New("refused by its fn")
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	type outcome struct {
+		name     string
+		err      error
+		panicked any
+		visible  bool // the user was readable as soon as Update returned
+	}
+	outcomes := make(chan outcome, good+3)
+	var wg sync.WaitGroup
+	start := func(name string, uctx context.Context, fn func(tx gatehouse.Tx) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := outcome{name: name}
+			defer func() {
+				o.panicked = recover()
+				if o.err == nil && o.panicked == nil {
+					o.visible = exists(name)
+				}
+				outcomes <- o
+			}()
+			o.err = s.Update(uctx, fn)
+		}()
+	}
+	for i := range good {
+		name := fmt.Sprintf("good%d@example.com", i)
+		start(name, ctx, func(tx gatehouse.Tx) error { return tx.Users().CreateUser(ctx, newUser(name)) })
+	}
+	start("refused@example.com", ctx, func(tx gatehouse.Tx) error {
+		if err := tx.Users().CreateUser(ctx, newUser("refused@example.com")); err != nil {
+			return err
+		}
+		return errRefused
+	})
+	start("panics@example.com", ctx, func(tx gatehouse.Tx) error {
+		if err := tx.Users().CreateUser(ctx, newUser("panics@example.com")); err != nil {
+			return err
+		}
+		panic("fn panicked")
+	})
+	ran := false
+	start("cancelled@example.com", cancelled, func(tx gatehouse.Tx) error {
+		ran = true
+		return tx.Users().CreateUser(ctx, newUser("cancelled@example.com"))
+	})
+
+	// Wait until every one has queued behind the holder.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.commit.mu.Lock()
+		n := len(s.commit.queue)
+		s.commit.mu.Unlock()
+		if n == good+3 { // the holder's batch has left the queue
+			break
+		}
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatalf("%d requests queued, want %d", n, good+3)
+		}
+	}
+	close(release)
+	if err := <-holder; err != nil {
+		t.Fatalf("holder: %v", err)
+	}
+	wg.Wait()
+	close(outcomes)
+
+	for o := range outcomes {
+		switch o.name {
+		case "refused@example.com":
+			if !errors.Is(o.err, errRefused) || o.panicked != nil {
+				t.Errorf("%s: err %v, panic %v; want its fn's error", o.name, o.err, o.panicked)
+			}
+		case "panics@example.com":
+			if o.panicked != "fn panicked" {
+				t.Errorf("%s: err %v, panic %v; want its fn's panic", o.name, o.err, o.panicked)
+			}
+		case "cancelled@example.com":
+			if !errors.Is(o.err, context.Canceled) || o.panicked != nil {
+				t.Errorf("%s: err %v, panic %v; want context.Canceled", o.name, o.err, o.panicked)
+			}
+		default:
+			if o.err != nil || o.panicked != nil || !o.visible {
+				t.Errorf("%s: err %v, panic %v, visible on return %v", o.name, o.err, o.panicked, o.visible)
+			}
+		}
+	}
+	for _, email := range []string{"refused@example.com", "panics@example.com", "cancelled@example.com"} {
+		if exists(email) {
+			t.Errorf("%s: committed, though its Update failed", email)
+		}
+	}
+	if ran {
+		t.Error("the cancelled caller's fn ran")
+	}
+	for i := range good {
+		if email := fmt.Sprintf("good%d@example.com", i); !exists(email) {
+			t.Errorf("%s: not committed", email)
+		}
+	}
+	if !exists("holder@example.com") {
+		t.Error("holder: not committed")
+	}
+	if n := s.batches.Load(); n != 1 {
+		t.Errorf("%d shared transactions, want 1: the queued Updates were not committed together", n)
+	}
+}
+
+// TestGroupCommitBatchFailure: when the shared transaction itself fails
+// (here: the database is closed under a queued batch, so its BEGIN fails),
+// every Update of the batch fails, and none is committed.
+func TestGroupCommitBatchFailure(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t, Options{})
+	ctx := context.Background()
+	release := make(chan struct{})
+	holding := make(chan struct{})
+	holder := make(chan error, 1)
+	go func() {
+		holder <- s.Update(ctx, func(tx gatehouse.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() { errs <- s.Update(ctx, func(tx gatehouse.Tx) error { return nil }) }()
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.commit.mu.Lock()
+		n := len(s.commit.queue)
+		s.commit.mu.Unlock()
+		if n == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatalf("%d requests queued, want 3", n)
+		}
+	}
+	// Close waits for nothing of the writer's; the holder's COMMIT and the
+	// batch's BEGIN then find the pool closed.
+	s.Close()
+	close(release)
+	<-holder
+	for range 3 {
+		if err := <-errs; gatehouse.ErrorCode(err) != gatehouse.EUNAVAILABLE {
+			t.Errorf("a batched Update on a closed store: %v, want EUNAVAILABLE", err)
+		}
+	}
+}
