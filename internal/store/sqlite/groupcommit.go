@@ -90,23 +90,43 @@ func (s *Store) update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	c.queue = append(c.queue[:0], c.queue[n:]...)
 	c.mu.Unlock()
 
-	s.runBatch(batch)
-
-	c.mu.Lock()
-	if len(c.queue) > 0 {
-		next := c.queue[0]
-		next.lead = true
-		close(next.wake)
-	} else {
-		c.leading = false
-	}
-	c.mu.Unlock()
-	for _, r := range batch {
-		if r != req {
-			close(r.wake)
-		}
-	}
+	s.lead(batch, req)
 	return req.result()
+}
+
+// lead runs batch, then hands the lead on and wakes the batch's callers
+// but self. It does the second even when a fn ends this goroutine with
+// runtime.Goexit (a test's t.FailNow inside an Update), which no recover
+// sees: then no caller of the batch is told it committed, and none waits
+// for ever.
+func (s *Store) lead(batch []*commitReq, self *commitReq) {
+	finished := false
+	defer func() {
+		if !finished {
+			for _, r := range batch {
+				if r.panicked == nil {
+					r.err = gatehouse.CodeErr(gatehouse.EUNAVAILABLE)
+				}
+			}
+		}
+		c := &s.commit
+		c.mu.Lock()
+		if len(c.queue) > 0 {
+			next := c.queue[0]
+			next.lead = true
+			close(next.wake)
+		} else {
+			c.leading = false
+		}
+		c.mu.Unlock()
+		for _, r := range batch {
+			if r != self {
+				close(r.wake)
+			}
+		}
+	}()
+	s.runBatch(batch)
+	finished = true
 }
 
 // result is what Update returns for r, re-raising a panic of its fn.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -202,4 +203,63 @@ func TestGroupCommitBatchFailure(t *testing.T) {
 			t.Errorf("a batched Update on a closed store: %v, want EUNAVAILABLE", err)
 		}
 	}
+}
+
+// TestGroupCommitGoexit: a fn that ends its goroutine (runtime.Goexit, as
+// t.FailNow does) while it leads a batch leaves no caller of that batch
+// waiting, and none told it committed.
+func TestGroupCommitGoexit(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t, Options{})
+	ctx := context.Background()
+	release := make(chan struct{})
+	holding := make(chan struct{})
+	holder := make(chan error, 1)
+	go func() {
+		holder <- s.Update(ctx, func(tx gatehouse.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	queued := func(want int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			s.commit.mu.Lock()
+			n := len(s.commit.queue)
+			s.commit.mu.Unlock()
+			if n == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				close(release)
+				t.Fatalf("%d requests queued, want %d", n, want)
+			}
+		}
+	}
+	go s.Update(ctx, func(tx gatehouse.Tx) error { runtime.Goexit(); return nil })
+	queued(1)
+	other := make(chan error, 1)
+	u := &gatehouse.User{Email: "other@example.com", PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	go func() { other <- s.Update(ctx, func(tx gatehouse.Tx) error { return tx.Users().CreateUser(ctx, u) }) }()
+	queued(2)
+	close(release)
+	if err := <-holder; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-other:
+		if gatehouse.ErrorCode(err) != gatehouse.EUNAVAILABLE {
+			t.Errorf("the batch's other Update: %v, want EUNAVAILABLE", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the batch's other Update still waits")
+	}
+	err := s.Read(ctx, func(tx gatehouse.Tx) error { _, err := tx.Users().FindUserByEmail(ctx, u.Email); return err })
+	if gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+		t.Errorf("the batch's other Update committed: %v", err)
+	}
+	// The writer serves on.
+	createUser(t, s, "after@example.com")
 }
