@@ -141,7 +141,7 @@ func (r *commitReq) result() error {
 func (s *Store) runBatch(batch []*commitReq) {
 	if len(batch) == 1 {
 		r := batch[0]
-		r.err, r.panicked = callFn(func() error { return s.run(r.ctx, s.w, &s.wStmts, r.fn) })
+		r.panicked, r.err = callFn(func() error { return s.run(r.ctx, s.w, &s.wStmts, r.fn) })
 		return
 	}
 	s.batches.Add(1)
@@ -169,7 +169,7 @@ func (s *Store) runBatch(batch []*commitReq) {
 			return
 		}
 		t := &txn{tx: &sqlTx{tx: tx, stmts: &s.wStmts, detached: true}}
-		r.err, r.panicked = callFn(func() error { return r.fn(t) })
+		r.panicked, r.err = callFn(func() error { return r.fn(t) })
 		if r.err != nil || r.panicked != nil {
 			if _, err := tx.Exec("ROLLBACK TO batch"); err != nil {
 				fail(s.mapErr(fmt.Errorf("the batch's transaction ended with an Update's failure: %w", err)))
@@ -192,14 +192,14 @@ func (s *Store) runBatch(batch []*commitReq) {
 	}
 }
 
-// callFn calls f, returning its error or what it panicked with.
-func callFn(f func() error) (err error, panicked any) {
+// callFn calls f, returning what it panicked with or its error.
+func callFn(f func() error) (panicked any, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			panicked = v
 		}
 	}()
-	return f(), nil
+	return nil, f()
 }
 
 // writeCtx is the context a batched statement runs under: ctx without its
