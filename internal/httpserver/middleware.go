@@ -97,6 +97,11 @@ func refusedPath(p, decoded string) bool {
 			return refused
 		}
 	}
+	return refusedAnyPath(p, decoded)
+}
+
+// refusedAnyPath is refusedPath's full check, for any path.
+func refusedAnyPath(p, decoded string) bool {
 	// EscapedPath encodes every "\"; the decoded path is checked too so
 	// that no spelling of one gets through.
 	if !strings.HasPrefix(p, "/") || strings.Contains(decoded, `\`) ||

@@ -22,9 +22,6 @@ func TestGroupCommit(t *testing.T) {
 	t.Parallel()
 	s := openTemp(t, Options{})
 	ctx := context.Background()
-	newUser := func(email string) *gatehouse.User {
-		return &gatehouse.User{Email: email, PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	}
 	exists := func(email string) bool {
 		err := s.Read(ctx, func(tx gatehouse.Tx) error {
 			_, err := tx.Users().FindUserByEmail(ctx, email)
@@ -37,17 +34,7 @@ func TestGroupCommit(t *testing.T) {
 	}
 
 	// The first Update holds the writer until the others have queued.
-	release := make(chan struct{})
-	holding := make(chan struct{})
-	holder := make(chan error, 1)
-	go func() {
-		holder <- s.Update(ctx, func(tx gatehouse.Tx) error {
-			close(holding)
-			<-release
-			return tx.Users().CreateUser(ctx, newUser("holder@example.com"))
-		})
-	}()
-	<-holding
+	release := holdWriter(t, s)
 
 	const good = 6
 	errRefused := errors.New("refused by its fn")
@@ -98,21 +85,9 @@ func TestGroupCommit(t *testing.T) {
 		return tx.Users().CreateUser(ctx, newUser("cancelled@example.com"))
 	})
 
-	// Wait until every one has queued behind the holder.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		s.commit.mu.Lock()
-		n := len(s.commit.queue)
-		s.commit.mu.Unlock()
-		if n == good+3 { // the holder's batch has left the queue
-			break
-		}
-		if time.Now().After(deadline) {
-			close(release)
-			t.Fatalf("%d requests queued, want %d", n, good+3)
-		}
-	}
-	close(release)
-	if err := <-holder; err != nil {
+	// Every one queues behind the holder (whose batch has left the queue).
+	waitQueued(t, s, good+3)
+	if err := release(); err != nil {
 		t.Fatalf("holder: %v", err)
 	}
 	wg.Wait()
@@ -166,38 +141,16 @@ func TestGroupCommitBatchFailure(t *testing.T) {
 	t.Parallel()
 	s := openTemp(t, Options{})
 	ctx := context.Background()
-	release := make(chan struct{})
-	holding := make(chan struct{})
-	holder := make(chan error, 1)
-	go func() {
-		holder <- s.Update(ctx, func(tx gatehouse.Tx) error {
-			close(holding)
-			<-release
-			return nil
-		})
-	}()
-	<-holding
+	release := holdWriter(t, s)
 	errs := make(chan error, 3)
 	for range 3 {
 		go func() { errs <- s.Update(ctx, func(tx gatehouse.Tx) error { return nil }) }()
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		s.commit.mu.Lock()
-		n := len(s.commit.queue)
-		s.commit.mu.Unlock()
-		if n == 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			close(release)
-			t.Fatalf("%d requests queued, want 3", n)
-		}
-	}
+	waitQueued(t, s, 3)
 	// Close waits for nothing of the writer's; the holder's COMMIT and the
 	// batch's BEGIN then find the pool closed.
 	s.Close()
-	close(release)
-	<-holder
+	release()
 	for range 3 {
 		if err := <-errs; gatehouse.ErrorCode(err) != gatehouse.EUNAVAILABLE {
 			t.Errorf("a batched Update on a closed store: %v, want EUNAVAILABLE", err)
@@ -212,40 +165,14 @@ func TestGroupCommitGoexit(t *testing.T) {
 	t.Parallel()
 	s := openTemp(t, Options{})
 	ctx := context.Background()
-	release := make(chan struct{})
-	holding := make(chan struct{})
-	holder := make(chan error, 1)
-	go func() {
-		holder <- s.Update(ctx, func(tx gatehouse.Tx) error {
-			close(holding)
-			<-release
-			return nil
-		})
-	}()
-	<-holding
-	queued := func(want int) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-			s.commit.mu.Lock()
-			n := len(s.commit.queue)
-			s.commit.mu.Unlock()
-			if n == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				close(release)
-				t.Fatalf("%d requests queued, want %d", n, want)
-			}
-		}
-	}
+	release := holdWriter(t, s)
 	go s.Update(ctx, func(tx gatehouse.Tx) error { runtime.Goexit(); return nil })
-	queued(1)
+	waitQueued(t, s, 1)
 	other := make(chan error, 1)
-	u := &gatehouse.User{Email: "other@example.com", PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	u := newUser("other@example.com")
 	go func() { other <- s.Update(ctx, func(tx gatehouse.Tx) error { return tx.Users().CreateUser(ctx, u) }) }()
-	queued(2)
-	close(release)
-	if err := <-holder; err != nil {
+	waitQueued(t, s, 2)
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -262,4 +189,48 @@ func TestGroupCommitGoexit(t *testing.T) {
 	}
 	// The writer serves on.
 	createUser(t, s, "after@example.com")
+}
+
+// holdWriter starts an Update that holds the writer (leads its own batch)
+// until release is called; release returns that Update's error.
+func holdWriter(t *testing.T, s *Store) (release func() error) {
+	t.Helper()
+	ctx := context.Background()
+	let, holding, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- s.Update(ctx, func(tx gatehouse.Tx) error {
+			close(holding)
+			<-let
+			return tx.Users().CreateUser(ctx, newUser("holder@example.com"))
+		})
+	}()
+	<-holding
+	var once sync.Once
+	release = func() error {
+		once.Do(func() { close(let) })
+		return <-done
+	}
+	t.Cleanup(func() { once.Do(func() { close(let) }) })
+	return release
+}
+
+// waitQueued waits until n Updates wait behind the one that holds the
+// writer.
+func waitQueued(t *testing.T, s *Store, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.commit.mu.Lock()
+		got := len(s.commit.queue)
+		s.commit.mu.Unlock()
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d Updates queued, want %d", got, n)
+		}
+	}
+}
+
+func newUser(email string) *gatehouse.User {
+	return &gatehouse.User{Email: email, PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
 }
