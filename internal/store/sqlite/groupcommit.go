@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/store/dberr"
 )
 
 // Group commit: Updates that wait for the writer while another runs share
@@ -152,6 +153,12 @@ func (s *Store) runBatch(batch []*commitReq) {
 			}
 		}
 	}
+	// lost fails the batch when its transaction is gone (a savepoint
+	// that will not roll back or release): retryable, as the full disk
+	// or I/O error that ended it would be, never an internal error.
+	lost := func(err error) {
+		fail(dberr.Error(dberr.Unavailable, fmt.Errorf("sqlite: the batch's shared transaction was lost: %w", err)))
+	}
 	tx, err := s.w.BeginTx(context.Background(), nil)
 	if err != nil {
 		fail(s.mapErr(err))
@@ -165,19 +172,19 @@ func (s *Store) runBatch(batch []*commitReq) {
 			continue
 		}
 		if _, err := tx.Exec("SAVEPOINT batch"); err != nil {
-			fail(s.mapErr(err))
+			lost(err)
 			return
 		}
 		t := &txn{tx: &sqlTx{tx: tx, stmts: &s.wStmts, detached: true}}
 		r.panicked, r.err = callFn(func() error { return r.fn(t) })
 		if r.err != nil || r.panicked != nil {
 			if _, err := tx.Exec("ROLLBACK TO batch"); err != nil {
-				fail(s.mapErr(fmt.Errorf("the batch's transaction ended with an Update's failure: %w", err)))
+				lost(err)
 				return
 			}
 		}
 		if _, err := tx.Exec("RELEASE batch"); err != nil {
-			fail(s.mapErr(err))
+			lost(err)
 			return
 		}
 		committed[i] = r.err == nil && r.panicked == nil

@@ -234,3 +234,58 @@ func waitQueued(t *testing.T, s *Store, n int) {
 func newUser(email string) *gatehouse.User {
 	return &gatehouse.User{Email: email, PasswordHash: "x", Status: gatehouse.UserActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
 }
+
+// TestGroupCommitLostTransaction: when the shared transaction ends under a
+// fn (as SQLite's own rollback on a full disk or an I/O error ends it;
+// here the fn ends it), every Update of the batch fails with EUNAVAILABLE,
+// a retryable 503, never an internal error; nothing of the batch is
+// committed; and no later fn runs outside a transaction.
+func TestGroupCommitLostTransaction(t *testing.T) {
+	t.Parallel()
+	for _, fnErr := range []bool{true, false} {
+		t.Run(fmt.Sprintf("fn error %v", fnErr), func(t *testing.T) {
+			t.Parallel()
+			s := openTemp(t, Options{})
+			ctx := context.Background()
+			release := holdWriter(t, s)
+			results := make(chan error, 3)
+			update := func(email string, end bool) {
+				results <- s.Update(ctx, func(tx gatehouse.Tx) error {
+					if err := tx.Users().CreateUser(ctx, newUser(email)); err != nil {
+						return err
+					}
+					if end {
+						if _, err := tx.(*txn).tx.tx.ExecContext(ctx, "ROLLBACK"); err != nil {
+							return err
+						}
+						if fnErr {
+							return gatehouse.CodeErr(gatehouse.EUNAVAILABLE)
+						}
+					}
+					return nil
+				})
+			}
+			go update("before@example.com", false)
+			waitQueued(t, s, 1)
+			go update("ends@example.com", true)
+			waitQueued(t, s, 2)
+			go update("after@example.com", false)
+			waitQueued(t, s, 3)
+			if err := release(); err != nil {
+				t.Fatal(err)
+			}
+			for range 3 {
+				if err := <-results; gatehouse.ErrorCode(err) != gatehouse.EUNAVAILABLE {
+					t.Errorf("an Update of the lost batch: %v, want EUNAVAILABLE", err)
+				}
+			}
+			for _, email := range []string{"before@example.com", "ends@example.com", "after@example.com"} {
+				err := s.Read(ctx, func(tx gatehouse.Tx) error { _, err := tx.Users().FindUserByEmail(ctx, email); return err })
+				if gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+					t.Errorf("%s: committed from a lost batch (%v)", email, err)
+				}
+			}
+			createUser(t, s, "next@example.com") // the writer serves on
+		})
+	}
+}
