@@ -175,7 +175,7 @@ func (s *Store) runBatch(batch []*commitReq) {
 			lost(err)
 			return
 		}
-		t := &txn{tx: &sqlTx{tx: tx, stmts: &s.wStmts, detached: true}}
+		t := &txn{tx: &sqlTx{tx: tx, stmts: &s.wStmts, dctx: context.WithoutCancel(r.ctx)}}
 		r.panicked, r.err = callFn(func() error { return r.fn(t) })
 		if r.err != nil || r.panicked != nil {
 			if _, err := tx.Exec("ROLLBACK TO batch"); err != nil {
@@ -207,14 +207,4 @@ func callFn(f func() error) (panicked any, err error) {
 		}
 	}()
 	return nil, f()
-}
-
-// writeCtx is the context a batched statement runs under: ctx without its
-// cancellation, unless ctx is already done, when ctx itself fails the
-// statement before it starts.
-func writeCtx(ctx context.Context) context.Context {
-	if ctx.Err() != nil {
-		return ctx
-	}
-	return context.WithoutCancel(ctx)
 }

@@ -59,23 +59,19 @@ func (c *stmtCache) prepare(q string) {
 // sqlTx is a transaction that runs its queries through prepared
 // statements; it has the *sql.Tx methods the stores use. An Update's runs
 // on the writer's *sql.Tx through the pool's statement cache; a View's on
-// a held reader connection, under the View's context without its
-// cancellation (see readers).
+// a held reader connection. A View's statements, and an Update's in a
+// transaction shared with others (groupcommit.go), run under dctx: the
+// caller's context without its cancellation (see readers).
 type sqlTx struct {
 	tx    *sql.Tx
 	stmts *stmtCache
 
 	rc   *readConn
-	dctx context.Context
-
-	// detached: an Update's statements in a shared transaction, run under
-	// their context without its cancellation (writeCtx, groupcommit.go).
-	detached bool
+	dctx context.Context // nil: statements run under the context they are given
 }
 
-// readCtx is the context a View's statement runs under: the View's without
-// its cancellation, unless ctx is already done, when ctx itself fails the
-// statement at once.
+// readCtx is the context a statement runs under when dctx is set: dctx,
+// unless ctx is already done, when ctx itself fails the statement at once.
 func (t *sqlTx) readCtx(ctx context.Context) context.Context {
 	if ctx.Err() != nil {
 		return ctx
@@ -91,8 +87,8 @@ func (t *sqlTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.R
 		}
 		return t.rc.c.QueryContext(ctx, q, args...)
 	}
-	if t.detached {
-		ctx = writeCtx(ctx)
+	if t.dctx != nil {
+		ctx = t.readCtx(ctx)
 	}
 	if st := t.stmts.stmt(q); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
@@ -108,8 +104,8 @@ func (t *sqlTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql
 		}
 		return t.rc.c.QueryRowContext(ctx, q, args...)
 	}
-	if t.detached {
-		ctx = writeCtx(ctx)
+	if t.dctx != nil {
+		ctx = t.readCtx(ctx)
 	}
 	if st := t.stmts.stmt(q); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
@@ -125,8 +121,8 @@ func (t *sqlTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Res
 		}
 		return t.rc.c.ExecContext(ctx, q, args...)
 	}
-	if t.detached {
-		ctx = writeCtx(ctx)
+	if t.dctx != nil {
+		ctx = t.readCtx(ctx)
 	}
 	if st := t.stmts.stmt(q); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
