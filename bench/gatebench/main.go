@@ -164,6 +164,7 @@ type bench struct {
 	start      time.Time
 	ghBin      string
 	bareBin    string
+	refBin     string
 	masterKey  string
 	commitDesc string
 }
@@ -244,14 +245,14 @@ func loadavg() string {
 
 // build compiles gatehouse and the bare handler into the work directory.
 func (b *bench) build(ctx context.Context) error {
-	b.progress("building gatehouse and the bare handler")
+	b.progress("building gatehouse, the bare handler and the one-SELECT reference")
 	b.ghBin = filepath.Join(b.o.work, "gatehouse")
 	b.bareBin = filepath.Join(b.o.work, "bare")
-	if _, err := runCmd(ctx, b.root, nil, "go", "build", "-o", b.ghBin, "./cmd/gatehouse"); err != nil {
-		return err
-	}
-	if _, err := runCmd(ctx, b.root, nil, "go", "build", "-o", b.bareBin, "./bench/gatebench/bare"); err != nil {
-		return err
+	b.refBin = filepath.Join(b.o.work, "oneselect")
+	for _, bin := range [][2]string{{b.ghBin, "./cmd/gatehouse"}, {b.bareBin, "./bench/gatebench/bare"}, {b.refBin, "./bench/gatebench/oneselect"}} {
+		if _, err := runCmd(ctx, b.root, nil, "go", "build", "-o", bin[0], bin[1]); err != nil {
+			return err
+		}
 	}
 	var k [32]byte
 	crand.Read(k[:])
@@ -290,6 +291,23 @@ func (b *bench) bare() *server {
 		args: func(addr string) []string { return []string{"-addr", addr} }}
 }
 
+// refQuery is the one indexed SELECT a read scenario's gatehouse request
+// runs in its store, with its arguments: the query of the one-SELECT
+// reference (bench/gatebench/oneselect).
+type refQuery struct {
+	query string
+	args  []string // typed as oneselect's -args: i:INTEGER, s:TEXT
+}
+
+// reference returns the one-SELECT reference server for q on database
+// file db (gatehouse's own, which it reads while gatehouse runs).
+func (b *bench) reference(db string, q refQuery) *server {
+	return &server{name: "reference", bin: b.refBin, env: os.Environ(), ready: "listening ",
+		args: func(addr string) []string {
+			return []string{"-addr", addr, "-db", db, "-query", q.query, "-args", strings.Join(q.args, ",")}
+		}}
+}
+
 // scenario is one row of the table.
 type scenario struct {
 	id, title string
@@ -299,12 +317,16 @@ type scenario struct {
 	want       int
 	wantHeader [2]string // a header (and value) gatehouse's precheck answer must carry
 	notes      string
+	// ref, when set, is the SQLite SELECT gatehouse's store runs for the
+	// request: the scenario also measures the one-SELECT reference.
+	ref *refQuery
 }
 
 // runs holds a scenario's measured rounds.
 type runs struct {
 	sc        scenario
 	bare, gh  []result
+	ref       []result // the one-SELECT reference's rounds, when sc.ref is set
 	skipped   string
 	problems  []string
 	keysAdded int64
@@ -369,9 +391,11 @@ func (b *bench) scenarios(ctx context.Context) error {
 			notes: "the same never-stored key (valid checksum) from 65,536 client IPs: the negative cache answers, not the failure throttle"},
 		{id: "logins", title: "POST /user/get-user-logins, API key", want: 200,
 			load:  load{method: "POST", path: "/user/get-user-logins", headers: [][2]string{js, {"x-access-tokens", c.apiKey}}, body: "{}"},
-			notes: fmt.Sprintf("a SQLite read of the account's %d latest logins", mainLogins)},
+			notes: fmt.Sprintf("a SQLite read of the account's %d latest logins", mainLogins),
+			ref:   &refQuery{query: loginsQuery, args: []string{"i:" + strconv.FormatInt(c.userID, 10), "i:" + strconv.Itoa(mainLogins)}}},
 		{id: "app-get", title: "GET /v2/apps/{id}, app JWT", want: 200,
-			load: load{method: "GET", path: "/v2/apps/" + c.appID, headers: [][2]string{{"Authorization", "Bearer " + c.appJWT}}}},
+			load: load{method: "GET", path: "/v2/apps/" + c.appID, headers: [][2]string{{"Authorization", "Bearer " + c.appJWT}}},
+			ref:  &refQuery{query: appQuery, args: []string{"s:" + c.appID}}},
 		{id: "exchange", title: "POST /user/get-token-with-api-key", want: 200,
 			load:  load{method: "POST", path: "/user/get-token-with-api-key", headers: [][2]string{js}, body: exBody, xff: true},
 			notes: "one account and key; a token and a login row written per request; X-Forwarded-For from 65,536 IPs so the per-IP exchange throttle (30, then 1/s) meters clients, not the benchmark"},
@@ -390,7 +414,18 @@ func (b *bench) scenarios(ctx context.Context) error {
 		}
 		r := &runs{sc: sc}
 		all = append(all, r)
-		if err := b.measure(ctx, bare, gh, r); err != nil {
+		var ref *server
+		if sc.ref != nil {
+			ref = b.reference(filepath.Join(dir, "gatehouse.db"), *sc.ref)
+			if err := ref.start(ctx); err != nil {
+				return fmt.Errorf("%s: the one-SELECT reference: %w", sc.id, err)
+			}
+		}
+		err := b.measure(ctx, bare, gh, ref, r)
+		if ref != nil {
+			ref.stop()
+		}
+		if err != nil {
 			return err
 		}
 		if !gh.alive() {
@@ -445,7 +480,9 @@ func (b *bench) kcBudget() int64 {
 	return int64(b.o.kcAccounts)*int64(98-b.o.threads) - int64(b.o.rounds+1)*int64(b.o.conns)
 }
 
-func (b *bench) measure(ctx context.Context, bare, gh *server, r *runs) error {
+// measure runs a scenario's rounds: bare, gatehouse, and the one-SELECT
+// reference when ref is not nil, in turn.
+func (b *bench) measure(ctx context.Context, bare, gh, ref *server, r *runs) error {
 	sc := r.sc
 	if err := b.precheck(ctx, gh, sc); err != nil {
 		r.skipped = "precheck failed: " + err.Error()
@@ -490,6 +527,11 @@ func (b *bench) measure(ctx context.Context, bare, gh *server, r *runs) error {
 	if _, err := one(gh, b.o.warm); err != nil {
 		return err
 	}
+	if ref != nil {
+		if _, err := one(ref, b.o.warm); err != nil {
+			return err
+		}
+	}
 	for i := range b.o.rounds {
 		br, err := one(bare, b.o.dur)
 		if err != nil {
@@ -516,6 +558,17 @@ func (b *bench) measure(ctx context.Context, bare, gh *server, r *runs) error {
 		}
 		r.gh = append(r.gh, gr)
 		b.progress("%s round %d/%d: bare %.0f req/s, gatehouse %.0f req/s (%.2f×)", sc.id, i+1, b.o.rounds, br.rps(), gr.rps(), gr.rps()/br.rps())
+		if ref != nil {
+			rr, err := one(ref, b.o.dur)
+			if err != nil {
+				return err
+			}
+			r.ref = append(r.ref, rr)
+			b.progress("%s round %d/%d: one-SELECT reference %.0f req/s (%.2f× bare; gatehouse %.2f× of it)", sc.id, i+1, b.o.rounds, rr.rps(), rr.rps()/br.rps(), gr.rps()/rr.rps())
+			if p := checkRun("reference", rr, 200); p != "" {
+				r.problems = append(r.problems, p)
+			}
+		}
 		if p := checkRun("bare", br, 200); p != "" {
 			r.problems = append(r.problems, p)
 		}
@@ -625,8 +678,18 @@ func (b *bench) table(all []*runs) {
 			fmt.Sprintf("%.0f", median(each(r.bare, rps))), fmt.Sprintf("%.0f", median(each(r.gh, rps))), pairRatio(r.bare, r.gh, rps),
 			us(median(each(r.bare, p50))), us(median(each(r.gh, p50))),
 			us(median(each(r.bare, p99))), us(median(each(r.gh, p99))), pairRatio(r.bare, r.gh, p99)})
+		if len(r.ref) > 0 {
+			t = append(t, []string{"  one-SELECT reference (same query)",
+				"", fmt.Sprintf("%.0f", median(each(r.ref, rps))), pairRatio(r.bare, r.ref, rps),
+				"", us(median(each(r.ref, p50))), "", us(median(each(r.ref, p99))), pairRatio(r.bare, r.ref, p99)})
+		}
 	}
 	printTable(w, t)
+	if hasRef(all) {
+		fmt.Fprintln(w, "\nThe reference rows are bench/gatebench/oneselect: a bare net/http server that runs only the SQLite SELECT")
+		fmt.Fprintln(w, "gatehouse's store runs for that request, on gatehouse's database file, and answers its rows as JSON; their")
+		fmt.Fprintln(w, "ratio is to the bare handler's round before them, and the notes below give gatehouse's ratio to them.")
+	}
 	fmt.Fprintln(w, "\nscenario ids, notes and problems:")
 	for _, r := range all {
 		fmt.Fprintf(w, "- %s (%s)", r.sc.id, r.sc.title)
@@ -636,6 +699,10 @@ func (b *bench) table(all []*runs) {
 		fmt.Fprintln(w)
 		if r.skipped != "" {
 			fmt.Fprintf(w, "    SKIPPED: %s\n", r.skipped)
+		}
+		if len(r.ref) > 0 {
+			fmt.Fprintf(w, "    gatehouse against the one-SELECT reference: %s req/s, %s p99 (medians of per-round ratios)\n",
+				pairRatio(r.ref, r.gh, rps), pairRatio(r.ref, r.gh, p99))
 		}
 		for _, p := range r.problems {
 			fmt.Fprintf(w, "    %s\n", p)
@@ -653,8 +720,25 @@ func (b *bench) table(all []*runs) {
 		for _, x := range r.gh {
 			gs = append(gs, fmt.Sprintf("%.0f %s %s", x.rps(), us(float64(x.P50)), us(float64(x.P99))))
 		}
-		fmt.Fprintf(w, "- %s: bare [%s]; gatehouse [%s]\n", r.sc.id, strings.Join(bs, "; "), strings.Join(gs, "; "))
+		fmt.Fprintf(w, "- %s: bare [%s]; gatehouse [%s]", r.sc.id, strings.Join(bs, "; "), strings.Join(gs, "; "))
+		if len(r.ref) > 0 {
+			var rs []string
+			for _, x := range r.ref {
+				rs = append(rs, fmt.Sprintf("%.0f %s %s", x.rps(), us(float64(x.P50)), us(float64(x.P99))))
+			}
+			fmt.Fprintf(w, "; reference [%s]", strings.Join(rs, "; "))
+		}
+		fmt.Fprintln(w)
 	}
+}
+
+func hasRef(all []*runs) bool {
+	for _, r := range all {
+		if len(r.ref) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // storedKeys measures /auth/verify with b.o.stored keys stored against

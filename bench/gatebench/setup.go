@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -18,6 +19,7 @@ import (
 // creds are the credentials of the main scenarios.
 type creds struct {
 	email       string
+	userID      int64  // the account's id, as the gate names it (X-Gatehouse-User)
 	apiKey      string // from sign-up
 	token       string // from a token exchange
 	accountKey  [2]string
@@ -29,6 +31,16 @@ type creds struct {
 	exchange    seeded // the account the token-exchange scenario uses
 	keyCreators []seeded
 }
+
+// The SELECTs gatehouse's SQLite store runs for the read scenarios
+// (internal/store/sqlite: logins.FindLoginsByUser, apps.FindAppByID, with
+// appCols spelled out), which the one-SELECT reference runs as they are.
+// TestReferenceQueries fails when the store's text changes.
+const (
+	loginsQuery = `SELECT id, user_id, at, ip, user_agent, kind, success, reason
+		FROM logins WHERE user_id = ? ORDER BY id DESC LIMIT ?`
+	appQuery = `SELECT id, account_id, display_name, settings, metadata, created_at, updated_at FROM apps WHERE id = ?`
+)
 
 const (
 	mainEmail    = "bench@bench.example"
@@ -106,6 +118,13 @@ func setupCreds(ctx context.Context, gh *server, ghBin, dataDir string, env []st
 	}
 	c.appJWT = s
 	c.unknownKey = credential.NewAPIKey()
+	st, h, _, err := call(ctx, "GET", gh.url("/auth/verify"), [][2]string{{"X-API-Key", c.apiKey}}, "")
+	if err != nil {
+		return err
+	}
+	if c.userID, err = strconv.ParseInt(h.Get("X-Gatehouse-User"), 10, 64); st != http.StatusOK || err != nil {
+		return fmt.Errorf("/auth/verify of the account's key: %d, X-Gatehouse-User %q", st, h.Get("X-Gatehouse-User"))
+	}
 	return nil
 }
 
