@@ -120,3 +120,49 @@ func TestMarshalIsJSONsBody(t *testing.T) {
 		}
 	}
 }
+
+// refusesEmpty decodes itself and refuses an object without "id", as a wire
+// type with a required field does.
+type refusesEmpty struct{ ID string }
+
+func (r *refusesEmpty) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	if m["id"] == "" {
+		return &FieldError{Reason: gatehouse.ReasonFieldType}
+	}
+	r.ID = m["id"]
+	return nil
+}
+
+// TestUnmarshalEmptyObject: {} (the body of every Ask Sage read) decodes as
+// json.Unmarshal would decode it, whatever the target: a plain struct is
+// left as it was, a map is made, a type that decodes itself is asked (and
+// may refuse), a nil pointer is an error.
+func TestUnmarshalEmptyObject(t *testing.T) {
+	for _, in := range []string{`{}`, " {}\n", "\t{}\r\n"} {
+		v := sample{Name: "kept", Limit: 7}
+		if err := Unmarshal([]byte(in), &v); err != nil || v != (sample{Name: "kept", Limit: 7}) {
+			t.Errorf("struct: %q: %v, %+v", in, err, v)
+		}
+		var m map[string]any
+		if err := Unmarshal([]byte(in), &m); err != nil || m == nil || len(m) != 0 {
+			t.Errorf("map: %q: %v, %#v", in, err, m)
+		}
+		var r refusesEmpty
+		if err := Unmarshal([]byte(in), &r); gatehouse.ErrorCode(err) != gatehouse.EINVALID {
+			t.Errorf("UnmarshalJSON not asked for %q: %v", in, err)
+		}
+		if err := Unmarshal([]byte(in), (*sample)(nil)); err == nil {
+			t.Errorf("nil *sample: %q accepted", in)
+		}
+	}
+	// A struct holding a self-decoding field is still a plain struct: an
+	// absent field's UnmarshalJSON is never called.
+	var w struct{ Inner refusesEmpty }
+	if err := Unmarshal([]byte(`{}`), &w); err != nil {
+		t.Errorf("struct with a self-decoding field: %v", err)
+	}
+}
