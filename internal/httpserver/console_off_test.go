@@ -7,6 +7,9 @@ import (
 	"testing"
 )
 
+// consoleBuilt says this build serves the web console: not with no_console.
+const consoleBuilt = false
+
 // TestNoConsole: a build with the no_console tag serves no console: / and
 // /console/... are the root's 404, as any unknown path.
 func TestNoConsole(t *testing.T) {

@@ -21,6 +21,9 @@ import (
 	"github.com/gatehouse/gatehouse/internal/ratelimit"
 )
 
+// consoleBuilt says this build serves the web console (console_on.go).
+const consoleBuilt = true
+
 // browser is a console client: its own cookie jar, redirects not followed
 // (each test reads them), and forms sent as a browser sends them from the
 // console's own page (Sec-Fetch-Site: same-origin).

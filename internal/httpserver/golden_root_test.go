@@ -27,14 +27,19 @@ func rootGoldenCases() []goldenCase {
 			return gPost("/healthz", hdr("Content-Type", ctJSON), `{}`)
 		}},
 		{name: "unknown-path.get.404", req: func(*testing.T, *goldenEnv) goldenReq { return gGet("/nope", nil) }},
-		// The one redirect: / to the web console.
-		{name: "root.get.302", req: func(*testing.T, *goldenEnv) goldenReq { return gGet("/", nil) }},
 		// A path that hides structure is refused with the 404 of the surface
 		// its first segment names (here none).
 		{name: "refused-path.get.404", req: func(*testing.T, *goldenEnv) goldenReq {
 			return gReq(http.MethodGet, "/healthz/..%2fuser/user-api-key", nil, "")
 		}},
 	}
+	// The one redirect: / to the web console. A build without it answers /
+	// with the root's 404 (TestNoConsole).
+	root := goldenCase{name: "root.get.302", req: func(*testing.T, *goldenEnv) goldenReq { return gGet("/", nil) }}
+	if !consoleBuilt {
+		root.notBuilt = "built with no_console: / is the root's 404 (TestNoConsole)"
+	}
+	cs = append(cs, root)
 	for i := range cs {
 		cs[i].surface = "root"
 	}
