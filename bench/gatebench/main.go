@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.coldRounds, "cold-rounds", 5, "cold verify rounds per database (each after a restart)")
 	fs.IntVar(&o.coldPerRnd, "cold", 1_000, "distinct keys verified per cold round (at most -small)")
 	fs.IntVar(&o.walk, "walk", 1_000_000, "distinct keys verified in the sustained cold walk over the big database (0: none; at most -stored)")
-	fs.IntVar(&o.kcAccounts, "kc-accounts", 1_000, "accounts the key-creation scenario spreads its requests over (99 new keys each at most)")
+	fs.IntVar(&o.kcAccounts, "kc-accounts", 5_000, "accounts the key-creation scenario spreads its requests over (99 new keys each at most)")
 	fs.BoolVar(&o.skipScenarios, "skip-scenarios", false, "skip the scenario table (bare vs gatehouse)")
 	fs.BoolVar(&o.skipKeys, "skip-stored", false, "skip the many-keys verify measurement")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (binaries, databases, Lua scripts)")
