@@ -23,15 +23,7 @@ import (
 //
 //	go test -run '^$' -bench LoginsRead -benchmem ./internal/httpserver/
 func BenchmarkLoginsRead(b *testing.B) {
-	devnull, log, svc := benchService(b)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); svc.Run(ctx) }()
-	b.Cleanup(func() { cancel(); <-done })
-	_, key, err := svc.CreateUser(ctx, "bench@example.com", "password123", false, true)
-	if err != nil {
-		b.Fatal(err)
-	}
+	devnull, log, svc, key := benchAccount(b)
 	opt := httpserver.Options{AccessLog: httpserver.AccessLogOutput{Writer: devnull, Format: "json"},
 		Metrics: metrics.New(), ServeMetrics: true}
 	h := httpserver.NewServer(log, svc, opt)
@@ -61,23 +53,8 @@ func BenchmarkLoginsRead(b *testing.B) {
 	r.RemoteAddr = "127.0.0.1:40000"
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("x-access-tokens", key)
-	w := &discardWriter{h: http.Header{}}
-	b.ReportAllocs()
-	cpu := startCPU()
-	n := 0
-	for b.Loop() {
-		clear(w.h)
-		w.status = 0
+	serveLoop(b, h, r, func() {
 		body.Reset("{}")
 		r.Body = io.NopCloser(body)
-		h.ServeHTTP(w, r)
-		if n++; n%1024 == 0 {
-			h.Flush(context.Background())
-		}
-	}
-	h.Flush(context.Background())
-	cpu.report(b)
-	if w.status != http.StatusOK {
-		b.Fatalf("status %d", w.status)
-	}
+	})
 }
