@@ -716,23 +716,21 @@ func (b *bench) table(all []*runs) {
 		if r.skipped != "" {
 			continue
 		}
-		var bs, gs []string
-		for _, x := range r.bare {
-			bs = append(bs, fmt.Sprintf("%.0f %s %s", x.rps(), us(float64(x.P50)), us(float64(x.P99))))
-		}
-		for _, x := range r.gh {
-			gs = append(gs, fmt.Sprintf("%.0f %s %s", x.rps(), us(float64(x.P50)), us(float64(x.P99))))
-		}
-		fmt.Fprintf(w, "- %s: bare [%s]; gatehouse [%s]", r.sc.id, strings.Join(bs, "; "), strings.Join(gs, "; "))
+		fmt.Fprintf(w, "- %s: bare [%s]; gatehouse [%s]", r.sc.id, roundsText(r.bare), roundsText(r.gh))
 		if len(r.ref) > 0 {
-			var rs []string
-			for _, x := range r.ref {
-				rs = append(rs, fmt.Sprintf("%.0f %s %s", x.rps(), us(float64(x.P50)), us(float64(x.P99))))
-			}
-			fmt.Fprintf(w, "; reference [%s]", strings.Join(rs, "; "))
+			fmt.Fprintf(w, "; reference [%s]", roundsText(r.ref))
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// roundsText is each round's req/s, p50 and p99, for the report's last part.
+func roundsText(rs []result) string {
+	var out []string
+	for _, x := range rs {
+		out = append(out, fmt.Sprintf("%.0f %s %s", x.rps(), us(float64(x.P50)), us(float64(x.P99))))
+	}
+	return strings.Join(out, "; ")
 }
 
 func hasRef(all []*runs) bool {
@@ -958,14 +956,11 @@ func (b *bench) storedKeys(ctx context.Context) error {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "\nevery round (req/s, p50, p99):")
 	for _, d := range dbs {
-		var ws, cs []string
-		for _, x := range d.warmR {
-			ws = append(ws, fmt.Sprintf("%.0f %s %s", x.rps(), us(float64(x.P50)), us(float64(x.P99))))
-		}
+		var cs []string
 		for _, x := range d.coldR {
 			cs = append(cs, fmt.Sprintf("%d keys %s %s", x.Requests, us(float64(x.P50)), us(float64(x.P99))))
 		}
-		fmt.Fprintf(w, "- %s stored: warm [%s]; cold [%s]\n", d.name, strings.Join(ws, "; "), strings.Join(cs, "; "))
+		fmt.Fprintf(w, "- %s stored: warm [%s]; cold [%s]\n", d.name, roundsText(d.warmR), strings.Join(cs, "; "))
 	}
 	for _, p := range problems {
 		fmt.Fprintf(w, "PROBLEM: %s\n", p)

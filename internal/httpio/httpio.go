@@ -69,9 +69,9 @@ func Unmarshal(data []byte, v any) error {
 
 // isPlainStruct reports whether v is a pointer to a struct that does not
 // decode itself: json.Unmarshal of {} into one sets nothing and calls
-// nothing, so {} can skip it. A map would be made non-nil, a nil pointer is
-// an error, and a type with
-// its own UnmarshalJSON may refuse {} (a required field), so both decode.
+// nothing, so {} can skip it. The others decode: a map is made non-nil, a
+// nil pointer is an error, and a type with its own UnmarshalJSON may refuse
+// {} (a required field).
 func isPlainStruct(v any) bool {
 	if _, ok := v.(json.Unmarshaler); ok {
 		return false

@@ -7,36 +7,18 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"log"
-	"net"
 	"net/http"
-	"os"
-	"time"
+
+	"github.com/gatehouse/gatehouse/bench/gatebench/benchserver"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8081", "listen address")
 	flag.Parse()
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatal(err)
-	}
-	// gatebench waits for this line, so it never measures another process
-	// that happens to hold the port.
-	fmt.Fprintf(os.Stdout, "listening %s\n", ln.Addr())
 	body := []byte(`{"ok":true}`)
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header()["Content-Type"] = []string{"application/json"}
-			w.Write(body)
-		}),
-		// gatehouse's own server timeouts (cmd/gatehouse/serve.go), so
-		// both servers treat a connection alike.
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
-	log.Fatal(srv.Serve(ln))
+	log.Fatal(benchserver.Serve(*addr, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header()["Content-Type"] = []string{"application/json"}
+		w.Write(body)
+	}), ""))
 }

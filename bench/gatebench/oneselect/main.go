@@ -22,16 +22,15 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
-	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/gatehouse/gatehouse/bench/gatebench/benchserver"
 )
 
 func main() {
@@ -68,31 +67,17 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatal(err)
-	}
-	// gatebench waits for this line (and the column count, which tells it
-	// the query found rows) before it measures.
-	fmt.Fprintf(os.Stdout, "listening %s (%d columns)\n", ln.Addr(), len(cols))
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			out, err := selectRows(stmt, cols, qargs)
-			if err != nil {
-				http.Error(w, `{"error":"query"}`, http.StatusInternalServerError)
-				return
-			}
-			w.Header()["Content-Type"] = []string{"application/json"}
-			w.Write(out)
-		}),
-		// gatehouse's own server timeouts (cmd/gatehouse/serve.go), as the
-		// bare handler has.
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
-	log.Fatal(srv.Serve(ln))
+	// columns failed above if the query finds no row, so a reference that
+	// says it listens reads something.
+	log.Fatal(benchserver.Serve(*addr, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		out, err := selectRows(stmt, cols, qargs)
+		if err != nil {
+			http.Error(w, `{"error":"query"}`, http.StatusInternalServerError)
+			return
+		}
+		w.Header()["Content-Type"] = []string{"application/json"}
+		w.Write(out)
+	}), fmt.Sprintf(" (%d columns)", len(cols))))
 }
 
 // parseArgs reads -args. The arguments are typed as the store binds them:
