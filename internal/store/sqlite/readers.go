@@ -39,12 +39,15 @@ type readers struct {
 	closed bool
 }
 
-// readConn is one held reader connection and its prepared statements. Only
-// the View holding it touches it, so its map needs no lock.
+// readConn is one held reader connection and its prepared statements: the
+// driver's, which its queries run through (rawread.go), and database/sql's
+// for the rest. Only the View holding it touches it, so its maps need no
+// lock.
 type readConn struct {
 	c             *sql.Conn
 	begin, commit *sql.Stmt
 	stmts         map[string]*sql.Stmt
+	raw           map[string]driver.Stmt
 }
 
 func newReaders(db *sql.DB, n int) *readers {
@@ -111,7 +114,10 @@ func (r *readers) put(rc *readConn) { r.free <- rc }
 // drop discards rc's connection, so database/sql opens a new one rather
 // than reuse one left in an unknown state (a failed COMMIT or ROLLBACK).
 func (rc *readConn) drop() {
-	_ = rc.c.Raw(func(any) error { return driver.ErrBadConn })
+	_ = rc.c.Raw(func(any) error {
+		rc.closeRaw()
+		return driver.ErrBadConn
+	})
 	_ = rc.c.Close()
 }
 
@@ -146,6 +152,10 @@ func (r *readers) close() {
 	}
 	for _, rc := range held {
 		if rc != nil {
+			_ = rc.c.Raw(func(any) error {
+				rc.closeRaw()
+				return nil
+			})
 			_ = rc.c.Close()
 		}
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // collect is sqlrows.Collect with this backend's error mapping.
-func collect[T any](rows *sql.Rows, qerr error, scan func(sqlrows.Row) (T, error)) ([]T, error) {
+func collect[T any](rows resultRows, qerr error, scan func(sqlrows.Row) (T, error)) ([]T, error) {
 	return sqlrows.Collect(rows, qerr, scan, mapErr)
 }
 

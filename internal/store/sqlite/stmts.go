@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"sync"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store/sqlrows"
 )
 
 // stmtCache keeps one prepared statement per query text for the writer pool, so
@@ -79,13 +81,16 @@ func (t *sqlTx) readCtx(ctx context.Context) context.Context {
 	return t.dctx
 }
 
-func (t *sqlTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+// QueryContext runs q: on a reader connection through the driver itself,
+// its rows read whole (rawread.go), else through database/sql. Either
+// result has the methods of *sql.Rows the stores use.
+func (t *sqlTx) QueryContext(ctx context.Context, q string, args ...any) (resultRows, error) {
 	if t.rc != nil {
-		ctx = t.readCtx(ctx)
-		if st := t.rc.stmt(t.dctx, q); st != nil {
-			return st.QueryContext(ctx, args...)
+		r := t.rc.query(t.readCtx(ctx), q, args, false)
+		if r.err != nil {
+			return nil, r.err
 		}
-		return t.rc.c.QueryContext(ctx, q, args...)
+		return r, nil
 	}
 	if t.dctx != nil {
 		ctx = t.readCtx(ctx)
@@ -96,13 +101,11 @@ func (t *sqlTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.R
 	return t.tx.QueryContext(ctx, q, args...)
 }
 
-func (t *sqlTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+// QueryRowContext is QueryContext's first row, with the errors of
+// (*sql.Row).Scan.
+func (t *sqlTx) QueryRowContext(ctx context.Context, q string, args ...any) sqlrows.Row {
 	if t.rc != nil {
-		ctx = t.readCtx(ctx)
-		if st := t.rc.stmt(t.dctx, q); st != nil {
-			return st.QueryRowContext(ctx, args...)
-		}
-		return t.rc.c.QueryRowContext(ctx, q, args...)
+		return rawRow{t.rc.query(t.readCtx(ctx), q, args, true)}
 	}
 	if t.dctx != nil {
 		ctx = t.readCtx(ctx)
@@ -111,6 +114,13 @@ func (t *sqlTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, q, args...)
+}
+
+// resultRows is a result set: a *sql.Rows, or a reader connection's
+// *rawRows.
+type resultRows interface {
+	sqlrows.Rows
+	Close() error
 }
 
 func (t *sqlTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {

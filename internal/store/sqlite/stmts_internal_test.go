@@ -53,7 +53,8 @@ func TestStatementCache(t *testing.T) {
 	}
 
 	// The readers prepare on the connection a View holds, at its first use
-	// there, and keep it: every held connection ends with q prepared once.
+	// there, and keep it as the driver's statement (rawread.go): every held
+	// connection ends with q prepared once.
 	for range 3 * cap(s.readers.free) {
 		if got := read(s.View, "readers"); got != u.Email {
 			t.Fatalf("readers: %q, want %q", got, u.Email)
@@ -65,7 +66,7 @@ func TestStatementCache(t *testing.T) {
 	}
 	prepared := 0
 	for _, rc := range held {
-		if rc != nil && rc.stmts[q] != nil {
+		if rc != nil && rc.raw[q] != nil {
 			prepared++
 		}
 		s.readers.put(rc)
@@ -87,7 +88,24 @@ func TestStatementCache(t *testing.T) {
 			if err == nil {
 				t.Fatal("a query of a table that does not exist ran")
 			}
+			var n int
+			err = run(ctx, func(tx gatehouse.Tx) error {
+				return tx.(*txn).tx.QueryRowContext(ctx, bad).Scan(&n)
+			})
+			if err == nil {
+				t.Fatal("a query of a table that does not exist read a row")
+			}
 		}
+	}
+	held = held[:0]
+	for range cap(s.readers.free) {
+		held = append(held, <-s.readers.free)
+	}
+	for _, rc := range held {
+		if rc != nil && (rc.raw[bad] != nil || rc.stmts[bad] != nil) {
+			t.Error("a reader connection kept a statement that did not prepare")
+		}
+		s.readers.put(rc)
 	}
 	time.Sleep(100 * time.Millisecond) // the failed preparation has run
 	if v, _ := s.wStmts.m.Load(bad); v != (preparing{}) {
