@@ -12,10 +12,23 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
-// envelope is every response of this dialect.
+// envelope is every response of this dialect. It writes its own JSON
+// (httpio.Appender) when its response does.
 type envelope struct {
 	Response any `json:"response"`
 	Status   int `json:"status"`
+}
+
+func (e envelope) AppendJSON(dst []byte) ([]byte, bool) {
+	r, ok := e.Response.(httpio.Appender)
+	if !ok {
+		return dst, false
+	}
+	if dst, ok = r.AppendJSON(append(dst, `{"response":`...)); !ok {
+		return dst, false
+	}
+	dst = strconv.AppendInt(append(dst, `,"status":`...), int64(e.Status), 10)
+	return append(dst, '}'), true
 }
 
 // Body limit for /user requests.
@@ -139,7 +152,36 @@ type loginRow struct {
 	UserAgent string `json:"user_agent"`
 }
 
-func toLoginRows(ls []*gatehouse.Login) []loginRow {
+// loginRows is get-user-logins' list, which writes its own JSON
+// (httpio.Appender).
+type loginRows []loginRow
+
+func (rs loginRows) AppendJSON(dst []byte) ([]byte, bool) {
+	if rs == nil {
+		return append(dst, "null"...), true
+	}
+	dst = append(dst, '[')
+	for i := range rs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		r := &rs[i]
+		var ok bool
+		dst = strconv.AppendInt(append(dst, `{"id":`...), r.ID, 10)
+		for _, f := range [...]struct{ name, v string }{
+			{`,"date_time":`, r.DateTime}, {`,"IP":`, r.IP}, {`,"ip":`, r.IPLower},
+			{`,"status":`, r.Status}, {`,"type":`, r.Type}, {`,"user_agent":`, r.UserAgent},
+		} {
+			if dst, ok = httpio.AppendString(append(dst, f.name...), f.v); !ok {
+				return dst, false
+			}
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']'), true
+}
+
+func toLoginRows(ls []*gatehouse.Login) loginRows {
 	out := make([]loginRow, 0, len(ls))
 	for _, l := range ls {
 		status := "Failure"

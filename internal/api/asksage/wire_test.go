@@ -1,9 +1,13 @@
 package asksage
 
 import (
+	"bytes"
+	"encoding/json"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
 // TestWireTime: wireTime writes what time.Format writes for timeFormat,
@@ -47,4 +51,50 @@ func BenchmarkWireTime(b *testing.B) {
 			_ = tm.UTC().Format(timeFormat)
 		}
 	})
+}
+
+// TestLoginRowsJSON: get-user-logins' answer writes its own JSON exactly as
+// encoding/json writes it, and does so for every row of plain strings; a
+// row with any other string is left to encoding/json.
+func TestLoginRowsJSON(t *testing.T) {
+	t.Parallel()
+	std := func(v any) []byte {
+		var b bytes.Buffer
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false)
+		if err := e.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	}
+	row := loginRow{ID: 7, DateTime: "Thu, 08 May 2025 21:42:04 GMT", IP: "203.0.113.9", IPLower: "203.0.113.9", Status: "Success", Type: "login", UserAgent: "Mozilla/5.0 (X11; Linux x86_64) <&>"}
+	odd := []string{`say "hi"`, `back\slash`, "é", "tab\there", "\x00", "\u2028"}
+	cases := []struct {
+		rows  loginRows
+		plain bool
+	}{{nil, true}, {loginRows{}, true}, {loginRows{row}, true}, {loginRows{row, {ID: -1}, row}, true}}
+	for _, s := range odd {
+		for f := range 6 {
+			r := row
+			*[...]*string{&r.DateTime, &r.IP, &r.IPLower, &r.Status, &r.Type, &r.UserAgent}[f] = s
+			cases = append(cases, struct {
+				rows  loginRows
+				plain bool
+			}{loginRows{row, r}, false})
+		}
+	}
+	for _, c := range cases {
+		for _, v := range []httpio.Appender{c.rows, reply(c.rows)} {
+			got, ok := v.AppendJSON(nil)
+			if ok != c.plain {
+				t.Errorf("%+v: ok = %v, want %v", v, ok, c.plain)
+			}
+			if want := std(v); ok && !bytes.Equal(got, want) {
+				t.Errorf("AppendJSON:\n got %s\nwant %s", got, want)
+			}
+		}
+	}
+	if _, ok := reply([]string{"x"}).AppendJSON(nil); ok {
+		t.Error("an envelope of a response that writes no JSON of its own wrote some")
+	}
 }

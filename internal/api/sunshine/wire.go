@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/core"
+	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
 // bodyLimit is Sunshine's JSON request size limit (100kb).
@@ -77,6 +78,65 @@ func wireList[T, W any](items []T, to func(T) W) []W {
 
 type appResponse struct {
 	App app `json:"app"`
+}
+
+// AppendJSON writes r's JSON itself (httpio.Appender).
+func (r appResponse) AppendJSON(dst []byte) ([]byte, bool) {
+	dst, ok := r.App.AppendJSON(append(dst, `{"app":`...))
+	return append(dst, '}'), ok
+}
+
+// AppendJSON writes a's JSON itself (httpio.Appender): when its metadata is
+// null or {}, and its strings need no escaping.
+func (a app) AppendJSON(dst []byte) ([]byte, bool) {
+	var ok bool
+	if dst, ok = httpio.AppendString(append(dst, `{"id":`...), a.ID); !ok {
+		return dst, false
+	}
+	if dst, ok = httpio.AppendString(append(dst, `,"displayName":`...), a.DisplayName); !ok {
+		return dst, false
+	}
+	dst = a.Settings.appendJSON(append(dst, `,"settings":`...))
+	switch {
+	case a.Metadata == nil:
+		dst = append(dst, `,"metadata":null}`...)
+	case len(a.Metadata) == 0:
+		dst = append(dst, `,"metadata":{}}`...)
+	default:
+		return dst, false
+	}
+	return dst, true
+}
+
+// appendJSON appends s's JSON: each field that is set, in order.
+func (s *appSettings) appendJSON(dst []byte) []byte {
+	open := len(dst)
+	dst = append(dst, '{')
+	field := func(dst []byte, name string) []byte {
+		if len(dst) > open+1 {
+			dst = append(dst, ',')
+		}
+		return append(dst, name...)
+	}
+	if s.ConversationRetentionSeconds != nil {
+		dst = strconv.AppendInt(field(dst, `"conversationRetentionSeconds":`), *s.ConversationRetentionSeconds, 10)
+	}
+	for _, f := range [...]struct {
+		name string
+		v    *bool
+	}{
+		{`"maskCreditCardNumbers":`, s.MaskCreditCardNumbers},
+		{`"useAnimalNames":`, s.UseAnimalNames},
+		{`"echoPostback":`, s.EchoPostback},
+		{`"ignoreAutoConversationStart":`, s.IgnoreAutoConversationStart},
+		{`"multiConvoEnabled":`, s.MultiConvoEnabled},
+		{`"appLocalizationEnabled":`, s.AppLocalizationEnabled},
+	} {
+		if f.v != nil {
+			dst = strconv.AppendBool(field(dst, f.name), *f.v)
+		}
+	}
+	return append(dst, '}')
 }
 
 type appListMeta struct {

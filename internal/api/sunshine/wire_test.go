@@ -1,6 +1,7 @@
 package sunshine
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -91,5 +92,65 @@ func TestWireListNeverNull(t *testing.T) {
 				t.Errorf("wireList = %s (%v), want %s", b, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestAppJSON: an app's answer writes its own JSON exactly as encoding/json
+// writes it, for every combination of settings set and unset, and does so
+// whenever its metadata is null or {} and its strings are plain; any other
+// app is left to encoding/json.
+func TestAppJSON(t *testing.T) {
+	t.Parallel()
+	std := func(v any) []byte {
+		var b bytes.Buffer
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false)
+		if err := e.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	}
+	t1, f := true, false
+	ret := int64(-3600)
+	n := 0
+	for mask := range 1 << 7 {
+		// Each field of the settings set (alternately true and false) or
+		// not, by the bits of mask.
+		var s appSettings
+		bools := [...]**bool{&s.MaskCreditCardNumbers, &s.UseAnimalNames, &s.EchoPostback, &s.IgnoreAutoConversationStart, &s.MultiConvoEnabled, &s.AppLocalizationEnabled}
+		for i, p := range bools {
+			if mask&(1<<i) != 0 {
+				*p = &f
+				if i%2 == 0 {
+					*p = &t1
+				}
+			}
+		}
+		if mask&(1<<6) != 0 {
+			s.ConversationRetentionSeconds = &ret
+		}
+		for _, c := range []struct {
+			app   app
+			plain bool
+		}{
+			{app{ID: "5f1b2c3d4e5f6a7b8c9d0e1f", DisplayName: "My <app> & co", Settings: s}, true},
+			{app{ID: "x", DisplayName: "", Settings: s, Metadata: map[string]any{}}, true},
+			{app{ID: "x", DisplayName: "n", Settings: s, Metadata: map[string]any{"k": "v"}}, false},
+			{app{ID: "x", DisplayName: `"quoted"`, Settings: s}, false},
+			{app{ID: "x", DisplayName: "café", Settings: s}, false},
+		} {
+			v := appResponse{App: c.app}
+			got, ok := v.AppendJSON(nil)
+			if ok != c.plain {
+				t.Errorf("%+v: ok = %v, want %v", c.app, ok, c.plain)
+			}
+			if want := std(v); ok && !bytes.Equal(got, want) {
+				t.Errorf("AppendJSON:\n got %s\nwant %s", got, want)
+			}
+			n++
+		}
+	}
+	if n != 5<<7 {
+		t.Fatalf("%d apps checked", n)
 	}
 }

@@ -105,6 +105,9 @@ func (rc *readConn) query(ctx context.Context, q string, args []any, one bool) *
 				r.vals = row
 				break
 			}
+			if r.vals == nil {
+				r.vals = make([]driver.Value, 0, 8*r.cols) // a short list in one allocation
+			}
 			r.vals = append(r.vals, row...)
 		}
 		// Close ends the statement (sqlite3_reset), and reports what its
