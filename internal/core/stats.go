@@ -1,11 +1,11 @@
 package core
 
 import (
-	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/percpu"
 )
 
 // Counters for metrics. Core keeps plain counters and hands a snapshot to
@@ -15,8 +15,9 @@ import (
 // cache line bouncing between them (the same reason the credential cache
 // is sharded).
 
-// striped is a counter in stripes cache lines apart; add picks one with
-// the runtime's per-thread random source.
+// striped is a counter in stripes cache lines apart; add picks the one of
+// the processor it runs on (internal/percpu: a stripe picked at random
+// moves between cores as often as a single counter does).
 type striped struct {
 	cells [stripes]struct {
 		n atomic.Uint64
@@ -26,7 +27,7 @@ type striped struct {
 
 const stripes = 8
 
-func (c *striped) add() { c.cells[rand.Uint32()%stripes].n.Add(1) }
+func (c *striped) add() { c.cells[percpu.Index()%stripes].n.Add(1) }
 
 func (c *striped) load() uint64 {
 	var n uint64

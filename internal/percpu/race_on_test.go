@@ -1,0 +1,6 @@
+//go:build race
+
+package percpu
+
+// raceOn: the race detector makes sync.Pool drop objects at random.
+const raceOn = true
