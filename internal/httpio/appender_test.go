@@ -2,22 +2,19 @@ package httpio
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http/httptest"
 	"testing"
 )
 
 // stdJSON is encoding/json's own encoding of v, as JSON writes it without
-// an Appender.
+// an Appender (Marshal never uses one).
 func stdJSON(t *testing.T, v any) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	e := json.NewEncoder(&b)
-	e.SetEscapeHTML(false)
-	if err := e.Encode(v); err != nil {
+	b, err := Marshal(v)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return b
 }
 
 // TestAppendString: every string AppendString writes is written as

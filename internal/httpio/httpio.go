@@ -232,7 +232,8 @@ func AppendString(dst []byte, s string) ([]byte, bool) {
 }
 
 // Marshal returns the bytes JSON writes for v, for an answer encoded once
-// and written many times.
+// and written many times. It is encoding/json's encoding, never an
+// Appender's: the Appenders' tests hold them to it.
 func Marshal(v any) ([]byte, error) {
 	e := encoders.New().(*encoder)
 	if err := e.enc.Encode(v); err != nil {

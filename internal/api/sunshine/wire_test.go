@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
 // TestSettingsBothWays: an answer shows every setting of the app (each
@@ -101,14 +102,12 @@ func TestWireListNeverNull(t *testing.T) {
 // app is left to encoding/json.
 func TestAppJSON(t *testing.T) {
 	t.Parallel()
-	std := func(v any) []byte {
-		var b bytes.Buffer
-		e := json.NewEncoder(&b)
-		e.SetEscapeHTML(false)
-		if err := e.Encode(v); err != nil {
+	std := func(v any) []byte { // encoding/json's bytes, as JSON writes them without an Appender
+		b, err := httpio.Marshal(v)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+		return b
 	}
 	t1, f := true, false
 	ret := int64(-3600)
