@@ -23,8 +23,10 @@ import (
 // maxBounds is the most upper bounds a hist has.
 const maxBounds = 16
 
-// hist is one histogram: its label values and its shards.
+// hist is one histogram: its family's bounds, its label values and its
+// shards.
 type hist struct {
+	bounds []float64
 	labels []string
 	shards []histShard
 }
@@ -56,19 +58,19 @@ func newHistVec(name, help string, bounds []float64, labels ...string) *histVec 
 // with returns a new hist of v with these label values. The caller keeps
 // it (a map of its own, or a field): with is not for the request path.
 func (v *histVec) with(labels ...string) *hist {
-	h := &hist{labels: labels, shards: make([]histShard, percpu.Shards)}
+	h := &hist{bounds: v.bounds, labels: labels, shards: make([]histShard, percpu.Shards)}
 	v.mu.Lock()
 	v.all = append(v.all, h)
 	v.mu.Unlock()
 	return h
 }
 
-// observe counts d in h, whose family's bounds are bounds: in the first
-// bucket whose bound is at least d's seconds, as Prometheus counts.
-func (h *hist) observe(bounds []float64, d time.Duration) {
+// observe counts d in h: in the first bucket whose bound is at least d's
+// seconds, as Prometheus counts.
+func (h *hist) observe(d time.Duration) {
 	s := d.Seconds()
 	i := 0
-	for i < len(bounds) && s > bounds[i] {
+	for i < len(h.bounds) && s > h.bounds[i] {
 		i++
 	}
 	sh := &h.shards[percpu.Index()]

@@ -40,7 +40,7 @@ func TestHistLikePrometheus(t *testing.T) {
 			for n := range 500 {
 				k := (g + n) % len(keys)
 				d := ds[(g*7+n)%len(ds)]
-				hs[k].observe(requestBuckets, d)
+				hs[k].observe(d)
 				mu.Lock()
 				theirs.WithLabelValues(keys[k]...).Observe(d.Seconds())
 				mu.Unlock()

@@ -119,7 +119,7 @@ func (m *Metrics) ObserveRequest(route, method string, status int, d time.Durati
 		}
 		m.newKey.Unlock()
 	}
-	h.(*hist).observe(requestBuckets, d)
+	h.(*hist).observe(d)
 }
 
 func knownMethod(m string) string {
@@ -146,21 +146,21 @@ type timedStore struct {
 func (t *timedStore) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	start := time.Now()
 	err := t.Store.Update(ctx, fn)
-	t.m.txUpdate.observe(txBuckets, time.Since(start))
+	t.m.txUpdate.observe(time.Since(start))
 	return err
 }
 
 func (t *timedStore) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	start := time.Now()
 	err := t.Store.View(ctx, fn)
-	t.m.txView.observe(txBuckets, time.Since(start))
+	t.m.txView.observe(time.Since(start))
 	return err
 }
 
 func (t *timedStore) Read(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	start := time.Now()
 	err := t.Store.Read(ctx, fn)
-	t.m.txRead.observe(txBuckets, time.Since(start))
+	t.m.txRead.observe(time.Since(start))
 	return err
 }
 

@@ -102,13 +102,6 @@ func TestWireListNeverNull(t *testing.T) {
 // app is left to encoding/json.
 func TestAppJSON(t *testing.T) {
 	t.Parallel()
-	std := func(v any) []byte { // encoding/json's bytes, as JSON writes them without an Appender
-		b, err := httpio.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
 	t1, f := true, false
 	ret := int64(-3600)
 	n := 0
@@ -143,7 +136,7 @@ func TestAppJSON(t *testing.T) {
 			if ok != c.plain {
 				t.Errorf("%+v: ok = %v, want %v", c.app, ok, c.plain)
 			}
-			if want := std(v); ok && !bytes.Equal(got, want) {
+			if want, _ := httpio.Marshal(v); ok && !bytes.Equal(got, want) { // encoding/json's bytes
 				t.Errorf("AppendJSON:\n got %s\nwant %s", got, want)
 			}
 			n++

@@ -24,7 +24,7 @@ import (
 // (column names and declared types, each query) and SQLite's WAL read
 // lock (two fcntl calls a statement). Nothing else changes: the
 // statements, their arguments and the values the driver returns are the
-// same, and Scan stores them as database/sql's Scan does (rawAssign;
+// same, and Scan stores them as database/sql's Scan does (convertAssign;
 // TestRawScanLikeSQL holds them to it).
 //
 // Reading the rows whole is what keeps this within Raw's rule (the driver
@@ -57,9 +57,7 @@ func (rc *readConn) rawStmt(ctx context.Context, dc any, q string) (driver.Stmt,
 	return st, nil
 }
 
-// closeRaw closes rc's driver statements, on dc (inside Raw). It must run
-// before the connection closes: SQLite keeps a connection with statements
-// open (sqlite3_close_v2) until they are finalized.
+// closeRaw closes rc's driver statements, inside Raw (see readConn.close).
 func (rc *readConn) closeRaw() {
 	for q, st := range rc.raw {
 		st.Close()
@@ -226,67 +224,43 @@ func scanValues(row []driver.Value, names []string, dest []any) error {
 		return fmt.Errorf("sql: expected %d destination arguments in Scan, not %d", len(row), len(dest))
 	}
 	for i, v := range row {
-		if err := rawAssign(dest[i], v); err != nil {
+		if err := convertAssign(dest[i], v); err != nil {
 			return fmt.Errorf("sql: Scan error on column index %d, name %q: %w", i, names[i], err)
 		}
 	}
 	return nil
 }
 
-// rawAssign stores src, a value of this driver (int64, float64, bool,
-// []byte, string, time.Time or nil), in dest exactly as database/sql's
-// Scan does (its convertAssign), but for two things a store never uses: a
-// *sql.RawBytes destination, and a driver.Rows value. The driver hands
-// over a []byte of its own (modernc copies every blob out of SQLite), so
-// it is stored, not copied again.
-func rawAssign(dest, src any) error {
-	// The pairs the stores scan, without reflection.
-	switch d := dest.(type) {
-	case *string:
-		switch s := src.(type) {
-		case string:
-			*d = s
-			return nil
-		case []byte:
-			*d = string(s)
-			return nil
-		}
-	case *int64:
-		if s, ok := src.(int64); ok {
-			*d = s
-			return nil
-		}
-	case *int:
-		if s, ok := src.(int64); ok && int64(int(s)) == s {
-			*d = int(s)
-			return nil
-		}
-	case *[]byte:
-		switch s := src.(type) {
-		case []byte:
-			*d = s
-			return nil
-		case nil:
-			*d = nil
-			return nil
-		}
-	case *bool:
-		if s, ok := src.(int64); ok && (s == 0 || s == 1) {
-			*d = s == 1
-			return nil
-		}
-	}
-	return convertAssign(dest, src)
-}
-
 var errNilPtr = errors.New("destination pointer is nil")
 
-// convertAssign is database/sql's convertAssign (Go 1.26,
-// database/sql/convert.go, BSD licence), without sql.RawBytes, decimal and
-// cursor values, which this driver never returns and the stores never
-// scan into.
+// convertAssign stores src, a value of this driver (int64, float64, bool,
+// []byte, string, time.Time or nil), in dest as database/sql's Scan does:
+// it is that package's convertAssign (Go 1.26, database/sql/convert.go,
+// BSD licence) with three differences.
+//   - The int64 pairs the stores scan (into *int64, *int, *bool) come first,
+//     without reflection.
+//   - A []byte is stored, not copied: the driver hands over one of its own
+//     (modernc copies every blob out of SQLite).
+//   - There is no sql.RawBytes, decimal or cursor case: this driver returns
+//     none and the stores scan into none.
 func convertAssign(dest, src any) error {
 	switch s := src.(type) {
+	case int64:
+		switch d := dest.(type) {
+		case *int64:
+			*d = s
+			return nil
+		case *int:
+			if int64(int(s)) == s {
+				*d = int(s)
+				return nil
+			}
+		case *bool:
+			if s == 0 || s == 1 {
+				*d = s == 1
+				return nil
+			}
+		}
 	case string:
 		switch d := dest.(type) {
 		case *string:
@@ -416,38 +390,29 @@ func convertAssign(dest, src any) error {
 		dv.Set(reflect.New(dv.Type().Elem()))
 		return convertAssign(dv.Interface(), src)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if src == nil {
-			return fmt.Errorf("converting NULL to %s is unsupported", dv.Kind())
-		}
-		s := asString(src)
-		i64, err := strconv.ParseInt(s, 10, dv.Type().Bits())
-		if err != nil {
-			return fmt.Errorf("converting driver.Value type %T (%q) to a %s: %v", src, s, dv.Kind(), strconvErr(err))
-		}
-		dv.SetInt(i64)
-		return nil
+		return parseInto(dv, src, func(s string) error {
+			i, err := strconv.ParseInt(s, 10, dv.Type().Bits())
+			if err == nil {
+				dv.SetInt(i)
+			}
+			return err
+		})
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		if src == nil {
-			return fmt.Errorf("converting NULL to %s is unsupported", dv.Kind())
-		}
-		s := asString(src)
-		u64, err := strconv.ParseUint(s, 10, dv.Type().Bits())
-		if err != nil {
-			return fmt.Errorf("converting driver.Value type %T (%q) to a %s: %v", src, s, dv.Kind(), strconvErr(err))
-		}
-		dv.SetUint(u64)
-		return nil
+		return parseInto(dv, src, func(s string) error {
+			u, err := strconv.ParseUint(s, 10, dv.Type().Bits())
+			if err == nil {
+				dv.SetUint(u)
+			}
+			return err
+		})
 	case reflect.Float32, reflect.Float64:
-		if src == nil {
-			return fmt.Errorf("converting NULL to %s is unsupported", dv.Kind())
-		}
-		s := asString(src)
-		f64, err := strconv.ParseFloat(s, dv.Type().Bits())
-		if err != nil {
-			return fmt.Errorf("converting driver.Value type %T (%q) to a %s: %v", src, s, dv.Kind(), strconvErr(err))
-		}
-		dv.SetFloat(f64)
-		return nil
+		return parseInto(dv, src, func(s string) error {
+			f, err := strconv.ParseFloat(s, dv.Type().Bits())
+			if err == nil {
+				dv.SetFloat(f)
+			}
+			return err
+		})
 	case reflect.String:
 		if src == nil {
 			return fmt.Errorf("converting NULL to %s is unsupported", dv.Kind())
@@ -462,6 +427,20 @@ func convertAssign(dest, src any) error {
 		}
 	}
 	return fmt.Errorf("unsupported Scan, storing driver.Value type %T into type %T", src, dest)
+}
+
+// parseInto stores src in the number dv through its text, as convertAssign
+// does for a numeric destination of another type: parse parses the text and
+// sets dv.
+func parseInto(dv reflect.Value, src any, parse func(string) error) error {
+	if src == nil {
+		return fmt.Errorf("converting NULL to %s is unsupported", dv.Kind())
+	}
+	s := asString(src)
+	if err := parse(s); err != nil {
+		return fmt.Errorf("converting driver.Value type %T (%q) to a %s: %v", src, s, dv.Kind(), strconvErr(err))
+	}
+	return nil
 }
 
 func strconvErr(err error) error {

@@ -113,10 +113,16 @@ func (r *readers) put(rc *readConn) { r.free <- rc }
 
 // drop discards rc's connection, so database/sql opens a new one rather
 // than reuse one left in an unknown state (a failed COMMIT or ROLLBACK).
-func (rc *readConn) drop() {
+func (rc *readConn) drop() { rc.close(driver.ErrBadConn) }
+
+// close closes rc's driver statements (before the connection: SQLite keeps
+// a connection open until its statements are finalized), then the
+// connection. bad, when driver.ErrBadConn, has database/sql discard the
+// connection rather than take it back into its pool.
+func (rc *readConn) close(bad error) {
 	_ = rc.c.Raw(func(any) error {
 		rc.closeRaw()
-		return driver.ErrBadConn
+		return bad
 	})
 	_ = rc.c.Close()
 }
@@ -152,11 +158,7 @@ func (r *readers) close() {
 	}
 	for _, rc := range held {
 		if rc != nil {
-			_ = rc.c.Raw(func(any) error {
-				rc.closeRaw()
-				return nil
-			})
-			_ = rc.c.Close()
+			rc.close(nil)
 		}
 	}
 	for range n {
