@@ -17,10 +17,12 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -36,6 +38,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/bench/gatebench/benchserver"
 
 	crand "crypto/rand"
 )
@@ -308,6 +312,53 @@ func (b *bench) reference(db string, q refQuery) *server {
 		}}
 }
 
+// sameAnswer returns the same-answer reference: the bare handler giving
+// every request the answer recorded in file.
+func (b *bench) sameAnswer(file string) *server {
+	return &server{name: "same-answer", bin: b.bareBin, env: os.Environ(), ready: "listening ",
+		args: func(addr string) []string { return []string{"-addr", addr, "-answer", file} }}
+}
+
+// Reference kinds: what a scenario's reference rows are.
+const (
+	refOneSelect  = "one-SELECT reference"
+	refSameAnswer = "same-answer reference"
+)
+
+// startReference starts the reference of r's scenario, if it has one: the
+// one-SELECT reference on database file db, or the same-answer reference
+// giving ans (written into the work directory). A reference that will not
+// start costs its row, not the run: it is reported and nil returned.
+func (b *bench) startReference(ctx context.Context, r *runs, db string, ans benchserver.Answer) *server {
+	var ref *server
+	switch {
+	case r.sc.ref != nil:
+		r.refKind = refOneSelect
+		ref = b.reference(db, *r.sc.ref)
+	case r.sc.sameAnswer:
+		r.refKind = refSameAnswer
+		raw, err := json.Marshal(ans)
+		if err == nil {
+			file := filepath.Join(b.o.work, r.sc.id+"-answer.json")
+			if err = os.WriteFile(file, raw, 0o600); err == nil {
+				ref = b.sameAnswer(file)
+			}
+		}
+		if err != nil {
+			r.problems = append(r.problems, "the same-answer reference: "+err.Error())
+			return nil
+		}
+	default:
+		return nil
+	}
+	if err := ref.start(ctx); err != nil {
+		r.problems = append(r.problems, "the "+r.refKind+" did not start: "+err.Error())
+		b.progress("%s: the %s did not start: %v", r.sc.id, r.refKind, err)
+		return nil
+	}
+	return ref
+}
+
 // scenario is one row of the table.
 type scenario struct {
 	id, title string
@@ -320,13 +371,17 @@ type scenario struct {
 	// ref, when set, is the SQLite SELECT gatehouse's store runs for the
 	// request: the scenario also measures the one-SELECT reference.
 	ref *refQuery
+	// sameAnswer: the scenario also measures the same-answer reference,
+	// the bare handler giving gatehouse's precheck answer to every request.
+	sameAnswer bool
 }
 
 // runs holds a scenario's measured rounds.
 type runs struct {
 	sc        scenario
 	bare, gh  []result
-	ref       []result // the one-SELECT reference's rounds, when sc.ref is set
+	ref       []result // the reference's rounds, when the scenario has one
+	refKind   string   // refOneSelect or refSameAnswer
 	skipped   string
 	problems  []string
 	keysAdded int64
@@ -377,16 +432,16 @@ func (b *bench) scenarios(ctx context.Context) error {
 	}
 	exBody := fmt.Sprintf(`{"email":%q,"api_key":%q}`, c.exchange.email, c.exchange.keys[0])
 	scs := []scenario{
-		{id: "healthz", title: "GET /healthz", load: load{method: "GET", path: "/healthz"}, want: 200},
+		{id: "healthz", title: "GET /healthz", load: load{method: "GET", path: "/healthz"}, want: 200, sameAnswer: true},
 		{id: "verify-key", title: "/auth/verify, API key (X-API-Key)", load: verify("X-API-Key", c.apiKey), want: 200,
-			wantHeader: [2]string{"X-Gatehouse-Credential", "api_key"}},
+			wantHeader: [2]string{"X-Gatehouse-Credential", "api_key"}, sameAnswer: true},
 		{id: "verify-token", title: "/auth/verify, access token (Bearer)", load: verify("Authorization", "Bearer "+c.token), want: 200,
-			wantHeader: [2]string{"X-Gatehouse-Credential", "access_token"}},
+			wantHeader: [2]string{"X-Gatehouse-Credential", "access_token"}, sameAnswer: true},
 		{id: "verify-jwt", title: "/auth/verify, app JWT (Bearer)", load: verify("Authorization", "Bearer "+c.appJWT), want: 200,
-			wantHeader: [2]string{"X-Gatehouse-Credential", "app_key"}},
+			wantHeader: [2]string{"X-Gatehouse-Credential", "app_key"}, sameAnswer: true},
 		{id: "verify-basic", title: "/auth/verify, account key (Basic)", load: verify("Authorization", c.basic), want: 200,
-			wantHeader: [2]string{"X-Gatehouse-Credential", "account_key"}},
-		{id: "verify-unknown", title: "/auth/verify, unknown well-formed key", want: 401,
+			wantHeader: [2]string{"X-Gatehouse-Credential", "account_key"}, sameAnswer: true},
+		{id: "verify-unknown", title: "/auth/verify, unknown well-formed key", want: 401, sameAnswer: true,
 			load:  load{method: "GET", path: "/auth/verify", headers: [][2]string{{"X-API-Key", c.unknownKey}}, xff: true},
 			notes: "the same never-stored key (valid checksum) from 65,536 client IPs: the negative cache answers, not the failure throttle"},
 		{id: "logins", title: "POST /user/get-user-logins, API key", want: 200,
@@ -414,21 +469,7 @@ func (b *bench) scenarios(ctx context.Context) error {
 		}
 		r := &runs{sc: sc}
 		all = append(all, r)
-		var ref *server
-		if sc.ref != nil {
-			// A reference that will not start costs its row, not the run.
-			ref = b.reference(filepath.Join(dir, "gatehouse.db"), *sc.ref)
-			if err := ref.start(ctx); err != nil {
-				r.problems = append(r.problems, "the one-SELECT reference did not start: "+err.Error())
-				b.progress("%s: the one-SELECT reference did not start: %v", sc.id, err)
-				ref = nil
-			}
-		}
-		err := b.measure(ctx, bare, gh, ref, r)
-		if ref != nil {
-			ref.stop()
-		}
-		if err != nil {
+		if err := b.measure(ctx, bare, gh, filepath.Join(dir, "gatehouse.db"), r); err != nil {
 			return err
 		}
 		if !gh.alive() {
@@ -441,14 +482,15 @@ func (b *bench) scenarios(ctx context.Context) error {
 }
 
 // precheck sends the scenario's request once to gatehouse and checks the
-// answer, so that a table row never measures a wrong answer.
-func (b *bench) precheck(ctx context.Context, gh *server, sc scenario) error {
+// answer, so that a table row never measures a wrong answer; it returns the
+// answer, for the same-answer reference.
+func (b *bench) precheck(ctx context.Context, gh *server, sc scenario) (benchserver.Answer, error) {
 	l := sc.load
 	hs := slices.Clone(l.headers)
 	if l.rotate != nil {
 		v, err := os.ReadFile(l.rotate.file)
 		if err != nil {
-			return err
+			return benchserver.Answer{}, err
 		}
 		first, _, _ := strings.Cut(string(v), "\n")
 		hs = append(hs, [2]string{l.rotate.header, l.rotate.prefix + first})
@@ -458,19 +500,35 @@ func (b *bench) precheck(ctx context.Context, gh *server, sc scenario) error {
 	}
 	st, h, body, err := call(ctx, l.method, gh.url(l.path), hs, l.body)
 	if err != nil {
-		return err
+		return benchserver.Answer{}, err
 	}
 	want := sc.want
 	if want == 0 {
 		want = http.StatusUnauthorized
 	}
 	if st != want {
-		return fmt.Errorf("status %d, want %d: %.200s", st, want, body)
+		return benchserver.Answer{}, fmt.Errorf("status %d, want %d: %.200s", st, want, body)
 	}
 	if sc.wantHeader[0] != "" && h.Get(sc.wantHeader[0]) != sc.wantHeader[1] {
-		return fmt.Errorf("%s: %q, want %q", sc.wantHeader[0], h.Get(sc.wantHeader[0]), sc.wantHeader[1])
+		return benchserver.Answer{}, fmt.Errorf("%s: %q, want %q", sc.wantHeader[0], h.Get(sc.wantHeader[0]), sc.wantHeader[1])
 	}
-	return nil
+	return recordAnswer(st, h, body), nil
+}
+
+// recordAnswer is gatehouse's answer as the same-answer reference gives
+// it: every header field but Date and Content-Length (net/http writes those
+// itself), in a fixed order, since Go's client keeps them in a map.
+func recordAnswer(status int, h http.Header, body []byte) benchserver.Answer {
+	a := benchserver.Answer{Status: status, Body: string(body)}
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		if name == "Date" || name == "Content-Length" {
+			continue
+		}
+		for _, v := range h[name] {
+			a.Headers = append(a.Headers, [2]string{name, v})
+		}
+	}
+	return a
 }
 
 // kcBudget is how many keys the key-creation scenario may create. Each
@@ -483,15 +541,27 @@ func (b *bench) kcBudget() int64 {
 	return int64(b.o.kcAccounts)*int64(98-b.o.threads) - int64(b.o.rounds+1)*int64(b.o.conns)
 }
 
-// measure runs a scenario's rounds: bare, gatehouse, and the one-SELECT
-// reference when ref is not nil, in turn.
-func (b *bench) measure(ctx context.Context, bare, gh, ref *server, r *runs) error {
+// measure runs a scenario's rounds: bare, gatehouse, and the scenario's
+// reference when it has one (startReference; db is gatehouse's database
+// file), in turn.
+func (b *bench) measure(ctx context.Context, bare, gh *server, db string, r *runs) error {
 	sc := r.sc
-	if err := b.precheck(ctx, gh, sc); err != nil {
+	ans, err := b.precheck(ctx, gh, sc)
+	if err != nil {
 		r.skipped = "precheck failed: " + err.Error()
 		b.progress("%s: skipped: %s", sc.id, r.skipped)
 		return nil
 	}
+	if ref := b.startReference(ctx, r, db, ans); ref != nil {
+		defer ref.stop()
+		return b.rounds(ctx, bare, gh, ref, r)
+	}
+	return b.rounds(ctx, bare, gh, nil, r)
+}
+
+// rounds runs measure's rounds.
+func (b *bench) rounds(ctx context.Context, bare, gh, ref *server, r *runs) error {
+	sc := r.sc
 	if sc.id == "key-create" {
 		r.keysAdded++
 	}
@@ -567,8 +637,12 @@ func (b *bench) measure(ctx context.Context, bare, gh, ref *server, r *runs) err
 				return err
 			}
 			r.ref = append(r.ref, rr)
-			b.progress("%s round %d/%d: one-SELECT reference %.0f req/s (%.2f× bare; gatehouse %.2f× of it)", sc.id, i+1, b.o.rounds, rr.rps(), rr.rps()/br.rps(), gr.rps()/rr.rps())
-			if p := checkRun("reference", rr, 200); p != "" {
+			b.progress("%s round %d/%d: %s %.0f req/s (%.2f× bare; gatehouse %.2f× of it)", sc.id, i+1, b.o.rounds, r.refKind, rr.rps(), rr.rps()/br.rps(), gr.rps()/rr.rps())
+			refWant := 200
+			if r.refKind == refSameAnswer {
+				refWant = sc.want
+			}
+			if p := checkRun("reference", rr, refWant); p != "" {
 				r.problems = append(r.problems, p)
 			}
 		}
@@ -682,16 +756,25 @@ func (b *bench) table(all []*runs) {
 			us(median(each(r.bare, p50))), us(median(each(r.gh, p50))),
 			us(median(each(r.bare, p99))), us(median(each(r.gh, p99))), pairRatio(r.bare, r.gh, p99)})
 		if len(r.ref) > 0 {
-			t = append(t, []string{"  one-SELECT reference (same query)",
+			label := "  one-SELECT reference (same query)"
+			if r.refKind == refSameAnswer {
+				label = "  same-answer reference"
+			}
+			t = append(t, []string{label,
 				"", fmt.Sprintf("%.0f", median(each(r.ref, rps))), pairRatio(r.bare, r.ref, rps),
 				"", us(median(each(r.ref, p50))), "", us(median(each(r.ref, p99))), pairRatio(r.bare, r.ref, p99)})
 		}
 	}
 	printTable(w, t)
-	if hasRef(all) {
-		fmt.Fprintln(w, "\nThe reference rows are bench/gatebench/oneselect: a bare net/http server that runs only the SQLite SELECT")
+	if hasRef(all, refOneSelect) {
+		fmt.Fprintln(w, "\nThe one-SELECT reference rows are bench/gatebench/oneselect: a bare net/http server that runs only the SQLite SELECT")
 		fmt.Fprintln(w, "gatehouse's store runs for that request, on gatehouse's database file, and answers its rows as JSON; their")
 		fmt.Fprintln(w, "ratio is to the bare handler's round before them, and the notes below give gatehouse's ratio to them.")
+	}
+	if hasRef(all, refSameAnswer) {
+		fmt.Fprintln(w, "\nThe same-answer reference rows are the bare handler giving every request gatehouse's own answer to it (status,")
+		fmt.Fprintln(w, "header fields, body), recorded once: what net/http charges for writing that answer. Their ratio is to the bare")
+		fmt.Fprintln(w, "handler's round before them; gatehouse's ratio to them (the notes below) is what gatehouse's own work costs.")
 	}
 	fmt.Fprintln(w, "\nscenario ids, notes and problems:")
 	for _, r := range all {
@@ -704,8 +787,8 @@ func (b *bench) table(all []*runs) {
 			fmt.Fprintf(w, "    SKIPPED: %s\n", r.skipped)
 		}
 		if len(r.ref) > 0 {
-			fmt.Fprintf(w, "    gatehouse against the one-SELECT reference: %s req/s, %s p99 (medians of per-round ratios)\n",
-				pairRatio(r.ref, r.gh, rps), pairRatio(r.ref, r.gh, p99))
+			fmt.Fprintf(w, "    gatehouse against the %s: %s req/s, %s p99 (medians of per-round ratios)\n",
+				r.refKind, pairRatio(r.ref, r.gh, rps), pairRatio(r.ref, r.gh, p99))
 		}
 		for _, p := range r.problems {
 			fmt.Fprintf(w, "    %s\n", p)
@@ -718,7 +801,7 @@ func (b *bench) table(all []*runs) {
 		}
 		fmt.Fprintf(w, "- %s: bare [%s]; gatehouse [%s]", r.sc.id, roundsText(r.bare), roundsText(r.gh))
 		if len(r.ref) > 0 {
-			fmt.Fprintf(w, "; reference [%s]", roundsText(r.ref))
+			fmt.Fprintf(w, "; %s [%s]", r.refKind, roundsText(r.ref))
 		}
 		fmt.Fprintln(w)
 	}
@@ -733,9 +816,10 @@ func roundsText(rs []result) string {
 	return strings.Join(out, "; ")
 }
 
-func hasRef(all []*runs) bool {
+// hasRef reports whether any scenario measured a reference of kind.
+func hasRef(all []*runs, kind string) bool {
 	for _, r := range all {
-		if len(r.ref) > 0 {
+		if len(r.ref) > 0 && r.refKind == kind {
 			return true
 		}
 	}
