@@ -42,16 +42,68 @@ func TestParseAuthorization(t *testing.T) {
 	}
 }
 
-// FuzzParseAuthorization: no input panics; a refusal is the zero value;
-// an accepted Basic credential has a non-empty id without a colon and a
-// non-empty secret and re-encodes to itself; an accepted Bearer token is a
-// non-empty token68.
+// parseAuthorizationRef is ParseAuthorization as first written, through
+// the allocating base64 calls, with the scheme folded in ASCII: the
+// reference FuzzParseAuthorization holds the stack-buffer version to.
+func parseAuthorizationRef(v string) (Authorization, bool) {
+	if len(v) > MaxAuthorizationLen {
+		return Authorization{}, false
+	}
+	scheme, rest, found := strings.Cut(strings.TrimSpace(v), " ")
+	if !found {
+		return Authorization{}, false
+	}
+	rest = strings.TrimSpace(rest)
+	switch {
+	case len(scheme) == 5 && strings.ToLower(scheme) == "basic" && isASCII(scheme):
+		raw, err := base64.StdEncoding.DecodeString(rest)
+		if err != nil || base64.StdEncoding.EncodeToString(raw) != rest {
+			return Authorization{}, false
+		}
+		id, sec, ok := strings.Cut(string(raw), ":")
+		if !ok || id == "" || sec == "" {
+			return Authorization{}, false
+		}
+		return Authorization{Basic: true, ID: id, Secret: sec}, true
+	case len(scheme) == 6 && strings.ToLower(scheme) == "bearer" && isASCII(scheme):
+		for _, c := range []byte(rest) {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~+/=", c) >= 0) {
+				return Authorization{}, false
+			}
+		}
+		if rest == "" {
+			return Authorization{}, false
+		}
+		return Authorization{Token: rest}, true
+	}
+	return Authorization{}, false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzParseAuthorization: no input panics; ParseAuthorization agrees with
+// parseAuthorizationRef; a refusal is the zero value; an accepted Basic
+// credential has a non-empty id without a colon and a non-empty secret
+// and re-encodes to itself; an accepted Bearer token is a non-empty
+// token68.
 func FuzzParseAuthorization(f *testing.F) {
-	for _, s := range []string{"Basic YTpi", "Bearer a.b.c", "basic  YTpiYw==", "Bearer", "Basic YTpi\n", "Token x", ""} {
+	long := base64.StdEncoding.EncodeToString([]byte("app_1:" + strings.Repeat("s", 300)))
+	for _, s := range []string{"Basic YTpi", "Bearer a.b.c", "basic  YTpiYw==", "Bearer", "Basic YTpi\n", "Token x", "",
+		"Basic YTpiYw", "Basic YTpiYx==", "Basic YT\npi", "Basic " + long, "Basic " + long[:len(long)-4], "BASIC YTpi", "Bearer a=b", "Basİc YTpi"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		a, ok := ParseAuthorization(v)
+		if ra, rok := parseAuthorizationRef(v); a != ra || ok != rok {
+			t.Fatalf("%q: %+v, %v; the reference gives %+v, %v", v, a, ok, ra, rok)
+		}
 		if !ok {
 			if a != (Authorization{}) {
 				t.Fatalf("refused, yet %+v", a)
@@ -75,4 +127,38 @@ func FuzzParseAuthorization(f *testing.F) {
 			t.Fatalf("%q accepted as %+v", v, a)
 		}
 	})
+}
+
+// TestParseAuthorizationScheme: the scheme is matched case-insensitively
+// in ASCII only (RFC 9110 11.1: a token), so no other letter folds into
+// "basic" or "bearer" (the Kelvin sign into k, dotless or dotted i into i).
+func TestParseAuthorizationScheme(t *testing.T) {
+	t.Parallel()
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER", "bEaReR"} {
+		if _, ok := ParseAuthorization(scheme + " a.b.c"); !ok {
+			t.Errorf("%q refused", scheme)
+		}
+	}
+	for _, scheme := range []string{"Basİc", "basıc", "Bearer\u00a0", "Bearerx", "Beare", "Bearer\x00", "\u212aey"} {
+		if a, ok := ParseAuthorization(scheme + " YTpi"); ok {
+			t.Errorf("%q accepted as %+v", scheme, a)
+		}
+	}
+}
+
+// BenchmarkParseAuthorization: the header of every Bearer and Basic check
+// at /auth/verify (a JWT is the longest).
+func BenchmarkParseAuthorization(b *testing.B) {
+	jwt := "Bearer eyJhbGciOiJIUzI1NiIsImtpZCI6ImFwcF82NWYxYzJkM2U0ZjUwNjE3MjgzOTRhNWIiLCJ0eXAiOiJKV1QifQ.eyJzY29wZSI6ImFwcCJ9.8dJ0lXkq3nUq6v0k2m0a2m3Y0e8h4Z9r1P5x7c6b5a4"
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("app_65f1c2d3e4f5061728394a5b:"+strings.Repeat("s", 43)))
+	for _, c := range []struct{ name, v string }{{"JWT", jwt}, {"Basic", basic}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok := ParseAuthorization(c.v); !ok {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
 }
