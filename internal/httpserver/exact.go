@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/metrics"
 )
 
 // routeTable is the mux every route is registered on, and the paths of the
@@ -45,10 +47,12 @@ func exactMethod(m string) int {
 	return -1
 }
 
-// exactRoute is what the mux chose for one method on a literal path.
+// exactRoute is what the mux chose for one method on a literal path, and
+// the request histograms of that pattern and method (nil without metrics).
 type exactRoute struct {
 	h       http.Handler
 	pattern string
+	obs     *metrics.Route
 }
 
 // exactRoutes is the mux's choice, made once, for every literal path and
@@ -65,7 +69,7 @@ type exactRoute struct {
 // escape, so the mux would match that very path.
 type exactRoutes map[string]*[len(exactMethods)]exactRoute
 
-func (t *routeTable) exact() exactRoutes {
+func (t *routeTable) exact(met *metrics.Metrics) exactRoutes {
 	e := exactRoutes{}
 	for _, p := range t.literal {
 		if e[p] != nil {
@@ -75,7 +79,7 @@ func (t *routeTable) exact() exactRoutes {
 		for i, m := range exactMethods {
 			r := &http.Request{Method: m, URL: &url.URL{Path: p}, Header: http.Header{}}
 			if h, pattern := t.ServeMux.Handler(r); pattern != "" {
-				byMethod[i] = exactRoute{h: h, pattern: pattern}
+				byMethod[i] = exactRoute{h: h, pattern: pattern, obs: met.Route(pattern, m)}
 			}
 		}
 		e[p] = &byMethod

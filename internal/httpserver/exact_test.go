@@ -29,7 +29,7 @@ func TestExactRoutesAgreeWithMux(t *testing.T) {
 	notFound := notFoundBySurface(log)
 	rt := newRouteTable()
 	addRoutes(rt, log, core.New(st, core.Options{Logger: log}), notFound)
-	exact := rt.exact()
+	exact := rt.exact(nil)
 
 	for _, p := range []string{"/healthz", "/auth/verify", "/user/get-user-logins", "/v2/apps", "/signup"} {
 		if _, ok := exact.lookup(http.MethodGet, p); !ok && p != "/user/get-user-logins" {

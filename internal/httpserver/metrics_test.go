@@ -123,6 +123,14 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s%v = %v (present %v), want at least %v", want.name, want.labels, v, ok, want.min)
 		}
 	}
+	// A literal route's requests (found without the mux, observed through
+	// its own metrics.Route) are counted once each, in the series the mux's
+	// routes use.
+	for _, st := range []string{"200", "401"} {
+		if v, _ := value(fams, "gatehouse_http_request_duration_seconds", "route", "/auth/verify", "method", "GET", "status", st); v != 1 {
+			t.Errorf("GET /auth/verify answered %s: counted %v times, want once", st, v)
+		}
+	}
 	// The unknown path is labelled by the root's catch-all pattern, "/".
 	if _, ok := value(fams, "gatehouse_http_request_duration_seconds", "route", "/", "status", "404"); !ok {
 		t.Error("the unknown path's request is not under route \"/\"")

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/reqinfo"
 )
 
@@ -82,6 +83,9 @@ func routeAsSent(mux *http.ServeMux, exact exactRoutes, notFound func(surface st
 			// segment, no "//". A literal pattern has no wildcard, so
 			// there is no path value for the mux to set.
 			r.Pattern = rt.pattern
+			if sw, ok := w.(*statusWriter); ok {
+				sw.obs = rt.obs // ServeHTTP observes the request through the route's own histograms
+			}
 			rt.h.ServeHTTP(w, r)
 			return
 		}
@@ -233,7 +237,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		s.metrics.ObserveRequest(r.Pattern, r.Method, status, took)
+		if rs.obs != nil {
+			rs.obs.Observe(status, took)
+		} else {
+			s.metrics.ObserveRequest(r.Pattern, r.Method, status, took)
+		}
 	}
 	if !s.alog.enabled(r.Context()) {
 		return
@@ -394,11 +402,13 @@ type panicError struct {
 
 func (e *panicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.value, e.stack) }
 
-// statusWriter remembers the status and size of a response.
+// statusWriter remembers the status and size of a response, and the
+// request histograms of its route when routeAsSent found the route itself.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	obs    *metrics.Route
 }
 
 func (w *statusWriter) WriteHeader(code int) {

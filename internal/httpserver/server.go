@@ -54,7 +54,7 @@ func NewServer(log *slog.Logger, svc *core.Service, opt Options) *Server {
 	if opt.Metrics != nil && opt.ServeMetrics {
 		mux.Handle("GET /metrics", opt.Metrics.Handler())
 	}
-	h := routeAsSent(mux.ServeMux, mux.exact(), notFound)
+	h := routeAsSent(mux.ServeMux, mux.exact(opt.Metrics), notFound)
 	h = recoverPanics(log, h)
 	return &Server{
 		trusted: opt.TrustedProxies,

@@ -5,9 +5,10 @@
 // and process collectors.
 //
 // Cost on the hot path: a request pays one sync.Map lookup (route,
-// method, status → its histogram, made once) and two atomic adds on its
-// own core's shard of that histogram (hist.go); core's counters are
-// atomic adds core makes anyway. Everything else is read when Prometheus
+// method, status → its histogram, made once), or for a route the server
+// finds without its mux a look through that route's few statuses
+// (Route), and two atomic adds on its own core's shard of that histogram
+// (hist.go); core's counters are atomic adds core makes anyway. Everything else is read when Prometheus
 // scrapes. BenchmarkObserveRequest measures it.
 //
 // Labels never carry a credential, a key id, an e-mail or a raw path: the
@@ -21,6 +22,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -108,7 +110,12 @@ func (m *Metrics) ObserveRequest(route, method string, status int, d time.Durati
 	if route == "" {
 		route = "unmatched"
 	}
-	method = knownMethod(method)
+	m.requestHist(route, knownMethod(method), status).observe(d)
+}
+
+// requestHist is the request histogram of route, method and status, made
+// on first use: the one hist of that key, whichever way it is asked for.
+func (m *Metrics) requestHist(route, method string, status int) *hist {
 	k := requestKey{route: route, method: method, status: status}
 	h, ok := m.byKey.Load(k)
 	if !ok {
@@ -119,7 +126,71 @@ func (m *Metrics) ObserveRequest(route, method string, status int, d time.Durati
 		}
 		m.newKey.Unlock()
 	}
-	h.(*hist).observe(d)
+	return h.(*hist)
+}
+
+// Route is the request histograms of one route pattern and method, by
+// status: what the server keeps for each route it finds without its mux
+// (a literal path), so that observing one of its requests finds the
+// histogram among the few statuses the route has answered, in a list of
+// its own, rather than hashing route, method and status into the map
+// every other request goes through. Both ways reach the same histogram.
+type Route struct {
+	m             *Metrics
+	route, method string
+	mu            sync.Mutex                   // held while a status is added
+	byStatus      atomic.Pointer[[]statusHist] // copied on write: a route answers few statuses
+}
+
+type statusHist struct {
+	status int
+	h      *hist
+}
+
+// Route returns the histograms of route (a pattern, never "") and method,
+// whose Observe records its requests. nil Metrics give a nil Route, which
+// observes nothing.
+func (m *Metrics) Route(route, method string) *Route {
+	if m == nil {
+		return nil
+	}
+	return &Route{m: m, route: route, method: knownMethod(method)}
+}
+
+// Observe records one request of the route that was answered status, as
+// ObserveRequest(route, method, status, d) does.
+func (r *Route) Observe(status int, d time.Duration) {
+	if r == nil {
+		return
+	}
+	if p := r.byStatus.Load(); p != nil {
+		for _, e := range *p {
+			if e.status == status {
+				e.h.observe(d)
+				return
+			}
+		}
+	}
+	r.add(status).observe(d)
+}
+
+// add returns status's histogram, adding it to the route's list.
+func (r *Route) add(status int) *hist {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var list []statusHist
+	if p := r.byStatus.Load(); p != nil {
+		for _, e := range *p {
+			if e.status == status {
+				return e.h
+			}
+		}
+		list = *p
+	}
+	h := r.m.requestHist(r.route, r.method, status)
+	next := append(list[:len(list):len(list)], statusHist{status, h})
+	r.byStatus.Store(&next)
+	return h
 }
 
 func knownMethod(m string) string {
