@@ -2,11 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/bench/gatebench/benchserver"
 )
 
 // TestSameAnswer requires the same-answer reference to send the answer it
@@ -69,5 +77,43 @@ func TestSameAnswer(t *testing.T) {
 				t.Errorf("the same-answer reference sent\n%s\nwant (the recorded answer)\n%s", got, want)
 			}
 		})
+	}
+}
+
+// TestSameAnswerStarts: the same-answer reference of a refusal (every
+// answer a 401, /healthz's too) starts, and then gives that answer. It
+// did not: start waited for a 200 from /healthz, and the verify-unknown
+// row lost its reference.
+func TestSameAnswerStarts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the bare handler")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bare")
+	if out, err := exec.Command("go", "build", "-o", bin, "./bare").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./bare: %v\n%s", err, out)
+	}
+	ans := benchserver.Answer{Status: http.StatusUnauthorized, Body: `{"error":"unauthorized"}`,
+		Headers: [][2]string{{"Content-Type", "application/json"}, {"Www-Authenticate", `Bearer realm="gatehouse"`}}}
+	raw, err := json.Marshal(ans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "answer.json")
+	if err := os.WriteFile(file, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := &bench{bareBin: bin}
+	ref := b.sameAnswer(file, ans.Status)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	if err := ref.start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer ref.stop()
+	st, h, body, err := call(t.Context(), "GET", ref.url("/auth/verify"), nil, "")
+	if err != nil || st != ans.Status || string(body) != ans.Body || h.Get("Www-Authenticate") != ans.Headers[1][1] {
+		t.Errorf("answer %d %q %v (%v), want the recorded %d %q", st, body, h, err, ans.Status, ans.Body)
 	}
 }

@@ -313,9 +313,9 @@ func (b *bench) reference(db string, q refQuery) *server {
 }
 
 // sameAnswer returns the same-answer reference: the bare handler giving
-// every request the answer recorded in file.
-func (b *bench) sameAnswer(file string) *server {
-	return &server{name: "same-answer", bin: b.bareBin, env: os.Environ(), ready: "listening ",
+// every request the answer recorded in file, of status status.
+func (b *bench) sameAnswer(file string, status int) *server {
+	return &server{name: "same-answer", bin: b.bareBin, env: os.Environ(), ready: "listening ", answers: status,
 		args: func(addr string) []string { return []string{"-addr", addr, "-answer", file} }}
 }
 
@@ -341,7 +341,7 @@ func (b *bench) startReference(ctx context.Context, r *runs, db string, ans benc
 		if err == nil {
 			file := filepath.Join(b.o.work, r.sc.id+"-answer.json")
 			if err = os.WriteFile(file, raw, 0o600); err == nil {
-				ref = b.sameAnswer(file)
+				ref = b.sameAnswer(file, ans.Status)
 			}
 		}
 		if err != nil {

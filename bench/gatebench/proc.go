@@ -26,6 +26,9 @@ type server struct {
 	args  func(addr string) []string
 	env   []string
 	ready string // the output line (substring) that says it listens
+	// answers is the status its GET /healthz gives once it serves: 0 for
+	// 200; the same-answer reference gives its recorded one to everything.
+	answers int
 
 	addr string
 	cmd  *exec.Cmd
@@ -127,7 +130,8 @@ func freePort() (string, error) {
 }
 
 // start runs the server on a fresh loopback port and waits until it says
-// it listens and answers GET /healthz (the bare handler answers anything).
+// it listens and answers GET /healthz with its status (the bare handler
+// answers anything, the same-answer reference its recorded answer).
 // A port taken between freePort and the server's bind is retried.
 func (s *server) start(ctx context.Context) error {
 	var err error
@@ -166,9 +170,13 @@ func (s *server) startOnce(ctx context.Context) error {
 		s.stop()
 		return ctx.Err()
 	}
+	want := s.answers
+	if want == 0 {
+		want = http.StatusOK
+	}
 	for {
 		st, _, _, err := call(ctx, "GET", s.url("/healthz"), nil, "")
-		if err == nil && st == http.StatusOK {
+		if err == nil && st == want {
 			return nil
 		}
 		select {
@@ -176,7 +184,10 @@ func (s *server) startOnce(ctx context.Context) error {
 			return fmt.Errorf("%s exited: %s", s.name, lastLines(s.out.String(), 5))
 		case <-deadline:
 			s.stop()
-			return fmt.Errorf("%s: /healthz not 200 within 60 s (last: %d %v)", s.name, st, err)
+			return fmt.Errorf("%s: /healthz not %d within 60 s (last: %d %v)", s.name, want, st, err)
+		case <-ctx.Done():
+			s.stop()
+			return ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
