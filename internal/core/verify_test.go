@@ -222,6 +222,24 @@ func TestCredentialPrintsNoSecret(t *testing.T) {
 	}
 }
 
+// benchCred is a credential of w the benchmarks verify, by name.
+type benchCred struct {
+	name string
+	cred core.Credential
+}
+
+// benchCreds are w's live credentials, one of each kind.
+func (w *verifyWorld) benchCreds() []benchCred {
+	return []benchCred{
+		{"APIKey", core.UserCredential(w.key)},
+		{"Token", core.UserCredential(w.token)},
+		{"AppBasic", core.KeySecretCredential(w.appKeyID, w.appKey)},
+		{"AccountBasic", core.KeySecretCredential(w.acct.Key.ID, w.acct.Secret)},
+		{"AppJWT", core.JWTCredential(w.appJWT)},
+		{"AccountJWT", core.JWTCredential(w.acctJWT)},
+	}
+}
+
 // Verify on a warm cache, for each kind of credential: the check every
 // /auth/verify request makes, over the dialects' own paths.
 func BenchmarkVerify(b *testing.B) {
@@ -229,17 +247,7 @@ func BenchmarkVerify(b *testing.B) {
 	startFeed(b, svc)
 	w := newVerifyWorld(b, svc)
 	ctx := context.Background()
-	for _, c := range []struct {
-		name string
-		cred core.Credential
-	}{
-		{"APIKey", core.UserCredential(w.key)},
-		{"Token", core.UserCredential(w.token)},
-		{"AppBasic", core.KeySecretCredential(w.appKeyID, w.appKey)},
-		{"AccountBasic", core.KeySecretCredential(w.acct.Key.ID, w.acct.Secret)},
-		{"AppJWT", core.JWTCredential(w.appJWT)},
-		{"AccountJWT", core.JWTCredential(w.acctJWT)},
-	} {
+	for _, c := range w.benchCreds() {
 		b.Run(c.name+"/warm", func(b *testing.B) {
 			if _, err := svc.Verify(ctx, c.cred, core.ClientInfo{}); err != nil {
 				b.Fatal(err)
@@ -288,15 +296,7 @@ func BenchmarkVerifyCold(b *testing.B) {
 	ctx := context.Background()
 	for _, evict := range []int{1 << 20, 8 << 20} {
 		junk := make([]byte, evict)
-		for _, c := range []struct {
-			name string
-			cred core.Credential
-		}{
-			{"APIKey", core.UserCredential(w.key)},
-			{"Token", core.UserCredential(w.token)},
-			{"AppBasic", core.KeySecretCredential(w.appKeyID, w.appKey)},
-			{"AppJWT", core.JWTCredential(w.appJWT)},
-		} {
+		for _, c := range w.benchCreds() {
 			b.Run(fmt.Sprintf("%s/evict=%dMiB", c.name, evict>>20), func(b *testing.B) {
 				ci := core.ClientInfo{IP: "192.0.2.1"}
 				if _, err := svc.Verify(ctx, c.cred, ci); err != nil {
