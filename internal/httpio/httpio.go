@@ -217,19 +217,38 @@ type Appender interface {
 	AppendJSON(dst []byte) ([]byte, bool)
 }
 
-// AppendString appends s as encoding/json writes it when every byte of s is
-// printable ASCII other than '"' and '\\' (which it writes as they are, in
-// quotes, HTML escaping off), and reports false for any other s.
+// AppendString appends s as encoding/json writes it when s is Plain (it
+// writes such a string as it is, in quotes, HTML escaping off), and reports
+// false for any other s.
 func AppendString(dst []byte, s string) ([]byte, bool) {
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; b < 0x20 || b > 0x7e || b == '"' || b == '\\' {
-			return dst, false
-		}
+	if !Plain(s) {
+		return dst, false
 	}
 	dst = append(dst, '"')
 	dst = append(dst, s...)
 	return append(dst, '"'), true
 }
+
+// Plain reports whether every byte of s is printable ASCII other than '"'
+// and '\\': what encoding/json and both log/slog handlers write as it is
+// (the text handler in quotes when s is empty or holds a space or '=').
+func Plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !plainByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// plainByte is Plain's test of one byte, looked up: one load a byte
+// instead of four comparisons.
+var plainByte = func() (t [256]bool) {
+	for b := 0x20; b <= 0x7e; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
 
 // Marshal returns the bytes JSON writes for v, for an answer encoded once
 // and written many times. It is encoding/json's encoding, never an

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
 // slogLine is what the slog handler of format, made with nil options,
@@ -87,7 +88,7 @@ func TestAppendLine(t *testing.T) {
 					_, own = appendJSONLine(nil, &tt.l, new(stamp))
 				}
 				// The text format has no exponent or year to avoid.
-				if wantOwn := tt.own || format == "text" && plain(tt.l.route) && plain(tt.l.ip); own != wantOwn {
+				if wantOwn := tt.own || format == "text" && httpio.Plain(tt.l.route) && httpio.Plain(tt.l.ip); own != wantOwn {
 					t.Errorf("%s: built by appendLine itself: %v, want %v", format, own, wantOwn)
 				}
 			}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/httpio"
 )
 
 // DefaultAccessLogBuffer is how many access-log lines may wait for the log's
@@ -347,35 +349,14 @@ func (w *appendWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// plain reports whether every byte of s is printable ASCII other than '"'
-// and '\\': what both slog handlers write as it is (the text one in quotes
-// when s is empty or holds a space or '=').
-func plain(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !plainByte[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// plainByte is plain's test of one byte, looked up: one load a byte
-// instead of four comparisons.
-var plainByte = func() (t [256]bool) {
-	for b := 0x20; b <= 0x7e; b++ {
-		t[b] = b != '"' && b != '\\'
-	}
-	return t
-}()
-
 // plainLine reports whether every string of l is plain, its principal's
 // label included (filled or not).
 func (l *accessLine) plainLine() bool {
-	if !plain(l.method) || !plain(l.route) || !plain(l.id) || !plain(l.ip) || !plain(l.principal) {
+	if !httpio.Plain(l.method) || !httpio.Plain(l.route) || !httpio.Plain(l.id) || !httpio.Plain(l.ip) || !httpio.Plain(l.principal) {
 		return false
 	}
 	// Unfilled, the label is "user:" and digits, or a credential id.
-	return l.principal != "" || !l.who.set || !labelIsCredID(l.who.kind) || plain(l.who.credID)
+	return l.principal != "" || !l.who.set || !labelIsCredID(l.who.kind) || httpio.Plain(l.who.credID)
 }
 
 // appendPrincipal appends l's principal label, filled or not.
