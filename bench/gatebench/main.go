@@ -58,6 +58,9 @@ type options struct {
 	// profile is -profile: where each scenario's gatehouse CPU profile
 	// goes, or "" for none; debugAddr is the profiler's listener then.
 	profile, debugAddr string
+	// against is -against: another gatehouse binary, the reference of
+	// every scenario, or "" for none.
+	against string
 }
 
 func main() {
@@ -90,6 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.skipKeys, "skip-stored", false, "skip the many-keys verify measurement")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (binaries, databases, Lua scripts)")
 	fs.StringVar(&o.work, "work", "", "work directory (default: a new one under $TMPDIR)")
+	fs.StringVar(&o.against, "against", "", "measure another gatehouse build (the binary at `PATH`, e.g. go build -pgo=off -o /tmp/gh-old ./cmd/gatehouse at another commit) as every scenario's reference row, on the same data directory, in place of the same-answer and one-SELECT references: an A/B of two builds in one run")
 	fs.StringVar(&o.profile, "profile", "", "write a CPU profile of gatehouse during each scenario's first measured round to `DIR`/<id>.pprof (that round runs a little slower; read it with go tool pprof -top)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -114,6 +118,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk not found: apt-get install wrk")
+	}
+	if o.against != "" {
+		abs, err := filepath.Abs(o.against)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return fmt.Errorf("-against: %w", err)
+		}
+		o.against = abs
 	}
 	if o.profile != "" {
 		if err := os.MkdirAll(o.profile, 0o755); err != nil {
@@ -223,6 +237,9 @@ func (b *bench) header(ctx context.Context, args []string) {
 	fmt.Fprintf(w, "go:        %s\n", strings.TrimSpace(gov))
 	fmt.Fprintf(w, "wrk:       %s\n", strings.TrimSpace(wrkV))
 	fmt.Fprintf(w, "gatehouse: commit %s\n", b.commitDesc)
+	if b.o.against != "" {
+		fmt.Fprintf(w, "against:   %s (the reference rows)\n", b.o.against)
+	}
 	fmt.Fprintf(w, "load:      wrk -t %d -c %d --timeout 10s on loopback; per scenario a %s warm-up on each server, then %d rounds of %s alternating bare, gatehouse, bare, ...\n",
 		b.o.threads, b.o.conns, b.o.warm, b.o.rounds, b.o.dur)
 }
@@ -280,7 +297,12 @@ func (b *bench) ghEnv() []string {
 // a trusted proxy, so the X-Forwarded-For that some loads send names the
 // client the throttles meter.
 func (b *bench) gatehouse(name, dir string) *server {
-	return &server{name: name, bin: b.ghBin, env: b.ghEnv(), ready: `"msg":"listening"`,
+	return b.gatehouseBuild(name, b.ghBin, dir)
+}
+
+// gatehouseBuild is gatehouse with the binary bin.
+func (b *bench) gatehouseBuild(name, bin, dir string) *server {
+	return &server{name: name, bin: bin, env: b.ghEnv(), ready: `"msg":"listening"`,
 		args: func(addr string) []string {
 			args := []string{"serve", "--data", dir, "--addr", addr, "--trusted-proxies", "127.0.0.1/32"}
 			if b.o.debugAddr != "" && name == "gatehouse" {
@@ -323,32 +345,18 @@ func (b *bench) sameAnswer(file string, status int) *server {
 const (
 	refOneSelect  = "one-SELECT reference"
 	refSameAnswer = "same-answer reference"
+	refAgainst    = "-against build"
 )
 
 // startReference starts the reference of r's scenario, if it has one: the
-// one-SELECT reference on database file db, or the same-answer reference
-// giving ans (written into the work directory). A reference that will not
-// start costs its row, not the run: it is reported and nil returned.
+// -against build on db's data directory (for every scenario, when set),
+// the one-SELECT reference on database file db, or the same-answer
+// reference giving ans (written into the work directory). A reference
+// that will not start costs its row, not the run: it is reported and nil
+// returned.
 func (b *bench) startReference(ctx context.Context, r *runs, db string, ans benchserver.Answer) *server {
-	var ref *server
-	switch {
-	case r.sc.ref != nil:
-		r.refKind = refOneSelect
-		ref = b.reference(db, *r.sc.ref)
-	case r.sc.sameAnswer:
-		r.refKind = refSameAnswer
-		raw, err := json.Marshal(ans)
-		if err == nil {
-			file := filepath.Join(b.o.work, r.sc.id+"-answer.json")
-			if err = os.WriteFile(file, raw, 0o600); err == nil {
-				ref = b.sameAnswer(file, ans.Status)
-			}
-		}
-		if err != nil {
-			r.problems = append(r.problems, "the same-answer reference: "+err.Error())
-			return nil
-		}
-	default:
+	ref := b.pickReference(r, db, ans)
+	if ref == nil {
 		return nil
 	}
 	if err := ref.start(ctx); err != nil {
@@ -357,6 +365,30 @@ func (b *bench) startReference(ctx context.Context, r *runs, db string, ans benc
 		return nil
 	}
 	return ref
+}
+
+// pickReference is startReference's choice of server, not yet started,
+// with r.refKind set; nil for none.
+func (b *bench) pickReference(r *runs, db string, ans benchserver.Answer) *server {
+	switch {
+	case b.o.against != "":
+		r.refKind = refAgainst
+		return b.gatehouseBuild("against", b.o.against, filepath.Dir(db))
+	case r.sc.ref != nil:
+		r.refKind = refOneSelect
+		return b.reference(db, *r.sc.ref)
+	case r.sc.sameAnswer:
+		r.refKind = refSameAnswer
+		raw, err := json.Marshal(ans)
+		if err == nil {
+			file := filepath.Join(b.o.work, r.sc.id+"-answer.json")
+			if err = os.WriteFile(file, raw, 0o600); err == nil {
+				return b.sameAnswer(file, ans.Status)
+			}
+		}
+		r.problems = append(r.problems, "the same-answer reference: "+err.Error())
+	}
+	return nil
 }
 
 // scenario is one row of the table.
@@ -639,7 +671,7 @@ func (b *bench) rounds(ctx context.Context, bare, gh, ref *server, r *runs) erro
 			r.ref = append(r.ref, rr)
 			b.progress("%s round %d/%d: %s %.0f req/s (%.2f× bare; gatehouse %.2f× of it)", sc.id, i+1, b.o.rounds, r.refKind, rr.rps(), rr.rps()/br.rps(), gr.rps()/rr.rps())
 			refWant := 200
-			if r.refKind == refSameAnswer {
+			if r.refKind != refOneSelect {
 				refWant = sc.want
 			}
 			if p := checkRun("reference", rr, refWant); p != "" {
@@ -757,8 +789,11 @@ func (b *bench) table(all []*runs) {
 			us(median(each(r.bare, p99))), us(median(each(r.gh, p99))), pairRatio(r.bare, r.gh, p99)})
 		if len(r.ref) > 0 {
 			label := "  one-SELECT reference (same query)"
-			if r.refKind == refSameAnswer {
+			switch r.refKind {
+			case refSameAnswer:
 				label = "  same-answer reference"
+			case refAgainst:
+				label = "  the -against build"
 			}
 			t = append(t, []string{label,
 				"", fmt.Sprintf("%.0f", median(each(r.ref, rps))), pairRatio(r.bare, r.ref, rps),
@@ -775,6 +810,10 @@ func (b *bench) table(all []*runs) {
 		fmt.Fprintln(w, "\nThe same-answer reference rows are the bare handler giving every request gatehouse's own answer to it (status,")
 		fmt.Fprintln(w, "header fields, body), recorded once: what net/http charges for writing that answer. Their ratio is to the bare")
 		fmt.Fprintln(w, "handler's round before them; gatehouse's ratio to them (the notes below) is what gatehouse's own work costs.")
+	}
+	if hasRef(all, refAgainst) {
+		fmt.Fprintln(w, "\nThe -against build rows are the other gatehouse binary, on the same data directory, in the same rounds; the")
+		fmt.Fprintln(w, "notes below give this build's ratio to it.")
 	}
 	fmt.Fprintln(w, "\nscenario ids, notes and problems:")
 	for _, r := range all {
