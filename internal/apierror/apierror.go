@@ -91,21 +91,42 @@ func first[T comparable](vs ...T) T {
 
 // render fills a template: {name} is e.Name quoted as Go's %q quotes it,
 // {limit} e.Limit in decimal, {retry} e.RetryAfter as the Retry-After
-// header says it ("1 second", "5 seconds").
+// header says it ("1 second", "5 seconds"). It fills it in one pass, as
+// strings.Replacer would with those three pairs (TestRenderLikeReplacer,
+// FuzzRender), without building a Replacer per answer: that was 8 % of
+// gatehouse's CPU under a flood of throttled /auth/verify requests, whose
+// 429 says when to retry (BenchmarkRender: 1,431 ns and 19 allocations → 78 ns and 2).
 func render(t string, e *gatehouse.Error) string {
-	if !strings.Contains(t, "{") {
+	i := strings.IndexByte(t, '{')
+	if i < 0 {
 		return t
 	}
-	secs := retrySeconds(e.RetryAfter)
-	retry := strconv.FormatInt(secs, 10) + " seconds"
-	if secs == 1 {
-		retry = "1 second"
+	b := make([]byte, 0, len(t)+16)
+	for ; i >= 0; i = strings.IndexByte(t, '{') {
+		b = append(b, t[:i]...)
+		t = t[i:]
+		switch {
+		case strings.HasPrefix(t, "{name}"):
+			b = strconv.AppendQuote(b, e.Name)
+			t = t[len("{name}"):]
+		case strings.HasPrefix(t, "{limit}"):
+			b = strconv.AppendInt(b, e.Limit, 10)
+			t = t[len("{limit}"):]
+		case strings.HasPrefix(t, "{retry}"):
+			secs := retrySeconds(e.RetryAfter)
+			b = strconv.AppendInt(b, secs, 10)
+			if secs == 1 {
+				b = append(b, " second"...)
+			} else {
+				b = append(b, " seconds"...)
+			}
+			t = t[len("{retry}"):]
+		default:
+			b = append(b, '{')
+			t = t[1:]
+		}
 	}
-	return strings.NewReplacer(
-		"{name}", strconv.Quote(e.Name),
-		"{limit}", strconv.FormatInt(e.Limit, 10),
-		"{retry}", retry,
-	).Replace(t)
+	return string(append(b, t...))
 }
 
 // retrySeconds is d in whole seconds, rounded up, and at least 1.
