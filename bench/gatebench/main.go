@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.skipKeys, "skip-stored", false, "skip the many-keys verify measurement")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (binaries, databases, Lua scripts)")
 	fs.StringVar(&o.work, "work", "", "work directory (default: a new one under $TMPDIR)")
-	fs.StringVar(&o.against, "against", "", "measure another gatehouse build (the binary at `PATH`, e.g. go build -pgo=off -o /tmp/gh-old ./cmd/gatehouse at another commit) as every scenario's reference row, on the same data directory, in place of the same-answer and one-SELECT references: an A/B of two builds in one run")
+	fs.StringVar(&o.against, "against", "", "measure another gatehouse build (the binary at `PATH`, e.g. go build -o /tmp/gh-old ./cmd/gatehouse at another commit) as every scenario's reference row, on the same data directory, in place of the same-answer and one-SELECT references: an A/B of two builds in one run")
 	fs.StringVar(&o.profile, "profile", "", "write a CPU profile of gatehouse during each scenario's first measured round to `DIR`/<id>.pprof (that round runs a little slower; read it with go tool pprof -top)")
 	if err := fs.Parse(args); err != nil {
 		return err

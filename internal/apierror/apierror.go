@@ -95,7 +95,8 @@ func first[T comparable](vs ...T) T {
 // strings.Replacer would with those three pairs (TestRenderLikeReplacer,
 // FuzzRender), without building a Replacer per answer: that was 8 % of
 // gatehouse's CPU under a flood of throttled /auth/verify requests, whose
-// 429 says when to retry (BenchmarkRender: 1,431 ns and 19 allocations → 78 ns and 2).
+// 429 says when to retry (BenchmarkRender: 1,431 ns and 19 allocations →
+// 78 ns and 2).
 func render(t string, e *gatehouse.Error) string {
 	i := strings.IndexByte(t, '{')
 	if i < 0 {
